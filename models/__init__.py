@@ -1,0 +1,39 @@
+"""SQLModel tables, one module per aggregate; importing this package registers them all."""
+
+from models.conversation import Conversation
+from models.customer import Customer
+from models.deadline import Deadline
+from models.enums import (
+    AuthorKind,
+    ConversationStatus,
+    DeadlineStatus,
+    Direction,
+    Language,
+    StaffRole,
+    TicketKind,
+    TicketStatus,
+)
+from models.event import Event
+from models.message import Message
+from models.rating import SatisfactionRating
+from models.staff import StaffMember
+from models.ticket import Ticket
+
+__all__ = [
+    "AuthorKind",
+    "Conversation",
+    "ConversationStatus",
+    "Customer",
+    "Deadline",
+    "DeadlineStatus",
+    "Direction",
+    "Event",
+    "Language",
+    "Message",
+    "SatisfactionRating",
+    "StaffMember",
+    "StaffRole",
+    "Ticket",
+    "TicketKind",
+    "TicketStatus",
+]

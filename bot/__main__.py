@@ -1,0 +1,85 @@
+"""Command line: run, webhook, migrate, check-content, sandbox and the evaluations."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings
+from bot.content.errors import ContentError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen command."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot with long polling")
+    sub.add_parser("webhook", help="run the webhook server (WEBHOOK_URL, WEBHOOK_SECRET)")
+    sub.add_parser("migrate", help="apply database migrations to DATABASE_URL")
+    sub.add_parser("check-content", help="validate the content files in CONTENT_DIR")
+    sandbox = sub.add_parser("sandbox", help="run the bot against a local Telegram emulator")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8081)
+    for name, what in (("faq-eval", "question,expected"), ("moderation-eval", "text,label")):
+        evaluation = sub.add_parser(name, help=f"score a CSV with the header {what}")
+        evaluation.add_argument("file", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.load()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.app.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return _dispatch(args, settings)
+    except (ConfigError, ContentError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import runner
+
+    content_dir = settings.app.content_dir
+    if args.command == "run":
+        if settings.telegram.bot_token is None:
+            print(
+                "BOT_TOKEN is not set: put your token from @BotFather in BOT_TOKEN, "
+                "or try the bot offline with `python -m bot sandbox`.",
+                file=sys.stderr,
+            )
+            return 2
+        asyncio.run(runner.run_polling(settings))
+    elif args.command == "webhook":
+        asyncio.run(runner.run_webhook(settings))
+    elif args.command == "migrate":
+        asyncio.run(runner.run_migrations(settings))
+    elif args.command == "check-content":
+        from bot.content.check import check_content
+
+        return check_content(content_dir)
+    elif args.command == "sandbox":
+        from bot.sandbox import run_sandbox
+
+        asyncio.run(run_sandbox(settings, args.host, args.port))
+    elif args.command == "faq-eval":
+        from bot.services.faq_eval import main as faq_eval
+
+        return faq_eval(args.file, content_dir)
+    elif args.command == "moderation-eval":
+        from bot.services.moderation_eval import main as moderation_eval
+
+        return moderation_eval(args.file, content_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

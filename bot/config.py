@@ -1,0 +1,180 @@
+"""Typed settings from the environment and an optional .env file, one class per concern."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+OFFICIAL_API_URL = "https://api.telegram.org"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class _Base(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+
+class TelegramSettings(_Base):
+    """How to reach Telegram and who the people behind the bot are."""
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = OFFICIAL_API_URL
+    staff_chat_id: int | None = None
+    manager_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+
+    @field_validator("manager_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError:
+                raise ValueError(
+                    f"must be comma-separated Telegram user ids, got {value!r}"
+                ) from None
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            head, sep, tail = value.get_secret_value().partition(":")
+            if not (sep and head.isdigit() and tail):
+                raise ValueError("must look like 123456789:AA... as given by @BotFather")
+        return value if value and value.get_secret_value() else None
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value.rstrip("/")
+
+
+class StorageSettings(_Base):
+    """Where state lives: the database and, in cluster mode, Redis."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_url(cls, value: str) -> str:
+        allowed = ("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://", "sqlite://")
+        if not value.startswith(allowed):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        # Plain driver names are accepted and mapped to the async drivers the bot needs.
+        if value.startswith("postgresql://"):
+            return "postgresql+asyncpg://" + value.removeprefix("postgresql://")
+        if value.startswith("sqlite://"):
+            return "sqlite+aiosqlite://" + value.removeprefix("sqlite://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"must start with redis://, got {value!r}")
+        return value or None
+
+
+class WebhookSettings(_Base):
+    """The public webhook address and the local server behind it."""
+
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_path: str = "/webhook"
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        secret = value.get_secret_value()
+        # Telegram accepts 1-256 characters from A-Z, a-z, 0-9, _ and -.
+        if len(secret) > 256 or not all(c.isalnum() or c in "_-" for c in secret):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+
+class AppSettings(_Base):
+    """Everything else: time zone, content, logging, the console."""
+
+    timezone: str = "Europe/Moscow"
+    content_dir: Path = Path("content")
+    log_level: str = "INFO"
+    console_port: int = Field(default=8090, ge=0, le=65535)
+    sweep_interval_seconds: float = Field(default=1.0, gt=0, le=60)
+    staff_language: str = Field(default="en", pattern="^(en|ru)$")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use e.g. Europe/Moscow)") from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in logging.getLevelNamesMapping():
+            raise ValueError(f"unknown log level {value!r}")
+        return level
+
+
+class Settings:
+    """All settings, grouped by concern."""
+
+    def __init__(
+        self,
+        telegram: TelegramSettings,
+        storage: StorageSettings,
+        webhook: WebhookSettings,
+        app: AppSettings,
+    ) -> None:
+        self.telegram = telegram
+        self.storage = storage
+        self.webhook = webhook
+        self.app = app
+
+    @classmethod
+    def load(cls, env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+        """Read settings from the environment; raise ConfigError naming the bad variable."""
+        groups: dict[str, type[_Base]] = {
+            "telegram": TelegramSettings,
+            "storage": StorageSettings,
+            "webhook": WebhookSettings,
+            "app": AppSettings,
+        }
+        built: dict[str, Any] = {}
+        for name, klass in groups.items():
+            fields = {k: v for k, v in overrides.items() if k in klass.model_fields}
+            try:
+                built[name] = klass(_env_file=env_file, **fields)  # type: ignore[call-arg]
+            except ValidationError as exc:
+                raise ConfigError(_describe(exc)) from None
+        return cls(**built)
+
+
+def _describe(exc: ValidationError) -> str:
+    """Turn a pydantic error into one line naming the environment variable."""
+    err = exc.errors()[0]
+    variable = str(err["loc"][0]).upper() if err["loc"] else "settings"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if "got " not in message and "input" in err and variable not in {"BOT_TOKEN", "WEBHOOK_SECRET"}:
+        message += f", got {err['input']!r}"  # never echo a secret back into logs
+    return f"{variable}: {message}"

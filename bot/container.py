@@ -1,0 +1,27 @@
+"""The services the handlers and jobs share, built once and injected by the dispatcher."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Settings
+from bot.content.loader import Content
+from bot.i18n import Translations
+from models.types import utcnow
+
+
+@dataclass
+class Services:
+    """Everything a handler or job needs besides the update itself."""
+
+    settings: Settings
+    content: Content
+    translations: Translations
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Callable[[], datetime] = utcnow

@@ -1,0 +1,141 @@
+"""Factories: the bot, the dispatcher with its middlewares and scheduler, the webhook app."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.config import OFFICIAL_API_URL, ConfigError, Settings
+from bot.container import Services
+from bot.content.loader import load_content
+from bot.db import create_engine, create_sessionmaker, is_embedded, migrate
+from bot.i18n import LANGUAGES, Translations
+from bot.jobs import create_scheduler
+from bot.telegram.outbound import OutboundLog
+from handlers import build_router
+from handlers.middlewares import ContextMiddleware, DbSessionMiddleware, InboundLogMiddleware
+
+logger = logging.getLogger(__name__)
+
+
+async def create_services(settings: Settings, *, auto_migrate: bool | None = None) -> Services:
+    """Load content and texts, open the database, and migrate the embedded one."""
+    content = load_content(settings.app.content_dir)
+    translations = Translations()
+    engine = create_engine(settings.storage.database_url)
+    if auto_migrate if auto_migrate is not None else is_embedded(settings.storage.database_url):
+        await migrate(engine)
+    return Services(settings, content, translations, engine, create_sessionmaker(engine))
+
+
+def create_bot(services: Services) -> Bot:
+    """Build the Bot, talking to Telegram or to the URL in TELEGRAM_API_URL."""
+    token = services.settings.telegram.bot_token
+    if token is None:
+        raise ConfigError("BOT_TOKEN: not set (try `python -m bot sandbox` to run without one)")
+    url = services.settings.telegram.telegram_api_url
+    session = (
+        AiohttpSession()
+        if url == OFFICIAL_API_URL
+        else AiohttpSession(api=TelegramAPIServer.from_base(url))
+    )
+    session.middleware(
+        OutboundLog(services.sessions, services.settings.telegram.staff_chat_id, services.clock)
+    )
+    return Bot(token.get_secret_value(), session=session)
+
+
+def create_storage(
+    settings: Settings, key_prefix: str = "fsm"
+) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Keep FSM state in Redis when REDIS_URL is set (cluster mode), else in memory."""
+    if settings.storage.redis_url:
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+        storage = RedisStorage.from_url(
+            settings.storage.redis_url,
+            key_builder=DefaultKeyBuilder(prefix=key_prefix, with_bot_id=True),
+        )
+        return storage, RedisEventIsolation(storage.redis, key_builder=storage.key_builder)
+    return MemoryStorage(), SimpleEventIsolation()
+
+
+def create_dispatcher(services: Services, bot: Bot, key_prefix: str = "fsm") -> Dispatcher:
+    """Build the dispatcher: storage, middlewares, routers and the scheduler's life cycle."""
+    storage, isolation = create_storage(services.settings, key_prefix)
+    dp = Dispatcher(storage=storage, events_isolation=isolation, services=services)
+    dp.update.outer_middleware(DbSessionMiddleware(services.sessions))
+    dp.update.outer_middleware(ContextMiddleware(services))
+    inbound = InboundLogMiddleware(services)
+    dp.message.outer_middleware(inbound)
+    dp.edited_message.outer_middleware(inbound)
+    dp.include_router(build_router(services.settings))
+    scheduler = create_scheduler(services, bot)
+    dp["scheduler"] = scheduler
+    dp.startup.register(_on_startup)
+    dp.shutdown.register(_on_shutdown)
+    return dp
+
+
+async def _on_startup(bot: Bot, scheduler: AsyncIOScheduler, services: Services) -> None:
+    """Publish the command menus and start the scheduler."""
+    for language in LANGUAGES:
+        l10n = services.translations.get(language)
+        commands = [
+            BotCommand(command=name, description=l10n(f"command-{name}"))
+            for name in ("start", "menu", "help", "cancel")
+        ]
+        await bot.set_my_commands(
+            commands,
+            scope=BotCommandScopeAllPrivateChats(),
+            language_code=None if language == "en" else language,
+        )
+    if not scheduler.running:
+        scheduler.start()
+    logger.info("bot started")
+
+
+async def _on_shutdown(scheduler: AsyncIOScheduler, services: Services) -> None:
+    """Stop the scheduler and close the database."""
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
+    await services.engine.dispose()
+    logger.info("bot stopped")
+
+
+def create_webhook_app(services: Services, bot: Bot, dp: Dispatcher) -> web.Application:
+    """Build the aiohttp app that receives updates, checking Telegram's secret token."""
+    webhook = services.settings.webhook
+    secret = webhook.webhook_secret.get_secret_value() if webhook.webhook_secret else None
+    app = web.Application()
+    # Acknowledge an update only after its handler committed, so a crash means redelivery.
+    SimpleRequestHandler(dp, bot, handle_in_background=False, secret_token=secret).register(
+        app, path=webhook.webhook_path
+    )
+    app.router.add_get("/healthz", _healthz)
+    setup_application(app, dp, bot=bot)
+
+    async def set_webhook(_app: web.Application) -> None:
+        if webhook.webhook_url:
+            await bot.set_webhook(
+                webhook.webhook_url.rstrip("/") + webhook.webhook_path,
+                secret_token=secret,
+                drop_pending_updates=False,
+            )
+
+    app.on_startup.append(set_webhook)
+    return app
+
+
+async def _healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+

@@ -1,0 +1,76 @@
+"""Texts in Fluent locale files, one bundle per language, English as the fallback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fluent.runtime import FluentBundle, FluentResource
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+LANGUAGES = ("en", "ru")
+DEFAULT_LANGUAGE = "en"
+# Telegram clients in these languages get Russian rather than English.
+_RUSSIAN_SPEAKING = ("ru", "uk", "be", "kk", "ky", "uz", "tg", "hy", "az")
+
+
+class L10n:
+    """The texts of one language; calling it formats a message by key."""
+
+    def __init__(self, language: str, bundle: FluentBundle, fallback: L10n | None) -> None:
+        self.language = language
+        self._bundle = bundle
+        self._fallback = fallback
+
+    def __call__(self, key: str, **args: Any) -> str:
+        """Format the message `key`; fall back to English; raise KeyError if absent."""
+        if self._bundle.has_message(key):
+            message = self._bundle.get_message(key)
+            if message.value is not None:
+                text, errors = self._bundle.format_pattern(message.value, args)
+                if errors:
+                    raise ValueError(f"locale {self.language}: {key}: {errors[0]}")
+                return str(text)
+        if self._fallback is not None:
+            return self._fallback(key, **args)
+        raise KeyError(f"no text {key!r} in locale {self.language}")
+
+    def keys(self) -> set[str]:
+        """Return the message keys this language defines."""
+        return set(self._bundle._messages)
+
+
+class Translations:
+    """All languages, loaded once at start-up."""
+
+    def __init__(self, locales_dir: Path = LOCALES_DIR) -> None:
+        english = _load(locales_dir, DEFAULT_LANGUAGE, None)
+        self._by_lang = {DEFAULT_LANGUAGE: english}
+        for lang in LANGUAGES:
+            if lang != DEFAULT_LANGUAGE:
+                self._by_lang[lang] = _load(locales_dir, lang, english)
+
+    def get(self, language: str | None) -> L10n:
+        """Return the texts for a language, English when unknown."""
+        return self._by_lang.get(language or DEFAULT_LANGUAGE, self._by_lang[DEFAULT_LANGUAGE])
+
+    def all(self) -> dict[str, L10n]:
+        """Return every language's texts."""
+        return dict(self._by_lang)
+
+
+def language_for(code: str | None) -> str:
+    """Map a Telegram language_code to a language the bot speaks."""
+    base = (code or "").split("-")[0].lower()
+    return "ru" if base in _RUSSIAN_SPEAKING else DEFAULT_LANGUAGE
+
+
+def _load(locales_dir: Path, lang: str, fallback: L10n | None) -> L10n:
+    path = locales_dir / f"{lang}.ftl"
+    bundle = FluentBundle([lang], use_isolating=False)  # isolation marks show up in Telegram
+    resource = FluentResource(path.read_text(encoding="utf-8"))
+    junk = [e for e in resource.body if type(e).__name__ == "Junk"]
+    if junk:
+        raise ValueError(f"{path}: cannot parse near {junk[0].content[:60]!r}")  # type: ignore[attr-defined]
+    bundle.add_resource(resource)
+    return L10n(lang, bundle, fallback)

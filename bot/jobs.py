@@ -1,0 +1,84 @@
+"""Periodic jobs run by APScheduler; the deadlines they act on live in the database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC
+from typing import TYPE_CHECKING
+
+from aiogram import Bot
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.db import transaction
+from bot.services.deadlines import claim_due, mark_failed, mark_fired
+from models import Deadline
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from bot.container import Services
+
+logger = logging.getLogger(__name__)
+
+DeadlineAction = Callable[["AsyncSession", Deadline, "Services", Bot], Awaitable[None]]
+MAX_ATTEMPTS = 5
+# Filled by the rule modules: deadline kind -> what to do when it falls due.
+DEADLINE_ACTIONS: dict[str, DeadlineAction] = {}
+
+
+def deadline_action(kind: str) -> Callable[[DeadlineAction], DeadlineAction]:
+    """Register what happens when a deadline of this kind falls due."""
+
+    def register(func: DeadlineAction) -> DeadlineAction:
+        DEADLINE_ACTIONS[kind] = func
+        return func
+
+    return register
+
+
+async def sweep(services: Services, bot: Bot, batch: int = 100) -> int:
+    """Fire every due deadline once; return how many fired."""
+    fired = 0
+    while True:
+        async with transaction(services.sessions) as session:
+            now = services.clock()
+            due = await claim_due(session, now, batch)
+            for deadline in due:
+                fired += await _fire(session, deadline, services, bot)
+        if len(due) < batch:
+            return fired
+
+
+async def _fire(session: AsyncSession, deadline: Deadline, services: Services, bot: Bot) -> int:
+    action = DEADLINE_ACTIONS.get(deadline.kind)
+    now = services.clock()
+    if action is None:
+        mark_failed(deadline, now, f"no action for deadline kind {deadline.kind!r}", 1)
+        logger.error("deadline %s has unknown kind %r", deadline.id, deadline.kind)
+        return 0
+    try:
+        async with session.begin_nested():  # a failing action must not undo the others
+            await action(session, deadline, services, bot)
+    except Exception as exc:
+        logger.exception("deadline %s (%s) failed", deadline.id, deadline.kind)
+        mark_failed(deadline, now, f"{type(exc).__name__}: {exc}", MAX_ATTEMPTS)
+        return 0
+    mark_fired(deadline, now)
+    return 1
+
+
+def create_scheduler(services: Services, bot: Bot) -> AsyncIOScheduler:
+    """Build the scheduler with its in-memory jobs; deadlines stay in the database."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(
+        sweep,
+        "interval",
+        seconds=services.settings.app.sweep_interval_seconds,
+        args=(services, bot),
+        id="deadline-sweeper",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+    return scheduler

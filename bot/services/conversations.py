@@ -1,0 +1,48 @@
+"""Conversations: the customer's current matter, opened on demand."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Conversation, ConversationStatus, Customer
+
+OPEN_STATUSES = (
+    ConversationStatus.WITH_BOT,
+    ConversationStatus.WAITING_STAFF,
+    ConversationStatus.ANSWERED,
+)
+
+
+async def latest_conversation(session: AsyncSession, customer_id: int) -> Conversation | None:
+    """Return the customer's most recent conversation, open or not."""
+    stmt = (
+        select(Conversation)
+        .where(Conversation.customer_id == customer_id)
+        .order_by(col(Conversation.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def current_conversation(
+    session: AsyncSession, customer: Customer, now: datetime
+) -> Conversation:
+    """Return the customer's open conversation, opening a new one if none is open."""
+    assert customer.id is not None
+    latest = await latest_conversation(session, customer.id)
+    if latest is not None and latest.status in OPEN_STATUSES:
+        return latest
+    conversation = Conversation(
+        customer_id=customer.id,
+        status=ConversationStatus.WITH_BOT,
+        staff_topic_id=customer.topic_id,
+        language=customer.language,
+        opened_at=now,
+        updated_at=now,
+    )
+    session.add(conversation)
+    await session.flush()
+    return conversation

@@ -1,0 +1,68 @@
+"""Customers: find or register the person writing, keep their details current."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Customer
+
+
+@dataclass(frozen=True)
+class Person:
+    """What Telegram tells us about a user, free of any framework type."""
+
+    telegram_id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language: str = "en"
+
+
+async def get_or_create_customer(session: AsyncSession, person: Person, now: datetime) -> Customer:
+    """Return the customer for a Telegram user, registering them on first contact."""
+    customer = (
+        await session.exec(select(Customer).where(Customer.telegram_id == person.telegram_id))
+    ).first()
+    if customer is None:
+        customer = Customer(
+            telegram_id=person.telegram_id,
+            first_name=person.first_name,
+            last_name=person.last_name,
+            username=person.username,
+            language=person.language,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(customer)
+        await session.flush()
+        return customer
+    changed = (customer.first_name, customer.last_name, customer.username) != (
+        person.first_name,
+        person.last_name,
+        person.username,
+    )
+    if changed:
+        customer.first_name = person.first_name
+        customer.last_name = person.last_name
+        customer.username = person.username
+    if not customer.language_chosen and customer.language != person.language:
+        customer.language = person.language
+        changed = True
+    if changed:
+        customer.updated_at = now
+    return customer
+
+
+async def find_by_topic(session: AsyncSession, topic_id: int) -> Customer | None:
+    """Return the customer whose staff topic this is."""
+    return (await session.exec(select(Customer).where(Customer.topic_id == topic_id))).first()
+
+
+async def find_by_telegram_id(session: AsyncSession, telegram_id: int) -> Customer | None:
+    """Return the customer with this Telegram user id."""
+    stmt = select(Customer).where(Customer.telegram_id == telegram_id)
+    return (await session.exec(stmt)).first()

@@ -1,0 +1,91 @@
+"""The message log: every message in both directions, recorded once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Message
+
+
+@dataclass(frozen=True)
+class MessageContent:
+    """What a message carried, free of any framework type."""
+
+    content_type: str
+    text: str | None = None
+    file_ids: list[str] = field(default_factory=list)
+    extra: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """Where a message lives in Telegram and who wrote it."""
+
+    chat_id: int
+    message_id: int
+    direction: str
+    author_kind: str
+    author_telegram_id: int | None = None
+    thread_id: int | None = None
+
+
+async def record_message(
+    session: AsyncSession,
+    ref: MessageRef,
+    content: MessageContent,
+    now: datetime,
+    *,
+    conversation_id: int | None = None,
+    customer_id: int | None = None,
+) -> Message:
+    """Store a message; a redelivered one is recognised and returned unchanged."""
+    existing = await find_message(session, ref.chat_id, ref.message_id)
+    if existing is not None:
+        return existing
+    row = Message(
+        conversation_id=conversation_id,
+        customer_id=customer_id,
+        chat_id=ref.chat_id,
+        telegram_message_id=ref.message_id,
+        thread_id=ref.thread_id,
+        direction=ref.direction,
+        author_kind=ref.author_kind,
+        author_telegram_id=ref.author_telegram_id,
+        content_type=content.content_type,
+        text=content.text,
+        file_ids=content.file_ids or None,
+        extra=content.extra,
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def find_message(session: AsyncSession, chat_id: int, message_id: int) -> Message | None:
+    """Return the recorded message with these Telegram ids, if any."""
+    stmt = select(Message).where(
+        Message.chat_id == chat_id, Message.telegram_message_id == message_id
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def record_edit(
+    session: AsyncSession, chat_id: int, message_id: int, content: MessageContent, now: datetime
+) -> Message | None:
+    """Apply an edit to a recorded message, keeping the previous text in its extra data."""
+    row = await find_message(session, chat_id, message_id)
+    if row is None:
+        return None
+    history = list((row.extra or {}).get("previous_texts", []))
+    history.append(row.text)
+    row.extra = {**(row.extra or {}), "previous_texts": history}
+    row.text = content.text
+    row.file_ids = content.file_ids or row.file_ids
+    row.edited_at = now
+    return row

@@ -1,0 +1,154 @@
+"""Record every message the bot sends, whichever handler or job sent it."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.methods import (
+    CopyMessage,
+    EditMessageCaption,
+    EditMessageText,
+    ForwardMessage,
+    Response,
+    TelegramMethod,
+)
+from aiogram.methods.base import TelegramType
+from aiogram.types import Message, MessageId
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import current_session, transaction
+from bot.services.conversations import latest_conversation
+from bot.services.customers import find_by_telegram_id, find_by_topic
+from bot.services.message_log import (
+    MessageContent,
+    MessageRef,
+    find_message,
+    record_edit,
+    record_message,
+)
+from bot.telegram.content import content_of
+from models import AuthorKind, Direction
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who is speaking through the bot right now (staff relays, manager actions)."""
+
+    kind: str
+    telegram_id: int | None = None
+
+
+# Set by relays so copies of a staff member's message are logged as theirs, not the bot's.
+outbound_author: contextvars.ContextVar[Author | None] = contextvars.ContextVar(
+    "outbound_author", default=None
+)
+
+
+class OutboundLog(BaseRequestMiddleware):
+    """A request middleware that records each message the bot sends or edits."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        staff_chat_id: int | None,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._sessions = sessions
+        self._staff_chat_id = staff_chat_id
+        self._clock = clock
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        """Send the request, then record what it produced."""
+        response = await make_request(bot, method)
+        if response.ok and isinstance(response.result, Message | MessageId):
+            try:
+                await self._record(method, response.result)
+            except Exception:  # a logging failure must never lose the send itself
+                logger.exception("could not record outbound %s", type(method).__name__)
+        return response
+
+    async def _record(self, method: TelegramMethod[Any], result: Message | MessageId) -> None:
+        session = current_session.get()
+        if session is not None:
+            await self._store(session, method, result)
+            return
+        async with transaction(self._sessions) as own:
+            await self._store(own, method, result)
+
+    async def _store(
+        self, session: AsyncSession, method: TelegramMethod[Any], result: Message | MessageId
+    ) -> None:
+        now = self._clock()
+        if isinstance(method, EditMessageText | EditMessageCaption) and isinstance(result, Message):
+            await record_edit(session, result.chat.id, result.message_id, content_of(result), now)
+            return
+        if isinstance(result, Message):
+            chat_id, thread_id = result.chat.id, result.message_thread_id
+            message_id, content = result.message_id, content_of(result)
+        elif isinstance(method, CopyMessage) and isinstance(method.chat_id, int):
+            chat_id, thread_id, message_id = (
+                method.chat_id,
+                method.message_thread_id,
+                result.message_id,
+            )
+            content = await _copied_content(session, method)
+        else:
+            return
+        if isinstance(method, ForwardMessage):
+            content = MessageContent(
+                content.content_type,
+                content.text,
+                content.file_ids,
+                {**(content.extra or {}), "forwarded": True},
+            )
+        author = outbound_author.get() or Author(
+            AuthorKind.SYSTEM if chat_id == self._staff_chat_id else AuthorKind.BOT
+        )
+        customer_id, conversation_id = await self._owner(session, chat_id, thread_id)
+        ref = MessageRef(
+            chat_id, message_id, Direction.OUT, author.kind, author.telegram_id, thread_id
+        )
+        await record_message(
+            session, ref, content, now, conversation_id=conversation_id, customer_id=customer_id
+        )
+
+    async def _owner(
+        self, session: AsyncSession, chat_id: int, thread_id: int | None
+    ) -> tuple[int | None, int | None]:
+        if chat_id == self._staff_chat_id:
+            customer = await find_by_topic(session, thread_id) if thread_id else None
+        else:
+            customer = await find_by_telegram_id(session, chat_id)
+        if customer is None or customer.id is None:
+            return None, None
+        conversation = await latest_conversation(session, customer.id)
+        return customer.id, conversation.id if conversation else None
+
+
+async def _copied_content(session: AsyncSession, method: CopyMessage) -> MessageContent:
+    """Take a copy's content from the recorded original; the API returns only its id."""
+    source = None
+    if isinstance(method.from_chat_id, int):
+        source = await find_message(session, method.from_chat_id, method.message_id)
+    if source is None:
+        return MessageContent("copy", method.caption)
+    text = method.caption if method.caption is not None else source.text
+    return MessageContent(source.content_type, text, list(source.file_ids or []), source.extra)

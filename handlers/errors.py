@@ -1,0 +1,53 @@
+"""The one error router: log the failure, keep the message, answer politely."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.enums import ChatType
+from aiogram.types import ErrorEvent
+
+from bot.container import Services
+from bot.db import transaction
+from bot.services.customers import get_or_create_customer
+from bot.services.conversations import current_conversation
+from bot.services.inbound import record_inbound
+from bot.telegram.content import person_of
+from handlers.middlewares.inbound import inbound_of
+
+router = Router(name=__name__)
+logger = logging.getLogger(__name__)
+
+
+@router.errors()
+async def on_error(event: ErrorEvent, bot: Bot, services: Services) -> None:
+    """Save the message the failed handler rolled back and tell the customer politely."""
+    update = event.update
+    logger.exception(
+        "update %s failed: %s", update.update_id, type(event.exception).__name__,
+        exc_info=event.exception,
+    )
+    message = update.message or update.edited_message
+    if message is None or message.from_user is None:
+        return
+    inbound = inbound_of(message)
+    private = message.chat.type == ChatType.PRIVATE
+    try:
+        async with transaction(services.sessions) as session:
+            now = services.clock()
+            customer = conversation = None
+            if private:
+                customer = await get_or_create_customer(session, person_of(message.from_user), now)
+                conversation = await current_conversation(session, customer, now)
+            if inbound is not None:
+                await record_inbound(
+                    session, inbound, now,
+                    staff_chat_id=services.settings.telegram.staff_chat_id,
+                    customer=customer, conversation=conversation,
+                )
+            language = customer.language if customer else services.settings.app.staff_language
+        if private:
+            await bot.send_message(message.chat.id, services.translations.get(language)("error-generic"))
+    except Exception:
+        logger.exception("could not recover from the failure of update %s", update.update_id)

@@ -1,0 +1,36 @@
+"""Customers: people who write to the bot in a private chat."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime, utcnow
+
+
+class Customer(SQLModel, table=True):
+    """A Telegram user who wrote to the bot."""
+
+    __tablename__ = "customers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_type=sa.BigInteger, unique=True, index=True)
+    first_name: str = Field(default="", max_length=256)
+    last_name: str | None = Field(default=None, max_length=256)
+    username: str | None = Field(default=None, max_length=64)
+    language: str = Field(default="en", max_length=8)
+    language_chosen: bool = False  # an explicit /language choice beats the app's language
+    phone: str | None = Field(default=None, max_length=32)
+    blocked: bool = False
+    blocked_reason: str | None = Field(default=None, max_length=500)
+    topic_id: int | None = Field(default=None, sa_type=sa.BigInteger)  # staff forum topic
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def display_name(self) -> str:
+        """Return the name staff see for this customer."""
+        name = " ".join(p for p in (self.first_name, self.last_name) if p).strip()
+        return name or (f"@{self.username}" if self.username else str(self.telegram_id))

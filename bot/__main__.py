@@ -36,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.app.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # The sweeper runs every second; its scheduler's and Alembic's chatter is not news.
+    for noisy in ("apscheduler", "alembic", "aiogram.event"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         return _dispatch(args, settings)
     except (ConfigError, ContentError) as exc:

@@ -164,7 +164,7 @@ class Settings:
         for name, klass in groups.items():
             fields = {k: v for k, v in overrides.items() if k in klass.model_fields}
             try:
-                built[name] = klass(_env_file=env_file, **fields)  # type: ignore[call-arg]
+                built[name] = klass(_env_file=env_file, **fields)
             except ValidationError as exc:
                 raise ConfigError(_describe(exc)) from None
         return cls(**built)

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Settings
 from bot.content.loader import Content
 from bot.i18n import Translations
+from bot.services.faq import FaqMatcher
 from models.types import utcnow
 
 
@@ -24,4 +25,5 @@ class Services:
     translations: Translations
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    faq: FaqMatcher
     clock: Callable[[], datetime] = utcnow

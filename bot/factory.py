@@ -20,6 +20,7 @@ from bot.content.loader import load_content
 from bot.db import create_engine, create_sessionmaker, is_embedded, migrate
 from bot.i18n import LANGUAGES, Translations
 from bot.jobs import create_scheduler
+from bot.services.faq import FaqMatcher
 from bot.telegram.outbound import OutboundLog
 from handlers import build_router
 from handlers.middlewares import ContextMiddleware, DbSessionMiddleware, InboundLogMiddleware
@@ -34,7 +35,8 @@ async def create_services(settings: Settings, *, auto_migrate: bool | None = Non
     engine = create_engine(settings.storage.database_url)
     if auto_migrate if auto_migrate is not None else is_embedded(settings.storage.database_url):
         await migrate(engine)
-    return Services(settings, content, translations, engine, create_sessionmaker(engine))
+    faq = FaqMatcher(content.faq, content.policy.faq_threshold)
+    return Services(settings, content, translations, engine, create_sessionmaker(engine), faq)
 
 
 def create_bot(services: Services) -> Bot:
@@ -138,4 +140,3 @@ def create_webhook_app(services: Services, bot: Bot, dp: Dispatcher) -> web.Appl
 
 async def _healthz(_request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
-

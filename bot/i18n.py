@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from fluent.runtime import FluentBundle, FluentResource
+from fluent.syntax.ast import Junk
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 LANGUAGES = ("en", "ru")
@@ -69,8 +70,8 @@ def _load(locales_dir: Path, lang: str, fallback: L10n | None) -> L10n:
     path = locales_dir / f"{lang}.ftl"
     bundle = FluentBundle([lang], use_isolating=False)  # isolation marks show up in Telegram
     resource = FluentResource(path.read_text(encoding="utf-8"))
-    junk = [e for e in resource.body if type(e).__name__ == "Junk"]
+    junk = [e for e in resource.body if isinstance(e, Junk)]
     if junk:
-        raise ValueError(f"{path}: cannot parse near {junk[0].content[:60]!r}")  # type: ignore[attr-defined]
+        raise ValueError(f"{path}: cannot parse near {str(junk[0].content)[:60]!r}")
     bundle.add_resource(resource)
     return L10n(lang, bundle, fallback)

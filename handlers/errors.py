@@ -6,12 +6,15 @@ import logging
 
 from aiogram import Bot, Router
 from aiogram.enums import ChatType
+from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 
 from bot.container import Services
 from bot.db import transaction
-from bot.services.customers import get_or_create_customer
+from bot.i18n import L10n
 from bot.services.conversations import current_conversation
+from bot.services.customers import get_or_create_customer
+from bot.services.errors import DomainError
 from bot.services.inbound import record_inbound
 from bot.telegram.content import person_of
 from handlers.middlewares.inbound import inbound_of
@@ -20,12 +23,27 @@ router = Router(name=__name__)
 logger = logging.getLogger(__name__)
 
 
+@router.errors(ExceptionTypeFilter(DomainError))
+async def on_domain_error(event: ErrorEvent, l10n: L10n) -> None:
+    """Explain a refused action politely; the failed handler's changes were rolled back."""
+    error = event.exception
+    assert isinstance(error, DomainError)
+    text = l10n(error.key, **error.args_for_text)
+    update = event.update
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.message is not None:
+        await update.message.reply(text)
+
+
 @router.errors()
 async def on_error(event: ErrorEvent, bot: Bot, services: Services) -> None:
     """Save the message the failed handler rolled back and tell the customer politely."""
     update = event.update
     logger.exception(
-        "update %s failed: %s", update.update_id, type(event.exception).__name__,
+        "update %s failed: %s",
+        update.update_id,
+        type(event.exception).__name__,
         exc_info=event.exception,
     )
     message = update.message or update.edited_message
@@ -42,12 +60,17 @@ async def on_error(event: ErrorEvent, bot: Bot, services: Services) -> None:
                 conversation = await current_conversation(session, customer, now)
             if inbound is not None:
                 await record_inbound(
-                    session, inbound, now,
+                    session,
+                    inbound,
+                    now,
                     staff_chat_id=services.settings.telegram.staff_chat_id,
-                    customer=customer, conversation=conversation,
+                    customer=customer,
+                    conversation=conversation,
                 )
             language = customer.language if customer else services.settings.app.staff_language
         if private:
-            await bot.send_message(message.chat.id, services.translations.get(language)("error-generic"))
+            await bot.send_message(
+                message.chat.id, services.translations.get(language)("error-generic")
+            )
     except Exception:
         logger.exception("could not recover from the failure of update %s", update.update_id)

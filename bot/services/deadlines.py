@@ -43,7 +43,9 @@ async def set_deadline(
 async def pending_deadline(session: AsyncSession, kind: str, subject: str) -> Deadline | None:
     """Return the pending deadline of a kind for a subject, if any."""
     stmt = select(Deadline).where(
-        Deadline.kind == kind, Deadline.subject == subject, Deadline.status == DeadlineStatus.PENDING
+        Deadline.kind == kind,
+        Deadline.subject == subject,
+        Deadline.status == DeadlineStatus.PENDING,
     )
     return (await session.exec(stmt)).first()
 
@@ -61,7 +63,7 @@ async def cancel_deadlines(
         )
         .values(status=DeadlineStatus.CANCELLED, fired_at=now)
     )
-    result = await session.exec(stmt)  # type: ignore[call-overload]
+    result = await session.exec(stmt)
     return int(result.rowcount or 0)
 
 

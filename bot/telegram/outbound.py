@@ -77,13 +77,14 @@ class OutboundLog(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         """Send the request, then record what it produced."""
-        response = await make_request(bot, method)
-        if response.ok and isinstance(response.result, Message | MessageId):
+        # aiogram's chain hands back the decoded result here, despite the Response annotation.
+        result: Any = await make_request(bot, method)
+        if isinstance(result, Message | MessageId):
             try:
-                await self._record(method, response.result)
+                await self._record(method, result)
             except Exception:  # a logging failure must never lose the send itself
                 logger.exception("could not record outbound %s", type(method).__name__)
-        return response
+        return result
 
     async def _record(self, method: TelegramMethod[Any], result: Message | MessageId) -> None:
         session = current_session.get()

@@ -44,5 +44,6 @@ async def cancel(message: Message, state: FSMContext, l10n: L10n) -> None:
     """Stop the current step and go back to the menu."""
     had_state = await state.get_state() is not None
     await state.clear()
-    await message.answer(l10n("cancelled" if had_state else "nothing-to-cancel"),
-                         reply_markup=main_menu(l10n))
+    await message.answer(
+        l10n("cancelled" if had_state else "nothing-to-cancel"), reply_markup=main_menu(l10n)
+    )

@@ -32,7 +32,12 @@ class ContextMiddleware(BaseMiddleware):
         chat: Chat | None = data.get("event_chat")
         services = self._services
         data["l10n"] = services.translations.get(services.settings.app.staff_language)
-        if user is not None and not user.is_bot and chat is not None and chat.type == ChatType.PRIVATE:
+        if (
+            user is not None
+            and not user.is_bot
+            and chat is not None
+            and chat.type == ChatType.PRIVATE
+        ):
             now = services.clock()
             customer = await get_or_create_customer(data["session"], person_of(user), now)
             data["customer"] = customer

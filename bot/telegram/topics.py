@@ -1,0 +1,71 @@
+"""The customer's forum topic in the staff chat: created on first need, then reused."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.container import Services
+from bot.telegram.retry import with_retry
+from models import Conversation, Customer
+
+TOPIC_NAME_LIMIT = 128
+T = TypeVar("T")
+
+
+def topic_name(customer: Customer) -> str:
+    """Name a topic with the customer's name and Telegram id."""
+    suffix = f" · {customer.telegram_id}"
+    return customer.display_name[: TOPIC_NAME_LIMIT - len(suffix)] + suffix
+
+
+def topic_link(staff_chat_id: int, topic_id: int) -> str:
+    """Link to a topic, for alerts that send managers to the conversation."""
+    internal = str(staff_chat_id).removeprefix("-100")
+    return f"https://t.me/c/{internal}/{topic_id}"
+
+
+async def ensure_topic(
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    conversation: Conversation | None = None,
+) -> tuple[int, bool]:
+    """Return the customer's topic id, creating the topic if they have none; and if it is new."""
+    staff_chat = services.settings.telegram.staff_chat_id
+    if staff_chat is None:
+        raise RuntimeError("STAFF_CHAT_ID is not set")
+    created = False
+    if customer.topic_id is None:
+        topic = await with_retry(lambda: bot.create_forum_topic(staff_chat, topic_name(customer)))
+        customer.topic_id = topic.message_thread_id
+        await session.flush()
+        created = True
+    if conversation is not None and conversation.staff_topic_id != customer.topic_id:
+        conversation.staff_topic_id = customer.topic_id
+    return customer.topic_id, created
+
+
+async def post_in_topic(
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    conversation: Conversation | None,
+    send: Callable[[int], Awaitable[T]],
+) -> T:
+    """Send into the customer's topic; if staff deleted it, make a new one and send again."""
+    topic_id, _ = await ensure_topic(bot, services, session, customer, conversation)
+    try:
+        return await with_retry(lambda: send(topic_id))
+    except TelegramBadRequest as exc:
+        if "thread not found" not in exc.message.lower():
+            raise
+    customer.topic_id = None
+    topic_id, _ = await ensure_topic(bot, services, session, customer, conversation)
+    return await with_retry(lambda: send(topic_id))

@@ -1,0 +1,112 @@
+"""Free-text questions answered from the FAQ, with an honest handoff when unsure."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.container import Services
+from bot.i18n import L10n
+from bot.services.events import log_event
+from handlers.customer.filters import MenuButton, WithBot
+from handlers.customer.handoff import relay_to_topic
+from handlers.customer.person import PersonRequest
+from models import AuthorKind, Conversation, Customer
+
+router = Router(name=__name__)
+
+
+class FaqFeedback(CallbackData, prefix="fq"):
+    """The customer's answer to "Did this help?"."""
+
+    id: str
+    helped: bool
+
+
+def feedback_keyboard(l10n: L10n, entry_id: str) -> InlineKeyboardMarkup:
+    """Ask whether the answer helped."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=l10n("faq-helped-yes"), callback_data=FaqFeedback(id=entry_id, helped=True))
+    builder.button(text=l10n("faq-helped-no"), callback_data=FaqFeedback(id=entry_id, helped=False))
+    return builder.as_markup()
+
+
+@router.message(StateFilter(None), MenuButton("menu-ask"))
+async def ask(message: Message, l10n: L10n) -> None:
+    """Invite the customer to type a question."""
+    await message.answer(l10n("faq-ask-prompt"))
+
+
+@router.message(StateFilter(None), WithBot(), F.text, ~F.text.startswith("/"))
+async def answer(
+    message: Message,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    conversation: Conversation,
+    l10n: L10n,
+) -> None:
+    """Answer from the FAQ when confident; otherwise say so and bring in a person."""
+    assert message.text is not None
+    match = services.faq.match(message.text, customer.language)
+    entry = services.content.faq_entry(match.entry_id) if match and match.confident else None
+    now = services.clock()
+    if match is None or entry is None:
+        await relay_to_topic(message, bot, services, session, customer, conversation, "faq_miss")
+        await message.answer(l10n("faq-not-sure"))
+        return
+    await log_event(
+        session,
+        "faq_answered",
+        now,
+        conversation_id=conversation.id,
+        customer_id=customer.id,
+        actor_kind=AuthorKind.BOT,
+        data={"entry": entry.id, "score": round(match.score, 3)},
+    )
+    await message.answer(
+        entry.answer.get(customer.language) + "\n\n" + l10n("faq-did-it-help"),
+        reply_markup=feedback_keyboard(l10n, entry.id),
+    )
+
+
+@router.callback_query(FaqFeedback.filter())
+async def feedback(
+    query: CallbackQuery,
+    callback_data: FaqFeedback,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    conversation: Conversation,
+    l10n: L10n,
+) -> None:
+    """Thank the customer, or bring in a person when the answer did not help."""
+    if services.content.faq_entry(callback_data.id) is None:
+        await query.answer(l10n("stale-button"), show_alert=True)
+        return
+    kind = "faq_helpful" if callback_data.helped else "faq_unhelpful"
+    await log_event(
+        session,
+        kind,
+        services.clock(),
+        conversation_id=conversation.id,
+        customer_id=customer.id,
+        actor_kind=AuthorKind.CUSTOMER,
+        data={"entry": callback_data.id},
+    )
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    await query.message.edit_reply_markup(reply_markup=None)
+    if callback_data.helped:
+        await query.message.answer(l10n("faq-glad"))
+        return
+    builder = InlineKeyboardBuilder()
+    builder.button(text=l10n("menu-person"), callback_data=PersonRequest(reason="faq_unhelpful"))
+    await query.message.answer(l10n("faq-sorry-offer-person"), reply_markup=builder.as_markup())

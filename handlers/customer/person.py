@@ -1,0 +1,74 @@
+"""Talk to a person: from the menu, or when the FAQ or a flow sends the customer on."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, Message
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.container import Services
+from bot.i18n import L10n
+from handlers.customer.filters import MenuButton
+from handlers.customer.handoff import open_handoff
+from models import Conversation, Customer
+
+router = Router(name=__name__)
+
+
+class PersonRequest(CallbackData, prefix="pr"):
+    """A button that asks for a person, remembering why."""
+
+    reason: str
+
+
+async def connect_person(
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    conversation: Conversation,
+    l10n: L10n,
+    reason: str,
+    detail: str | None = None,
+) -> str:
+    """Hand the customer to staff and return the promise to show them."""
+    await open_handoff(bot, services, session, customer, conversation, reason, detail)
+    return l10n("person-connecting")
+
+
+@router.message(StateFilter(None), MenuButton("menu-person"))
+async def from_menu(
+    message: Message,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    conversation: Conversation,
+    l10n: L10n,
+) -> None:
+    """Connect the customer with a person."""
+    await message.answer(
+        await connect_person(bot, services, session, customer, conversation, l10n, "person")
+    )
+
+
+@router.callback_query(PersonRequest.filter(F.reason.in_({"person", "faq_unhelpful", "flow"})))
+async def from_button(
+    query: CallbackQuery,
+    callback_data: PersonRequest,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    conversation: Conversation,
+    l10n: L10n,
+) -> None:
+    """Connect the customer with a person from an inline button."""
+    text = await connect_person(
+        bot, services, session, customer, conversation, l10n, callback_data.reason
+    )
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(text)

@@ -1,0 +1,236 @@
+"""Return without a receipt: what, when, why, an optional photo, the amount — never a receipt."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.container import Services
+from bot.i18n import L10n
+from bot.services import tickets
+from handlers.customer.filters import MenuButton
+from handlers.customer.handoff import open_handoff
+from handlers.customer.keyboards import main_menu
+from handlers.staff.ticket_cards import post_return_for_decision
+from models import Conversation, Customer, TicketStatus
+
+router = Router(name=__name__)
+
+WHEN = ("this_week", "this_month", "earlier", "unsure")
+REASONS = ("defective", "damaged", "wrong_item", "not_fit", "changed_mind", "other")
+REFUND_METHODS = ("card", "cash", "credit")
+
+
+class ReturnForm(StatesGroup):
+    """The steps of a return."""
+
+    item = State()
+    when = State()
+    reason = State()
+    photo = State()
+    amount = State()
+
+
+class ReturnChoice(CallbackData, prefix="rt"):
+    """A button pressed during the return: step and value."""
+
+    step: str
+    value: str
+
+
+class RefundPick(CallbackData, prefix="rf"):
+    """The refund method for an approved return."""
+
+    ticket: int
+    method: str
+
+
+def _choices(l10n: L10n, step: str, values: tuple[str, ...]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for value in values:
+        builder.button(
+            text=l10n(f"return-{step}-{value}"), callback_data=ReturnChoice(step=step, value=value)
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def refund_keyboard(l10n: L10n, ticket_id: int) -> InlineKeyboardMarkup:
+    """Offer the ways to get the money back."""
+    builder = InlineKeyboardBuilder()
+    for method in REFUND_METHODS:
+        builder.button(
+            text=l10n(f"refund-{method}"), callback_data=RefundPick(ticket=ticket_id, method=method)
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+@router.message(StateFilter(None), MenuButton("menu-return"))
+async def start(message: Message, state: FSMContext, l10n: L10n) -> None:
+    """Begin a return, promising that no receipt is needed."""
+    await state.set_state(ReturnForm.item)
+    await message.answer(l10n("return-start"))
+
+
+@router.message(ReturnForm.item, F.text, ~F.text.startswith("/"))
+async def item(message: Message, state: FSMContext, l10n: L10n) -> None:
+    """Take what is being returned; ask roughly when it was bought."""
+    await state.update_data(item=(message.text or "")[:1000])
+    await state.set_state(ReturnForm.when)
+    await message.answer(l10n("return-ask-when"), reply_markup=_choices(l10n, "when", WHEN))
+
+
+@router.callback_query(ReturnForm.when, ReturnChoice.filter(F.step == "when"))
+async def when(
+    query: CallbackQuery, callback_data: ReturnChoice, state: FSMContext, l10n: L10n
+) -> None:
+    """Take roughly when; ask why."""
+    if callback_data.value not in WHEN:
+        await query.answer(l10n("stale-button"), show_alert=True)
+        return
+    await state.update_data(when=callback_data.value)
+    await state.set_state(ReturnForm.reason)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            l10n("return-ask-when") + " " + l10n(f"return-when-{callback_data.value}")
+        )
+        await query.message.answer(
+            l10n("return-ask-reason"), reply_markup=_choices(l10n, "reason", REASONS)
+        )
+
+
+@router.callback_query(ReturnForm.reason, ReturnChoice.filter(F.step == "reason"))
+async def reason(
+    query: CallbackQuery, callback_data: ReturnChoice, state: FSMContext, l10n: L10n
+) -> None:
+    """Take the reason; offer to add a photo."""
+    if callback_data.value not in REASONS:
+        await query.answer(l10n("stale-button"), show_alert=True)
+        return
+    await state.update_data(reason=callback_data.value)
+    await state.set_state(ReturnForm.photo)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            l10n("return-ask-reason") + " " + l10n(f"return-reason-{callback_data.value}")
+        )
+        await query.message.answer(
+            l10n("return-ask-photo"), reply_markup=_choices(l10n, "photo", ("skip",))
+        )
+
+
+@router.message(ReturnForm.photo, F.photo)
+async def photo(message: Message, state: FSMContext, l10n: L10n) -> None:
+    """Keep the photo; ask the amount."""
+    assert message.photo is not None
+    await state.update_data(photo=message.photo[-1].file_id)
+    await state.set_state(ReturnForm.amount)
+    await message.answer(l10n("return-ask-amount"))
+
+
+@router.callback_query(ReturnForm.photo, ReturnChoice.filter(F.step == "photo"))
+async def skip_photo(query: CallbackQuery, state: FSMContext, l10n: L10n) -> None:
+    """Go on without a photo; ask the amount."""
+    await state.set_state(ReturnForm.amount)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.answer(l10n("return-ask-amount"))
+
+
+@router.message(ReturnForm.amount, F.text, ~F.text.startswith("/"))
+async def amount(
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    conversation: Conversation,
+    l10n: L10n,
+) -> None:
+    """Register the return: approve it on the spot, or pass it to staff for a decision."""
+    value = tickets.parse_amount(message.text or "")
+    data = await state.get_data()
+    policy = services.content.policy
+    request = tickets.ReturnRequest(
+        item=data["item"],
+        purchased_when=data["when"],
+        reason=data["reason"],
+        amount=value,
+        photo_file_ids=(data["photo"],) if data.get("photo") else (),
+    )
+    limits = tickets.ReturnPolicy(
+        policy.returns.auto_approve_limit,
+        policy.returns.auto_approve_cap,
+        policy.returns.cap_window_days,
+    )
+    assert customer.id is not None
+    ticket = await tickets.open_return(
+        session, customer.id, conversation.id, request, limits, policy.currency, services.clock()
+    )
+    await state.clear()
+    assert ticket.id is not None
+    if ticket.status == TicketStatus.APPROVED:
+        await message.answer(
+            l10n("return-approved", number=ticket.number), reply_markup=main_menu(l10n)
+        )
+        await message.answer(l10n("refund-ask"), reply_markup=refund_keyboard(l10n, ticket.id))
+        return
+    await open_handoff(bot, services, session, customer, conversation, "return")
+    await post_return_for_decision(bot, services, session, ticket, customer, conversation)
+    await message.answer(
+        l10n("return-pending", number=ticket.number, hours=policy.returns.return_decision_hours),
+        reply_markup=main_menu(l10n),
+    )
+
+
+@router.message(ReturnForm.item)
+@router.message(ReturnForm.amount)
+async def need_text(message: Message, l10n: L10n) -> None:
+    """Ask again when the step needs words or a number."""
+    await message.answer(l10n("return-need-text"))
+
+
+@router.message(ReturnForm.when)
+@router.message(ReturnForm.reason)
+@router.message(ReturnForm.photo)
+async def need_button(message: Message, l10n: L10n) -> None:
+    """Ask again when the step needs a button (or a photo)."""
+    await message.answer(l10n("return-need-button"))
+
+
+@router.callback_query(RefundPick.filter())
+async def refund(
+    query: CallbackQuery,
+    callback_data: RefundPick,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    l10n: L10n,
+) -> None:
+    """Record the refund method for the customer's own approved return."""
+    ticket = await tickets.get_ticket(session, callback_data.ticket)
+    if (
+        ticket is None
+        or ticket.customer_id != customer.id
+        or callback_data.method not in REFUND_METHODS
+    ):
+        await query.answer(l10n("stale-button"), show_alert=True)
+        return
+    await tickets.choose_refund_method(session, ticket, callback_data.method, services.clock())
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            l10n(
+                "refund-chosen", number=ticket.number, method=l10n(f"refund-{callback_data.method}")
+            )
+        )

@@ -1,0 +1,58 @@
+"""What staff write in a customer's topic goes to the customer; `//` notes stay internal."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramForbiddenError
+from aiogram.types import Message
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.container import Services
+from bot.i18n import L10n
+from bot.services.handoff import staff_replied
+from bot.services.inbound import is_note
+from bot.telegram.outbound import Author, outbound_author
+from bot.telegram.retry import with_retry
+from handlers.staff.topic import TopicContext
+from models import AuthorKind
+
+router = Router(name=__name__)
+
+
+@router.message(F.func(lambda m: is_note(m.text or m.caption)))
+async def note(message: Message) -> None:
+    """Keep a `//` note in the topic and the log; it never reaches the customer."""
+
+
+@router.message(F.text.startswith("/"))
+async def unknown_command(message: Message, l10n: L10n) -> None:
+    """Stop a mistyped command from being sent to the customer."""
+    await message.reply(l10n("staff-unknown-command"))
+
+
+@router.message()
+async def relay(
+    message: Message,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    topic: TopicContext,
+    l10n: L10n,
+) -> None:
+    """Copy a staff message to the customer and stop their waiting clock."""
+    assert message.from_user is not None
+    if not services.content.policy.staff_free_text:
+        await message.reply(l10n("staff-free-text-off"))
+        return
+    await staff_replied(session, topic.conversation, message.from_user.id, services.clock())
+    token = outbound_author.set(Author(AuthorKind.STAFF, message.from_user.id))
+    try:
+        await with_retry(
+            lambda: bot.copy_message(
+                topic.customer.telegram_id, message.chat.id, message.message_id
+            )
+        )
+    except TelegramForbiddenError:
+        await message.reply(l10n("staff-customer-blocked-bot"))
+    finally:
+        outbound_author.reset(token)

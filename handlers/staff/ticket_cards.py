@@ -1,0 +1,146 @@
+"""Ticket cards posted in a customer's topic, with the buttons staff decide with."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.container import Services
+from bot.i18n import L10n
+from bot.telegram.topics import post_in_topic
+from models import Conversation, Customer, Ticket, TicketStatus
+
+
+class ReturnDecision(CallbackData, prefix="rd"):
+    """Approve or reject a pending return."""
+
+    ticket: int
+    approve: bool
+
+
+class ComplaintMove(CallbackData, prefix="cm"):
+    """Move a complaint to a status."""
+
+    ticket: int
+    status: str
+
+
+def staff_l10n(services: Services) -> L10n:
+    """Texts in the staff language."""
+    return services.translations.get(services.settings.app.staff_language)
+
+
+def return_card(l10n: L10n, ticket: Ticket, currency_symbol: str) -> str:
+    """Describe a return for staff."""
+    return l10n(
+        "staff-return-card",
+        number=ticket.number,
+        item=ticket.description,
+        when=l10n(f"return-when-{ticket.purchased_when}"),
+        reason=l10n(f"return-reason-{ticket.reason}"),
+        amount=f"{ticket.amount} {currency_symbol}",
+        status=l10n(f"ticket-status-{ticket.status}"),
+    )
+
+
+def decision_keyboard(l10n: L10n, ticket_id: int) -> InlineKeyboardMarkup:
+    """Approve / Reject buttons."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=l10n("staff-approve"), callback_data=ReturnDecision(ticket=ticket_id, approve=True)
+    )
+    builder.button(
+        text=l10n("staff-reject"), callback_data=ReturnDecision(ticket=ticket_id, approve=False)
+    )
+    return builder.as_markup()
+
+
+def complaint_keyboard(l10n: L10n, ticket: Ticket) -> InlineKeyboardMarkup:
+    """Buttons for the statuses the complaint can move to."""
+    from bot.services.tickets import COMPLAINT_MOVES
+
+    builder = InlineKeyboardBuilder()
+    assert ticket.id is not None
+    for status in sorted(COMPLAINT_MOVES.get(TicketStatus(ticket.status), set())):
+        builder.button(
+            text=l10n(f"staff-complaint-to-{status}"),
+            callback_data=ComplaintMove(ticket=ticket.id, status=status),
+        )
+    builder.adjust(3)
+    return builder.as_markup()
+
+
+def complaint_card(l10n: L10n, ticket: Ticket) -> str:
+    """Describe a complaint for staff."""
+    return l10n(
+        "staff-complaint-card",
+        number=ticket.number,
+        text=ticket.description,
+        photos=len(ticket.photo_file_ids or []),
+        status=l10n(f"ticket-status-{ticket.status}"),
+    )
+
+
+async def post_return_for_decision(
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    ticket: Ticket,
+    customer: Customer,
+    conversation: Conversation,
+) -> None:
+    """Put a pending return in the topic with Approve / Reject buttons and its photo."""
+    l10n = staff_l10n(services)
+    chat = services.settings.telegram.staff_chat_id
+    assert chat is not None and ticket.id is not None
+    text = return_card(l10n, ticket, services.content.policy.currency_symbol)
+    markup = decision_keyboard(l10n, ticket.id)
+    photos = ticket.photo_file_ids or []
+
+    async def send(topic: int) -> object:
+        if photos:
+            return await bot.send_photo(
+                chat, photos[0], caption=text[:1024], message_thread_id=topic, reply_markup=markup
+            )
+        return await bot.send_message(chat, text, message_thread_id=topic, reply_markup=markup)
+
+    await post_in_topic(bot, services, session, customer, conversation, send)
+
+
+async def post_complaint(
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    ticket: Ticket,
+    customer: Customer,
+    conversation: Conversation,
+) -> None:
+    """Put a complaint in the topic with its photos and status buttons."""
+    l10n = staff_l10n(services)
+    chat = services.settings.telegram.staff_chat_id
+    assert chat is not None
+    for photo in ticket.photo_file_ids or []:
+        await post_in_topic(
+            bot,
+            services,
+            session,
+            customer,
+            conversation,
+            lambda topic, p=photo: bot.send_photo(chat, p, message_thread_id=topic),  # type: ignore[misc]
+        )
+    await post_in_topic(
+        bot,
+        services,
+        session,
+        customer,
+        conversation,
+        lambda topic: bot.send_message(
+            chat,
+            complaint_card(l10n, ticket),
+            message_thread_id=topic,
+            reply_markup=complaint_keyboard(l10n, ticket),
+        ),
+    )

@@ -1,0 +1,104 @@
+"""Staff decisions in the topic: approve or reject returns, move complaints along."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.types import CallbackQuery, Message
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.container import Services
+from bot.i18n import L10n
+from bot.services import tickets
+from handlers.customer.returns import refund_keyboard
+from handlers.staff.ticket_cards import (
+    ComplaintMove,
+    ReturnDecision,
+    complaint_card,
+    complaint_keyboard,
+    return_card,
+)
+from handlers.staff.topic import TopicContext
+from models import TicketStatus
+
+router = Router(name=__name__)
+
+
+@router.callback_query(ReturnDecision.filter())
+async def decide(
+    query: CallbackQuery,
+    callback_data: ReturnDecision,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    topic: TopicContext,
+    l10n: L10n,
+) -> None:
+    """Record the decision on a return and tell the customer."""
+    ticket = await tickets.get_ticket(session, callback_data.ticket)
+    if ticket is None or ticket.customer_id != topic.customer.id:
+        await query.answer(l10n("stale-button"), show_alert=True)
+        return
+    await tickets.decide_return(
+        session, ticket, callback_data.approve, query.from_user.id, services.clock()
+    )
+    customer_l10n = services.translations.get(topic.customer.language)
+    assert ticket.id is not None
+    if ticket.status == TicketStatus.APPROVED:
+        await bot.send_message(
+            topic.customer.telegram_id,
+            customer_l10n("return-staff-approved", number=ticket.number),
+            reply_markup=refund_keyboard(customer_l10n, ticket.id),
+        )
+    else:
+        await bot.send_message(
+            topic.customer.telegram_id, customer_l10n("return-staff-rejected", number=ticket.number)
+        )
+    await query.answer(l10n("staff-decision-saved"))
+    if isinstance(query.message, Message):
+        card = return_card(l10n, ticket, services.content.policy.currency_symbol)
+        footer = l10n("staff-decided-by", by=query.from_user.full_name)
+        if query.message.photo:
+            await query.message.edit_caption(caption=f"{card}\n{footer}"[:1024])
+        else:
+            await query.message.edit_text(f"{card}\n{footer}")
+
+
+@router.callback_query(ComplaintMove.filter())
+async def move(
+    query: CallbackQuery,
+    callback_data: ComplaintMove,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    topic: TopicContext,
+    l10n: L10n,
+) -> None:
+    """Move a complaint to the chosen status and keep the customer informed."""
+    ticket = await tickets.get_ticket(session, callback_data.ticket)
+    if (
+        ticket is None
+        or ticket.customer_id != topic.customer.id
+        or callback_data.status not in set(TicketStatus)
+    ):
+        await query.answer(l10n("stale-button"), show_alert=True)
+        return
+    await tickets.move_complaint(
+        session, ticket, TicketStatus(callback_data.status), query.from_user.id, services.clock()
+    )
+    customer_l10n = services.translations.get(topic.customer.language)
+    await bot.send_message(
+        topic.customer.telegram_id,
+        customer_l10n(
+            "complaint-status-changed",
+            number=ticket.number,
+            status=customer_l10n(f"ticket-status-{ticket.status}"),
+        ),
+    )
+    await query.answer(l10n("staff-decision-saved"))
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            complaint_card(l10n, ticket)
+            + "\n"
+            + l10n("staff-decided-by", by=query.from_user.full_name),
+            reply_markup=complaint_keyboard(l10n, ticket),
+        )

@@ -1,0 +1,117 @@
+"""Foundation end to end: /start in both languages, the message log, webhook, bad calls."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+from aiogram.exceptions import TelegramBadRequest
+from sqlmodel import col, select
+
+from bot.db import transaction
+from models import AuthorKind, Direction, Message
+from tests.e2e.conftest import Harness, eventually
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def logged(h: Harness, chat_id: int, expected: int) -> list[Message]:
+    """Read a chat's logged messages once the bot has committed `expected` of them."""
+
+    async def read() -> list[Message] | None:
+        async with transaction(h.services.sessions) as session:
+            stmt = select(Message).where(Message.chat_id == chat_id).order_by(col(Message.id))
+            rows = list((await session.exec(stmt)).all())
+        return rows if len(rows) >= expected else None
+
+    return await eventually(read) or []
+
+
+async def test_start_greets_in_english_with_the_main_menu(harness: Harness) -> None:
+    user = harness.customer(700001, "Maria", "en")
+    reply = await harness.say(user, "/start")
+    assert reply["text"].startswith("Hello, Maria!")
+    keyboard = reply["reply_markup"]["keyboard"]
+    labels = [button["text"] for row in keyboard for button in row]
+    assert "👤 Talk to a person" in labels and "↩️ Return a product" in labels
+
+
+async def test_start_greets_in_russian_from_the_app_language(harness: Harness) -> None:
+    user = harness.customer(700002, "Иван", "ru")
+    reply = await harness.say(user, "/start")
+    assert reply["text"].startswith("Здравствуйте, Иван!")
+    labels = [b["text"] for row in reply["reply_markup"]["keyboard"] for b in row]
+    assert "↩️ Вернуть товар" in labels
+
+
+async def test_every_message_in_both_directions_is_logged(harness: Harness) -> None:
+    user = harness.customer(700003)
+    reply = await harness.say(user, "/start")
+    rows = await logged(harness, user, 2)
+    assert [(r.direction, r.author_kind) for r in rows] == [
+        (Direction.IN, AuthorKind.CUSTOMER),
+        (Direction.OUT, AuthorKind.BOT),
+    ]
+    assert rows[0].text == "/start"
+    assert rows[1].telegram_message_id == reply["message_id"]
+    assert rows[1].text == reply["text"]
+    assert rows[0].conversation_id is not None
+    assert rows[0].conversation_id == rows[1].conversation_id
+
+
+async def test_commands_are_published_in_both_languages(harness: Harness) -> None:
+    await harness.emu.wait_for_call(
+        "setMyCommands", lambda c: c.params.get("language_code") == "ru"
+    )
+    scope = {"type": "all_private_chats"}
+    assert {c["command"] for c in harness.emu.commands(scope)} >= {
+        "start",
+        "menu",
+        "help",
+        "cancel",
+    }
+    assert harness.emu.commands(scope, "ru")[0]["description"] == "Начать сначала"
+
+
+async def test_emulator_rejects_a_malformed_call(harness: Harness) -> None:
+    url = f"{harness.emu.api_url}/bot{harness.emu.token}/sendMessage"
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(url, data={"text": "no chat id"}) as response,
+    ):
+        body = await response.json()
+    assert response.status == 400
+    assert body["ok"] is False and body["error_code"] == 400
+    assert "chat_id" in body["description"]
+    with pytest.raises(TelegramBadRequest):
+        await harness.bot.send_message(700001, "")
+    assert harness.emu.rejected_calls
+
+
+async def test_webhook_mode_answers_start(webhook_harness: Harness) -> None:
+    h = webhook_harness
+    await h.emu.wait_for_call("setWebhook")
+    user = h.customer(700004, "Olga", "en")
+    reply = await h.say(user, "/start")
+    assert reply["text"].startswith("Hello, Olga!")
+    assert len(await logged(h, user, 2)) == 2
+
+
+async def test_webhook_refuses_a_wrong_secret(webhook_harness: Harness) -> None:
+    url = f"http://127.0.0.1:{webhook_harness.extra['port']}/webhook"
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 1, "type": "private"},
+            "from": {"id": 1, "is_bot": False, "first_name": "X"},
+            "text": "/start",
+        },
+    }
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+        ) as r:
+            assert r.status == 401
+        async with http.post(url, json=update) as r:
+            assert r.status == 401

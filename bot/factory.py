@@ -22,6 +22,7 @@ from bot.i18n import LANGUAGES, Translations
 from bot.jobs import create_scheduler
 from bot.services.faq import FaqMatcher
 from bot.telegram.outbound import OutboundLog
+from bot.telegram.splitting import SplitLongMessages
 from handlers import build_router
 from handlers.middlewares import ContextMiddleware, DbSessionMiddleware, InboundLogMiddleware
 
@@ -50,6 +51,7 @@ def create_bot(services: Services) -> Bot:
         if url == OFFICIAL_API_URL
         else AiohttpSession(api=TelegramAPIServer.from_base(url))
     )
+    session.middleware(SplitLongMessages())  # outermost: each part is then logged
     session.middleware(
         OutboundLog(services.sessions, services.settings.telegram.staff_chat_id, services.clock)
     )

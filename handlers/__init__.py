@@ -7,10 +7,21 @@ from aiogram.enums import ChatType
 
 from bot.config import Settings
 from handlers import errors, stale
-from handlers.customer import complaints, faq, language, person, requests, returns, start
+from handlers.customer import (
+    blocked,
+    complaints,
+    edits,
+    faq,
+    language,
+    person,
+    requests,
+    returns,
+    start,
+)
 from handlers.customer import relay as customer_relay
 from handlers.staff import canned
 from handlers.staff import commands as staff_commands
+from handlers.staff import edits as staff_edits
 from handlers.staff import relay as staff_relay
 from handlers.staff import tickets as staff_tickets
 from handlers.staff.topic import InCustomerTopic
@@ -26,15 +37,17 @@ def _detached(*routers: Router) -> list[Router]:
     return list(routers)
 
 
-def build_router(settings: Settings) -> Router:
-    """Assemble the feature routers: customers in private chats, staff in the staff chat."""
+def _customer_router() -> Router:
+    """Private chats with customers: blocked first, the catch-all relay last."""
     customer = Router(name="customer")
     customer.message.filter(F.chat.type == ChatType.PRIVATE)
+    customer.edited_message.filter(F.chat.type == ChatType.PRIVATE)
     customer.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
-    # The catch-all relay goes last so every specific journey gets its chance first.
     customer.include_routers(
         *_detached(
+            blocked.router,
             start.router,
+            edits.router,
             language.router,
             returns.router,
             complaints.router,
@@ -44,19 +57,40 @@ def build_router(settings: Settings) -> Router:
             customer_relay.router,
         )
     )
+    return customer
 
+
+def _staff_router(staff_chat_id: int | None) -> Router:
+    """The staff supergroup; inside a customer's topic, the topic commands and relay."""
     staff = Router(name="staff")
-    staff.message.filter(F.chat.id == settings.telegram.staff_chat_id)
-    staff.callback_query.filter(F.message.chat.id == settings.telegram.staff_chat_id)
+    staff.message.filter(F.chat.id == staff_chat_id)
+    staff.edited_message.filter(F.chat.id == staff_chat_id)
+    staff.callback_query.filter(F.message.chat.id == staff_chat_id)
     topic = Router(name="staff-topic")
     topic.message.filter(InCustomerTopic())
+    topic.edited_message.filter(InCustomerTopic())
     topic.callback_query.filter(InCustomerTopic())
     topic.include_routers(
-        *_detached(staff_commands.router, canned.router, staff_tickets.router, staff_relay.router)
+        *_detached(
+            staff_commands.router,
+            canned.router,
+            staff_tickets.router,
+            staff_edits.router,
+            staff_relay.router,
+        )
     )
     staff.include_router(topic)
+    return staff
 
+
+def build_router(settings: Settings) -> Router:
+    """Assemble the feature routers: customers in private chats, staff in the staff chat."""
     root = Router(name="root")
-    # Unclaimed buttons anywhere are refused politely and change nothing.
-    root.include_routers(*_detached(errors.router), customer, staff, *_detached(stale.router))
+    root.include_routers(
+        *_detached(errors.router),
+        _customer_router(),
+        _staff_router(settings.telegram.staff_chat_id),
+        # Unclaimed buttons anywhere are refused politely and change nothing.
+        *_detached(stale.router),
+    )
     return root

@@ -35,5 +35,7 @@ class Message(SQLModel, table=True):
     text: str | None = Field(default=None, sa_type=sa.Text)
     file_ids: list[str] | None = Field(default=None, sa_type=JSONType)
     extra: dict[str, Any] | None = Field(default=None, sa_type=JSONType)  # contact, location...
+    # For a copy relayed between the customer and the staff topic: the original message's row.
+    relay_of: int | None = Field(default=None, foreign_key="messages.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

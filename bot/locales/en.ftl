@@ -143,3 +143,4 @@ staff-complaint-card = 📝 Complaint { $number } — { $status }
 staff-complaint-to-in_progress = 🔧 In progress
 staff-complaint-to-resolved = ✅ Resolved
 staff-complaint-to-rejected = ❌ Rejected
+customer-blocked = Sorry, we can no longer continue this conversation here. A manager has the details of your case; for anything urgent please contact the shop directly.

@@ -143,3 +143,4 @@ staff-complaint-card = 📝 Жалоба { $number } — { $status }
 staff-complaint-to-in_progress = 🔧 В работу
 staff-complaint-to-resolved = ✅ Решена
 staff-complaint-to-rejected = ❌ Отклонена
+customer-blocked = Извините, мы больше не можем продолжать этот разговор здесь. У руководителя есть все детали вашего обращения; по срочным вопросам обращайтесь в магазин напрямую.

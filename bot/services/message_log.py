@@ -42,6 +42,7 @@ async def record_message(
     *,
     conversation_id: int | None = None,
     customer_id: int | None = None,
+    relay_of: int | None = None,
 ) -> Message:
     """Store a message; a redelivered one is recognised and returned unchanged."""
     existing = await find_message(session, ref.chat_id, ref.message_id)
@@ -60,6 +61,7 @@ async def record_message(
         text=content.text,
         file_ids=content.file_ids or None,
         extra=content.extra,
+        relay_of=relay_of,
         created_at=now,
     )
     session.add(row)
@@ -89,3 +91,9 @@ async def record_edit(
     row.file_ids = content.file_ids or row.file_ids
     row.edited_at = now
     return row
+
+
+async def relayed_copies(session: AsyncSession, original: Message) -> list[Message]:
+    """Return the copies the bot made of a message in the other chat."""
+    stmt = select(Message).where(Message.relay_of == original.id)
+    return list((await session.exec(stmt)).all())

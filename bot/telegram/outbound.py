@@ -101,6 +101,7 @@ class OutboundLog(BaseRequestMiddleware):
         if isinstance(method, EditMessageText | EditMessageCaption) and isinstance(result, Message):
             await record_edit(session, result.chat.id, result.message_id, content_of(result), now)
             return
+        relay_of = None
         if isinstance(result, Message):
             chat_id, thread_id = result.chat.id, result.message_thread_id
             message_id, content = result.message_id, content_of(result)
@@ -110,7 +111,7 @@ class OutboundLog(BaseRequestMiddleware):
                 method.message_thread_id,
                 result.message_id,
             )
-            content = await _copied_content(session, method)
+            content, relay_of = await _copied_content(session, method)
         else:
             return
         if isinstance(method, ForwardMessage):
@@ -128,7 +129,8 @@ class OutboundLog(BaseRequestMiddleware):
             chat_id, message_id, Direction.OUT, author.kind, author.telegram_id, thread_id
         )
         await record_message(
-            session, ref, content, now, conversation_id=conversation_id, customer_id=customer_id
+            session, ref, content, now, conversation_id=conversation_id, customer_id=customer_id,
+            relay_of=relay_of,
         )
 
     async def _owner(
@@ -144,12 +146,15 @@ class OutboundLog(BaseRequestMiddleware):
         return customer.id, conversation.id if conversation else None
 
 
-async def _copied_content(session: AsyncSession, method: CopyMessage) -> MessageContent:
+async def _copied_content(
+    session: AsyncSession, method: CopyMessage
+) -> tuple[MessageContent, int | None]:
     """Take a copy's content from the recorded original; the API returns only its id."""
     source = None
     if isinstance(method.from_chat_id, int):
         source = await find_message(session, method.from_chat_id, method.message_id)
     if source is None:
-        return MessageContent("copy", method.caption)
+        return MessageContent("copy", method.caption), None
     text = method.caption if method.caption is not None else source.text
-    return MessageContent(source.content_type, text, list(source.file_ids or []), source.extra)
+    content = MessageContent(source.content_type, text, list(source.file_ids or []), source.extra)
+    return content, source.id

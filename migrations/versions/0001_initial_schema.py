@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 18:05:42.433115
+Create Date: 2026-11-22 18:19:16.952391
 """
 
 from collections.abc import Sequence
@@ -143,6 +143,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
+        sa.Column("relay_of", sa.Integer(), nullable=True),
         sa.Column("created_at", models.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("edited_at", models.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
@@ -152,6 +153,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["relay_of"],
+            ["messages.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("chat_id", "telegram_message_id", name="uq_messages_chat_message"),
@@ -164,6 +169,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_messages_customer_created", ["customer_id", "created_at"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_messages_relay_of"), ["relay_of"], unique=False)
 
     op.create_table(
         "satisfaction_ratings",
@@ -297,6 +303,7 @@ def downgrade() -> None:
 
     op.drop_table("satisfaction_ratings")
     with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_messages_relay_of"))
         batch_op.drop_index("ix_messages_customer_created")
         batch_op.drop_index("ix_messages_created_at")
         batch_op.drop_index("ix_messages_conversation_created")

@@ -1,0 +1,17 @@
+"""Customers' edited messages: recorded by the log, and the staff topic's copy edited too."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.types import Message
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.telegram.edits import relay_edit
+
+router = Router(name=__name__)
+
+
+@router.edited_message()
+async def edited(message: Message, bot: Bot, session: AsyncSession) -> None:
+    """Mirror the customer's edit onto the copy staff see."""
+    await relay_edit(bot, session, message.chat.id, message.message_id)

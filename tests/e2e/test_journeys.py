@@ -1,0 +1,295 @@
+"""Customer journeys end to end, from both sides: the customer's chat and the staff topic."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import col, select
+
+from bot.db import transaction
+from models import AuthorKind, Conversation, ConversationStatus, Message, Ticket, TicketStatus
+from tests.e2e.conftest import STAFF_ID, Harness, eventually
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def texts(messages: list[dict]) -> list[str]:
+    return [m.get("text") or m.get("caption") or "" for m in messages]
+
+
+async def ticket_of(h: Harness, number: str) -> Ticket | None:
+    async with transaction(h.services.sessions) as session:
+        return (await session.exec(select(Ticket).where(Ticket.number == number))).first()
+
+
+async def topic_message(h: Harness, user: int, predicate, since: int | None = None) -> dict:
+    return await h.emu.wait_for_bot_message(
+        h.staff_chat, predicate, thread_id=h.topic_id(user), since=since
+    )
+
+
+async def test_faq_answer_with_did_it_help(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710001)
+    reply = await h.say(user, "How long does delivery take?")
+    assert "Did this help?" in reply["text"]
+    answer = await h.press(user, reply, "👍 Yes")
+    assert answer is not None
+    glad = await h.emu.wait_for_bot_message(user, lambda m: "Glad" in (m.get("text") or ""))
+    assert glad
+    assert h.emu.topics() == []  # nobody was bothered
+
+
+async def test_faq_no_offers_a_person(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710002)
+    reply = await h.say(user, "what payment methods do you accept")
+    await h.press(user, reply, "👎 No")
+    offer = await h.emu.wait_for_bot_message(user, lambda m: "bring in a person" in (m.get("text") or ""))
+    await h.press(user, offer, "👤 Talk to a person")
+    card = await topic_message(h, user, lambda m: "FAQ answer didn't help" in (m.get("text") or ""))
+    assert "710002" in card["text"]
+
+
+async def test_unsure_faq_hands_over_honestly(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710003, "Olga")
+    reply = await h.say(user, "Can you tell me a joke about penguins?")
+    assert "rather than guess" in reply["text"]
+    copy = await topic_message(h, user, lambda m: "penguins" in (m.get("text") or ""))
+    assert copy["chat"]["id"] == h.staff_chat
+    cards = texts(h.emu.bot_messages(h.staff_chat, h.topic_id(user)))
+    assert any("no confident FAQ answer" in t for t in cards)
+
+
+async def test_handoff_both_ways_with_note_and_canned(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710004, "Pavel")
+    await h.say(user, "👤 Talk to a person")
+    topic = h.topic_id(user)
+    assert h.emu.topic(topic)["name"] == "Pavel · 710004"
+
+    mark = h.emu.mark()
+    await h.emu.send_photo(user, caption="the box is crushed")
+    copy = await topic_message(h, user, lambda m: m.get("caption") == "the box is crushed", mark)
+    assert "photo" in copy
+
+    mark = h.emu.mark()
+    await h.emu.staff_send(STAFF_ID, topic, "Sorry about that! A new one is on its way.")
+    got = await h.emu.wait_for_bot_message(user, since=mark)
+    assert got["text"] == "Sorry about that! A new one is on its way."
+
+    await h.emu.staff_send(STAFF_ID, topic, "// customer is a regular, be generous")
+    await h.emu.wait_until_delivered()
+    assert not any("regular" in t for t in texts(h.emu.bot_messages(user)))
+
+    mark = h.emu.mark()
+    await h.emu.staff_send(STAFF_ID, topic, "/canned")
+    picker = await topic_message(h, user, lambda m: "Choose an answer" in (m.get("text") or ""), mark)
+    mark = h.emu.mark()
+    await h.press(STAFF_ID, picker, "Apology for the delay", chat_id=h.staff_chat)
+    canned = await h.emu.wait_for_bot_message(user, since=mark)
+    entry = h.services.content.canned_answer("apology-delay")
+    assert entry is not None and canned["text"] == entry.text.en
+
+    async def authors() -> list[tuple[str, str]] | None:
+        async with transaction(h.services.sessions) as session:
+            stmt = select(Message).where(Message.customer_id.is_not(None)).order_by(col(Message.id))  # type: ignore[union-attr]
+            rows = (await session.exec(stmt)).all()
+        kinds = [(r.direction, r.author_kind) for r in rows]
+        return kinds if ("in", AuthorKind.NOTE) in kinds and kinds.count(("out", "staff")) >= 2 else None
+
+    kinds = await eventually(authors)
+    assert kinds, "staff replies and the note are logged with their authors"
+
+
+async def test_staff_reply_answers_the_conversation(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710005)
+    await h.say(user, "👤 Talk to a person")
+    await h.emu.staff_send(STAFF_ID, h.topic_id(user), "Hello, how can I help?")
+    await h.emu.wait_for_bot_message(user, lambda m: m.get("text") == "Hello, how can I help?")
+
+    async def status() -> str | None:
+        async with transaction(h.services.sessions) as session:
+            conv = (await session.exec(select(Conversation))).first()
+            return conv.status if conv and conv.first_response_at else None
+
+    assert await eventually(status) == ConversationStatus.ANSWERED
+    mark = h.emu.mark()
+    await h.emu.staff_send(STAFF_ID, h.topic_id(user), "/resolve")
+    done = await h.emu.wait_for_bot_message(user, since=mark)
+    assert "resolved" in done["text"]
+
+
+async def fill_return(h: Harness, user: int, amount: str, photo: bool = False) -> dict:
+    """Walk the return steps as the customer and return the bot's final reply."""
+    reply = await h.say(user, "↩️ Return a product")
+    assert "receipt" in reply["text"]
+    assert "receipt" not in "".join(texts(h.emu.bot_messages(user)[1:])).replace(reply["text"], "")
+    when = await h.say(user, "Kettle, white")
+    mark = h.emu.mark()
+    await h.press(user, when, "This week")
+    reason = await h.emu.wait_for_bot_message(user, lambda m: "Why" in (m.get("text") or ""), since=mark)
+    mark = h.emu.mark()
+    await h.press(user, reason, "Defective")
+    ask_photo = await h.emu.wait_for_bot_message(user, lambda m: "photo" in (m.get("text") or ""), since=mark)
+    mark = h.emu.mark()
+    if photo:
+        await h.emu.send_photo(user)
+    else:
+        await h.press(user, ask_photo, "Skip")
+    await h.emu.wait_for_bot_message(user, lambda m: "How much" in (m.get("text") or ""), since=mark)
+    return await h.say(user, amount)
+
+
+async def test_small_return_is_approved_on_the_spot(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710006)
+    approved = await fill_return(h, user, "79,90 ₽")
+    assert "approved" in approved["text"]
+    number = approved["text"].split("return ")[1].split(" ")[0]
+    refund = await h.emu.wait_for_bot_message(user, lambda m: "money back" in (m.get("text") or ""))
+    await h.press(user, refund, "💳 To my card")
+
+    async def refund_confirmed() -> bool:
+        current = h.emu.message(user, refund["message_id"]) or {}
+        return "refund by" in (current.get("text") or "")
+
+    assert await eventually(refund_confirmed)
+    ticket = await eventually(lambda: ticket_of(h, number))
+    assert ticket.status == TicketStatus.APPROVED and ticket.auto_approved
+    assert str(ticket.amount) == "79.90"
+    assert h.emu.topics() == []  # no staff time needed
+
+
+async def test_large_return_is_decided_by_staff(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710007, "Igor", "ru")
+    reply = await h.say(user, "↩️ Вернуть товар")
+    assert "Чек не нужен" in reply["text"]
+    when = await h.say(user, "Пылесос")
+    await h.press(user, when, "На этой неделе")
+    reason = await h.emu.wait_for_bot_message(user, lambda m: "Почему" in (m.get("text") or ""))
+    await h.press(user, reason, "Брак")
+    await h.emu.wait_for_bot_message(user, lambda m: "фото" in (m.get("text") or ""))
+    mark = h.emu.mark()
+    await h.emu.send_photo(user)
+    await h.emu.wait_for_bot_message(user, lambda m: "Сколько" in (m.get("text") or ""), since=mark)
+    pending = await h.say(user, "4 500")
+    assert "передан сотрудникам" in pending["text"]
+
+    card = await topic_message(h, user, lambda m: "Approve" in str(m.get("reply_markup")))
+    assert "4500.00" in card["caption"] and "photo" in card
+    mark = h.emu.mark()
+    await h.press(STAFF_ID, card, "✅ Approve", chat_id=h.staff_chat)
+    told = await h.emu.wait_for_bot_message(user, since=mark)
+    assert "одобрен" in told["text"]
+    number = told["text"].split("возврат ")[1].split(" ")[0]
+
+    async def decided() -> Ticket | None:
+        found = await ticket_of(h, number)
+        return found if found and found.status != TicketStatus.PENDING else None
+
+    ticket = await eventually(decided)
+    assert ticket.status == TicketStatus.APPROVED and not ticket.auto_approved
+    assert ticket.decided_by == STAFF_ID
+
+    # The buttons are gone; a second decision sent anyway is refused and changes nothing.
+    assert not (h.emu.message(h.staff_chat, card["message_id"]) or {}).get("reply_markup")
+    query = await h.emu.press_button(STAFF_ID, h.staff_chat, card["message_id"], f"rd:{ticket.id}:0")
+    answer = await h.emu.wait_for_callback_answer(query)
+    assert answer.get("show_alert")
+    assert (await ticket_of(h, number)).status == TicketStatus.APPROVED
+
+
+async def test_complaint_is_numbered_and_followed_by_staff(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710008)
+    await h.say(user, "📝 Make a complaint")
+    ask = await h.say(user, "The courier was rude and threw the bag at my door.")
+    mark = h.emu.mark()
+    await h.emu.send_photo(user)
+    added = await h.emu.wait_for_bot_message(user, since=mark)
+    assert "Photo added (1)" in added["text"]
+    mark = h.emu.mark()
+    await h.press(user, added, "Send the complaint")
+    done = await h.emu.wait_for_bot_message(user, lambda m: "registered" in (m.get("text") or ""), since=mark)
+    assert "sorry" in done["text"] and "C-" in done["text"]
+    assert ask
+    card = await topic_message(h, user, lambda m: "Complaint" in (m.get("text") or ""))
+    assert "courier was rude" in card["text"]
+    mark = h.emu.mark()
+    await h.press(STAFF_ID, card, "🔧 In progress", chat_id=h.staff_chat)
+    status = await h.emu.wait_for_bot_message(user, since=mark)
+    assert "in progress" in status["text"]
+    listing = await h.say(user, "📋 My requests")
+    assert "Complaint C-" in listing["text"] and "in progress" in listing["text"]
+
+
+async def test_forged_and_stale_buttons_are_refused(harness: Harness) -> None:
+    h = harness
+    victim = h.customer(710009)
+    approved = await fill_return(h, victim, "10")
+    number = approved["text"].split("return ")[1].split(" ")[0]
+    ticket = await eventually(lambda: ticket_of(h, number))
+    attacker = h.customer(710010)
+    start = await h.say(attacker, "/start")
+    for data in (f"rf:{ticket.id}:cash", f"rd:{ticket.id}:1", "cn:greeting", "zz:1", "lg:de"):
+        query = await h.emu.press_button(attacker, attacker, start["message_id"], data)
+        answer = await h.emu.wait_for_callback_answer(query)
+        assert answer.get("show_alert"), data
+    again = await ticket_of(h, number)
+    assert again.refund_method is None and again.status == TicketStatus.APPROVED
+
+
+async def test_unsupported_content_gets_a_polite_answer(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710011)
+    mark = h.emu.mark()
+    await h.emu.send_sticker(user)
+    reply = await h.emu.wait_for_bot_message(user, since=mark)
+    assert "can't read that kind of message" in reply["text"]
+
+
+async def test_edits_are_recorded_and_relayed(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710012)
+    await h.say(user, "👤 Talk to a person")
+    mark = h.emu.mark()
+    sent = await h.emu.send_text(user, "my order is 1234")
+    copy = await topic_message(h, user, lambda m: m.get("text") == "my order is 1234", mark)
+    await h.emu.edit_text(user, sent["message_id"], "my order is 1243")
+
+    async def edited() -> bool:
+        current = h.emu.message(h.staff_chat, copy["message_id"])
+        return bool(current and current.get("text") == "my order is 1243")
+
+    assert await eventually(edited)
+
+
+async def test_long_texts_are_split_not_lost(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710013)
+    await h.say(user, "👤 Talk to a person")
+    long = ("word " * 1500).strip()  # 7,499 characters
+    mark = h.emu.mark()
+    await h.bot.send_message(user, long)
+    first = await h.emu.wait_for_bot_message(user, since=mark)
+    parts = [m for m in h.emu.bot_messages(user) if m["text"].startswith("word")]
+    assert len(parts) == 2 and all(len(p["text"]) <= 4096 for p in parts)
+    assert " ".join(p["text"] for p in parts) == long
+    assert first
+
+
+async def test_blocked_customer_is_refused_and_not_relayed(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710014)
+    await h.say(user, "/start")
+    async with transaction(h.services.sessions) as session:
+        from models import Customer
+
+        customer = (await session.exec(select(Customer).where(Customer.telegram_id == user))).one()
+        customer.blocked = True
+    reply = await h.say(user, "hello?? answer me")
+    assert "can no longer continue" in reply["text"]
+    assert h.emu.topics() == []

@@ -36,7 +36,7 @@ async def create_services(settings: Settings, *, auto_migrate: bool | None = Non
     engine = create_engine(settings.storage.database_url)
     if auto_migrate if auto_migrate is not None else is_embedded(settings.storage.database_url):
         await migrate(engine)
-    faq = FaqMatcher(content.faq, content.policy.faq_threshold)
+    faq = FaqMatcher.from_content(content)
     return Services(settings, content, translations, engine, create_sessionmaker(engine), faq)
 
 

@@ -9,9 +9,11 @@ from bot.config import Settings
 from handlers import errors, stale
 from handlers.customer import (
     blocked,
+    callback,
     complaints,
     edits,
     faq,
+    flows,
     language,
     person,
     requests,
@@ -52,6 +54,8 @@ def _customer_router() -> Router:
             returns.router,
             complaints.router,
             person.router,
+            callback.router,
+            flows.router,
             requests.router,
             faq.router,
             customer_relay.router,

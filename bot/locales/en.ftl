@@ -67,7 +67,7 @@ stale-button = This button is no longer active.
 staff-context-detail = Customer's words: { $detail }
 
 ## Customer: FAQ and people
-faq-ask-prompt = Type your question in your own words — I'll look for the answer.
+faq-ask-prompt = Choose a topic below, or type your question in your own words — I'll look for the answer.
 faq-did-it-help = Did this help?
 faq-helped-yes = 👍 Yes
 faq-helped-no = 👎 No
@@ -144,3 +144,11 @@ staff-complaint-to-in_progress = 🔧 In progress
 staff-complaint-to-resolved = ✅ Resolved
 staff-complaint-to-rejected = ❌ Rejected
 customer-blocked = Sorry, we can no longer continue this conversation here. A manager has the details of your case; for anything urgent please contact the shop directly.
+
+## Customer: callback
+callback-ask-phone = We'll call you back. Tap the button to share your phone number — or write a number or a convenient time instead.
+callback-share-phone = 📱 Share my phone number
+callback-no-phone = ✍️ Write to me here instead
+callback-own-number = Please share your own number with the button below.
+callback-detail = Call back on { $phone }
+callback-promised = Thank you! You're on our callback list; a member of staff will contact you shortly.

@@ -67,7 +67,7 @@ stale-button = Эта кнопка больше не активна.
 staff-context-detail = Слова клиента: { $detail }
 
 ## Customer: FAQ and people
-faq-ask-prompt = Напишите вопрос своими словами — я поищу ответ.
+faq-ask-prompt = Выберите тему ниже или напишите вопрос своими словами — я поищу ответ.
 faq-did-it-help = Это помогло?
 faq-helped-yes = 👍 Да
 faq-helped-no = 👎 Нет
@@ -144,3 +144,11 @@ staff-complaint-to-in_progress = 🔧 В работу
 staff-complaint-to-resolved = ✅ Решена
 staff-complaint-to-rejected = ❌ Отклонена
 customer-blocked = Извините, мы больше не можем продолжать этот разговор здесь. У руководителя есть все детали вашего обращения; по срочным вопросам обращайтесь в магазин напрямую.
+
+## Customer: callback
+callback-ask-phone = Мы вам перезвоним. Нажмите кнопку, чтобы поделиться номером, — или напишите номер или удобное время.
+callback-share-phone = 📱 Поделиться номером
+callback-no-phone = ✍️ Лучше напишите мне здесь
+callback-own-number = Пожалуйста, поделитесь своим номером кнопкой ниже.
+callback-detail = Перезвонить на { $phone }
+callback-promised = Спасибо! Вы в списке на обратный звонок; сотрудник скоро с вами свяжется.

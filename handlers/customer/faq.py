@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services.events import log_event
-from handlers.customer.filters import MenuButton, WithBot
+from handlers.customer.filters import WithBot
 from handlers.customer.handoff import relay_to_topic
 from handlers.customer.person import PersonRequest
 from models import AuthorKind, Conversation, Customer
@@ -33,12 +33,6 @@ def feedback_keyboard(l10n: L10n, entry_id: str) -> InlineKeyboardMarkup:
     builder.button(text=l10n("faq-helped-yes"), callback_data=FaqFeedback(id=entry_id, helped=True))
     builder.button(text=l10n("faq-helped-no"), callback_data=FaqFeedback(id=entry_id, helped=False))
     return builder.as_markup()
-
-
-@router.message(StateFilter(None), MenuButton("menu-ask"))
-async def ask(message: Message, l10n: L10n) -> None:
-    """Invite the customer to type a question."""
-    await message.answer(l10n("faq-ask-prompt"))
 
 
 @router.message(StateFilter(None), WithBot(), F.text, ~F.text.startswith("/"))

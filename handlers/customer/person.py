@@ -35,7 +35,7 @@ async def connect_person(
 ) -> str:
     """Hand the customer to staff and return the promise to show them."""
     await open_handoff(bot, services, session, customer, conversation, reason, detail)
-    return l10n("person-connecting")
+    return l10n("callback-promised" if reason == "callback" else "person-connecting")
 
 
 @router.message(StateFilter(None), MenuButton("menu-person"))

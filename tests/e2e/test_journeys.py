@@ -293,3 +293,59 @@ async def test_blocked_customer_is_refused_and_not_relayed(harness: Harness) -> 
     reply = await h.say(user, "hello?? answer me")
     assert "can no longer continue" in reply["text"]
     assert h.emu.topics() == []
+
+
+async def test_scripted_flow_leads_to_an_answer_and_to_actions(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710015)
+    menu = await h.say(user, "❓ Ask a question")
+    mark = h.emu.mark()
+    await h.press(user, menu, "Delivery problem")
+    what = await h.emu.wait_for_bot_message(user, since=mark)
+    mark = h.emu.mark()
+    await h.press(user, what, "It is late")
+    late = await h.emu.wait_for_bot_message(user, since=mark)
+    mark = h.emu.mark()
+    await h.press(user, late, "Less than 30 minutes")
+    answer = await h.emu.wait_for_bot_message(user, since=mark)
+    assert "traffic" in answer["text"]
+    assert h.emu.topics() == []
+
+    mark = h.emu.mark()
+    await h.press(user, what, "Something is damaged")
+    damaged = await h.emu.wait_for_bot_message(user, since=mark)
+    labels = [b["text"] for row in damaged["reply_markup"]["inline_keyboard"] for b in row]
+    mark = h.emu.mark()
+    await h.press(user, damaged, next(label for label in labels if "Refund" in label))
+    started = await h.emu.wait_for_bot_message(
+        user, lambda m: "What are you returning" in (m.get("text") or ""), since=mark
+    )
+    assert started
+    assert (await h.say(user, "Glass jar"))["text"].startswith("Roughly when")
+
+
+async def test_callback_request_with_shared_phone(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710016, "Lena")
+    ask = await h.say(user, "📞 Request a callback")
+    assert ask["reply_markup"]["keyboard"][0][0].get("request_contact") is True
+    mark = h.emu.mark()
+    await h.emu.send_contact(user, phone_number="+79001234567")
+    reply = await h.emu.wait_for_bot_message(user, since=mark)
+    assert "callback list" in reply["text"]
+    card = await topic_message(h, user, lambda m: "+79001234567" in (m.get("text") or ""))
+    assert "asked for a callback" in card["text"]
+
+
+async def test_menu_commands_work_in_the_middle_of_a_step(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710017)
+    await h.say(user, "↩️ Return a product")
+    cancelled = await h.say(user, "/cancel")
+    assert cancelled["text"].startswith("Cancelled")
+    await h.say(user, "📝 Make a complaint")
+    help_text = await h.say(user, "/help")
+    assert "/menu" in help_text["text"]
+    greeting = await h.say(user, "/start")
+    assert greeting["text"].startswith("Hello")
+    assert (await h.say(user, "/cancel"))["text"].startswith("There's nothing to cancel")

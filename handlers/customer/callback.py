@@ -1,0 +1,78 @@
+"""Request a callback: share a phone number (or not), and staff call back."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.container import Services
+from bot.i18n import L10n
+from handlers.customer.filters import MenuButton
+from handlers.customer.keyboards import main_menu
+from handlers.customer.person import connect_person
+from models import Conversation, Customer
+
+router = Router(name=__name__)
+
+
+class CallbackForm(StatesGroup):
+    """Waiting for the customer's phone number."""
+
+    phone = State()
+
+
+def phone_keyboard(l10n: L10n) -> ReplyKeyboardMarkup:
+    """One button that shares the Telegram account's phone number, one to write instead."""
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text=l10n("callback-share-phone"), request_contact=True)],
+            [KeyboardButton(text=l10n("callback-no-phone"))],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+async def ask_for_phone(message: Message, state: FSMContext, l10n: L10n) -> None:
+    """Ask the customer for a number to call."""
+    await state.set_state(CallbackForm.phone)
+    await message.answer(l10n("callback-ask-phone"), reply_markup=phone_keyboard(l10n))
+
+
+@router.message(StateFilter(None), MenuButton("menu-callback"))
+async def from_menu(message: Message, state: FSMContext, l10n: L10n) -> None:
+    """Start a callback request."""
+    await ask_for_phone(message, state, l10n)
+
+
+@router.message(CallbackForm.phone, F.contact)
+async def shared(
+    message: Message, state: FSMContext, bot: Bot, services: Services, session: AsyncSession,
+    customer: Customer, conversation: Conversation, l10n: L10n,
+) -> None:
+    """Keep the customer's own number and put them on the callback list."""
+    assert message.contact is not None
+    if message.contact.user_id not in (None, customer.telegram_id):
+        await message.answer(l10n("callback-own-number"))
+        return
+    customer.phone = message.contact.phone_number
+    await state.clear()
+    text = await connect_person(bot, services, session, customer, conversation, l10n, "callback",
+                                detail=l10n("callback-detail", phone=customer.phone))
+    await message.answer(text, reply_markup=main_menu(l10n))
+
+
+@router.message(CallbackForm.phone, F.text)
+async def without_phone(
+    message: Message, state: FSMContext, bot: Bot, services: Services, session: AsyncSession,
+    customer: Customer, conversation: Conversation, l10n: L10n,
+) -> None:
+    """Go on without a number: staff will write here instead."""
+    await state.clear()
+    text = await connect_person(bot, services, session, customer, conversation, l10n, "callback",
+                                detail=message.text)
+    await message.answer(text, reply_markup=main_menu(l10n))

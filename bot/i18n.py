@@ -67,11 +67,15 @@ def language_for(code: str | None) -> str:
 
 
 def _load(locales_dir: Path, lang: str, fallback: L10n | None) -> L10n:
-    path = locales_dir / f"{lang}.ftl"
+    """Load every .ftl file of a language folder (one file per feature) into one bundle."""
     bundle = FluentBundle([lang], use_isolating=False)  # isolation marks show up in Telegram
-    resource = FluentResource(path.read_text(encoding="utf-8"))
-    junk = [e for e in resource.body if isinstance(e, Junk)]
-    if junk:
-        raise ValueError(f"{path}: cannot parse near {str(junk[0].content)[:60]!r}")
-    bundle.add_resource(resource)
+    files = sorted((locales_dir / lang).glob("*.ftl"))
+    if not files:
+        raise ValueError(f"{locales_dir / lang}: no .ftl files")
+    for path in files:
+        resource = FluentResource(path.read_text(encoding="utf-8"))
+        junk = [e for e in resource.body if isinstance(e, Junk)]
+        if junk:
+            raise ValueError(f"{path}: cannot parse near {str(junk[0].content)[:60]!r}")
+        bundle.add_resource(resource)
     return L10n(lang, bundle, fallback)

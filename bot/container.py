@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.content.loader import Content
 from bot.i18n import Translations
 from bot.services.faq import FaqMatcher
+from bot.services.rules import Promises
 from models.types import utcnow
 
 
@@ -26,4 +27,5 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     faq: FaqMatcher
+    promises: Promises
     clock: Callable[[], datetime] = utcnow

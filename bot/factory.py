@@ -21,6 +21,7 @@ from bot.db import create_engine, create_sessionmaker, is_embedded, migrate
 from bot.i18n import LANGUAGES, Translations
 from bot.jobs import create_scheduler
 from bot.services.faq import FaqMatcher
+from bot.services.rules import Promises
 from bot.telegram.outbound import OutboundLog
 from bot.telegram.splitting import SplitLongMessages
 from handlers import build_router
@@ -36,8 +37,19 @@ async def create_services(settings: Settings, *, auto_migrate: bool | None = Non
     engine = create_engine(settings.storage.database_url)
     if auto_migrate if auto_migrate is not None else is_embedded(settings.storage.database_url):
         await migrate(engine)
-    faq = FaqMatcher.from_content(content)
-    return Services(settings, content, translations, engine, create_sessionmaker(engine), faq)
+    policy = content.policy
+    promises = Promises(
+        schedule=policy.schedule(),
+        reply_sla_seconds=policy.reply_sla_seconds,
+        second_alert_seconds=policy.second_alert_seconds,
+        complaint_resolution_hours=policy.complaint_resolution_hours,
+        return_decision_hours=policy.returns.return_decision_hours,
+        follow_up_days=policy.follow_up_days,
+    )
+    return Services(
+        settings, content, translations, engine, create_sessionmaker(engine),
+        FaqMatcher.from_content(content), promises,
+    )
 
 
 def create_bot(services: Services) -> Bot:

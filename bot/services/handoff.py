@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.services.deadlines import cancel_deadlines, pending_deadline, set_deadline
 from bot.services.errors import DomainError
 from bot.services.events import log_event
-from models import AuthorKind, Conversation, ConversationStatus
+from bot.services.rules import CALLBACK, REPLY, REPLY_KINDS, Promises, conversation_subject
+from models import AuthorKind, Conversation, ConversationStatus, Event
 
 WITH_PERSON = (ConversationStatus.WAITING_STAFF, ConversationStatus.ANSWERED)
 
@@ -30,12 +34,26 @@ def with_person(conversation: Conversation) -> bool:
     return conversation.status in WITH_PERSON
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """What the customer is promised while they wait for a person."""
+
+    started: bool  # the conversation has just reached staff
+    after_hours: bool
+    reply_due: datetime | None = None  # during working hours: the 3-minute promise
+    callback_due: datetime | None = None  # after hours: contacted by this time
+    new_promise: bool = False  # the customer has not been told this promise yet
+
+
 async def hand_to_person(
-    session: AsyncSession, conversation: Conversation, now: datetime, reason: str
-) -> bool:
-    """Put the conversation in the staff queue; return True if it was not there already."""
+    session: AsyncSession,
+    conversation: Conversation,
+    now: datetime,
+    reason: str,
+    promises: Promises,
+) -> Waiting:
+    """Put the conversation in the staff queue, starting the reply clock or the callback promise."""
     started = conversation.status not in WITH_PERSON
-    await customer_waits(conversation, now)
     if started:
         await log_event(
             session,
@@ -46,21 +64,41 @@ async def hand_to_person(
             actor_kind=AuthorKind.BOT,
             reason=reason,
         )
-    return started
+    waiting = await customer_waits(session, conversation, now, promises)
+    return replace(waiting, started=started)
 
 
-async def customer_waits(conversation: Conversation, now: datetime) -> None:
-    """Mark a customer message as waiting; the oldest unanswered one sets the clock."""
+async def customer_waits(
+    session: AsyncSession, conversation: Conversation, now: datetime, promises: Promises
+) -> Waiting:
+    """A customer message waits for a person: the oldest unanswered one sets the clock."""
     conversation.status = ConversationStatus.WAITING_STAFF
     if conversation.waiting_since is None:
         conversation.waiting_since = now
     conversation.updated_at = now
+    subject = conversation_subject(conversation.id)
+    schedule = promises.schedule
+    if schedule.is_open(now):
+        # Counted in working time, so a message at closing time is due at the next opening.
+        due = schedule.add_working_time(conversation.waiting_since, promises.reply_sla_seconds)
+        deadline = await set_deadline(session, REPLY, subject, due, now)
+        return Waiting(False, False, reply_due=deadline.due_at)
+    pending = await pending_deadline(session, CALLBACK, subject)
+    if pending is not None:
+        return Waiting(False, True, callback_due=pending.due_at)
+    due = schedule.callback_due(now)
+    await set_deadline(session, CALLBACK, subject, due, now)
+    await log_event(
+        session, "callback_promised", now, conversation_id=conversation.id,
+        customer_id=conversation.customer_id, data={"due_at": due.isoformat()},
+    )
+    return Waiting(False, True, callback_due=due, new_promise=True)
 
 
 async def staff_replied(
     session: AsyncSession, conversation: Conversation, staff_id: int, now: datetime
-) -> datetime | None:
-    """Record a staff answer; return how long the customer had waited since, if they had."""
+) -> None:
+    """Record a staff answer: stop the reply clock and keep any callback promise."""
     if conversation.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
         raise ConversationClosed()
     waited_since = conversation.waiting_since
@@ -69,7 +107,47 @@ async def staff_replied(
     if conversation.first_response_at is None:
         conversation.first_response_at = now
     conversation.updated_at = now
-    return waited_since
+    subject = conversation_subject(conversation.id)
+    breached = await breach_recorded(session, conversation, waited_since)
+    await cancel_deadlines(session, subject, REPLY_KINDS, now)
+    if waited_since is not None:
+        await log_event(
+            session, "reply_clock_stopped", now, conversation_id=conversation.id,
+            customer_id=conversation.customer_id, actor_kind=AuthorKind.STAFF,
+            actor_telegram_id=staff_id,
+            data={"waited_seconds": (now - waited_since).total_seconds(), "breached": breached},
+        )
+    await complete_callback(session, conversation, staff_id, now)
+
+
+async def breach_recorded(
+    session: AsyncSession, conversation: Conversation, waited_since: datetime | None
+) -> bool:
+    """Tell whether the current wait already broke the reply promise."""
+    if waited_since is None:
+        return False
+    stmt = select(Event.id).where(
+        Event.conversation_id == conversation.id,
+        Event.kind == "reply_breach",
+        col(Event.created_at) >= waited_since,
+    )
+    return (await session.exec(stmt)).first() is not None
+
+
+async def complete_callback(
+    session: AsyncSession, conversation: Conversation, staff_id: int, now: datetime
+) -> bool:
+    """Mark a promised callback as done; return False if none was pending."""
+    pending = await pending_deadline(session, CALLBACK, conversation_subject(conversation.id))
+    if pending is None:
+        return False
+    await cancel_deadlines(session, pending.subject, (CALLBACK,), now)
+    await log_event(
+        session, "callback_done", now, conversation_id=conversation.id,
+        customer_id=conversation.customer_id, actor_kind=AuthorKind.STAFF,
+        actor_telegram_id=staff_id, data={"on_time": now <= pending.due_at},
+    )
+    return True
 
 
 async def resolve(
@@ -82,6 +160,7 @@ async def resolve(
     conversation.waiting_since = None
     conversation.resolved_at = now
     conversation.updated_at = now
+    await cancel_deadlines(session, conversation_subject(conversation.id), REPLY_KINDS, now)
     await log_event(
         session,
         "resolved",

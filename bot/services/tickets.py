@@ -12,8 +12,16 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.services.deadlines import cancel_deadlines, set_deadline
 from bot.services.errors import DomainError
 from bot.services.events import log_event
+from bot.services.rules import (
+    COMPLAINT_RESOLUTION,
+    FOLLOW_UP,
+    RETURN_DECISION,
+    Promises,
+    ticket_subject,
+)
 from models import AuthorKind, Ticket, TicketKind, TicketStatus
 
 CLOSED_STATUSES = (TicketStatus.RESOLVED, TicketStatus.REJECTED)
@@ -123,6 +131,7 @@ async def open_return(
     policy: ReturnPolicy,
     currency: str,
     now: datetime,
+    promises: Promises,
 ) -> Ticket:
     """Register a return: approved on the spot when small and infrequent, else pending."""
     recent = await recent_auto_approved(session, customer_id, now, policy.cap_window_days)
@@ -157,6 +166,9 @@ async def open_return(
         actor_kind=AuthorKind.CUSTOMER,
         data={"amount": str(request.amount), "auto_approved": auto, "recent_auto": recent},
     )
+    if not auto:
+        due = promises.schedule.add_working_time(now, promises.return_decision_hours * 3600)
+        await set_deadline(session, RETURN_DECISION, ticket_subject(ticket.id), due, now)
     if auto:
         await log_event(
             session,
@@ -173,7 +185,12 @@ async def open_return(
 
 
 async def decide_return(
-    session: AsyncSession, ticket: Ticket, approve: bool, staff_id: int, now: datetime
+    session: AsyncSession,
+    ticket: Ticket,
+    approve: bool,
+    staff_id: int,
+    now: datetime,
+    promises: Promises,
 ) -> Ticket:
     """Record a staff decision on a pending return; a second decision is refused."""
     if ticket.kind != TicketKind.RETURN or ticket.status != TicketStatus.PENDING:
@@ -194,7 +211,17 @@ async def decide_return(
         reason="staff",
         data={"status": ticket.status},
     )
+    await cancel_deadlines(session, ticket_subject(ticket.id), (RETURN_DECISION,), now)
+    await _follow_up_later(session, ticket, promises, now)
     return ticket
+
+
+async def _follow_up_later(
+    session: AsyncSession, ticket: Ticket, promises: Promises, now: datetime
+) -> None:
+    """Ask the customer, a few days after a ticket is settled, whether all is well now."""
+    due = now + timedelta(days=promises.follow_up_days)
+    await set_deadline(session, FOLLOW_UP, ticket_subject(ticket.id), due, now)
 
 
 async def choose_refund_method(
@@ -225,8 +252,9 @@ async def open_complaint(
     text: str,
     photo_file_ids: tuple[str, ...],
     now: datetime,
+    promises: Promises,
 ) -> Ticket:
-    """Register a complaint as new."""
+    """Register a complaint as new, due to be resolved within the working hours promised."""
     ticket = await _new_ticket(
         session,
         Ticket(
@@ -250,11 +278,25 @@ async def open_complaint(
         ticket_id=ticket.id,
         actor_kind=AuthorKind.CUSTOMER,
     )
+    await _resolution_deadline(session, ticket, promises, now)
     return ticket
 
 
+async def _resolution_deadline(
+    session: AsyncSession, ticket: Ticket, promises: Promises, now: datetime
+) -> None:
+    """Escalate the complaint if it is not resolved within its working hours."""
+    due = promises.schedule.add_working_time(now, promises.complaint_resolution_hours * 3600)
+    await set_deadline(session, COMPLAINT_RESOLUTION, ticket_subject(ticket.id), due, now)
+
+
 async def move_complaint(
-    session: AsyncSession, ticket: Ticket, status: TicketStatus, staff_id: int, now: datetime
+    session: AsyncSession,
+    ticket: Ticket,
+    status: TicketStatus,
+    staff_id: int,
+    now: datetime,
+    promises: Promises,
 ) -> Ticket:
     """Move a complaint to a new status, as staff decide."""
     if ticket.kind != TicketKind.COMPLAINT or status not in COMPLAINT_MOVES.get(
@@ -277,6 +319,12 @@ async def move_complaint(
         actor_telegram_id=staff_id,
         data={"from": previous, "to": status},
     )
+    if status in CLOSED_STATUSES:
+        await cancel_deadlines(session, ticket_subject(ticket.id), (COMPLAINT_RESOLUTION,), now)
+        await _follow_up_later(session, ticket, promises, now)
+    else:
+        await cancel_deadlines(session, ticket_subject(ticket.id), (FOLLOW_UP,), now)
+        await _resolution_deadline(session, ticket, promises, now)
     return ticket
 
 

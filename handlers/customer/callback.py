@@ -12,7 +12,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from handlers.customer.filters import MenuButton
-from handlers.customer.keyboards import main_menu
 from handlers.customer.person import connect_person
 from models import Conversation, Customer
 
@@ -61,9 +60,10 @@ async def shared(
         return
     customer.phone = message.contact.phone_number
     await state.clear()
-    text = await connect_person(bot, services, session, customer, conversation, l10n, "callback",
-                                detail=l10n("callback-detail", phone=customer.phone))
-    await message.answer(text, reply_markup=main_menu(l10n))
+    await connect_person(
+        message, bot, services, session, customer, conversation, l10n, "callback",
+        detail=l10n("callback-detail", phone=customer.phone),
+    )
 
 
 @router.message(CallbackForm.phone, F.text)
@@ -73,6 +73,7 @@ async def without_phone(
 ) -> None:
     """Go on without a number: staff will write here instead."""
     await state.clear()
-    text = await connect_person(bot, services, session, customer, conversation, l10n, "callback",
-                                detail=message.text)
-    await message.answer(text, reply_markup=main_menu(l10n))
+    await connect_person(
+        message, bot, services, session, customer, conversation, l10n, "callback",
+        detail=message.text,
+    )

@@ -15,7 +15,7 @@ from bot.container import Services
 from bot.i18n import L10n
 from bot.services import tickets
 from handlers.customer.filters import MenuButton
-from handlers.customer.handoff import open_handoff
+from handlers.customer.handoff import after_hours_promise, open_handoff
 from handlers.customer.keyboards import main_menu
 from handlers.staff.ticket_cards import post_complaint
 from models import Conversation, Customer
@@ -98,9 +98,10 @@ async def done(
         data["text"],
         tuple(data.get("photos", [])),
         services.clock(),
+        services.promises,
     )
     await state.clear()
-    await open_handoff(bot, services, session, customer, conversation, "complaint")
+    waiting = await open_handoff(bot, services, session, customer, conversation, "complaint")
     await post_complaint(bot, services, session, ticket, customer, conversation)
     await query.answer()
     if isinstance(query.message, Message):
@@ -108,6 +109,8 @@ async def done(
         await query.message.answer(
             l10n("complaint-registered", number=ticket.number), reply_markup=main_menu(l10n)
         )
+        if waiting.new_promise:
+            await query.message.answer(after_hours_promise(services, l10n, waiting))
 
 
 @router.message(ComplaintForm.text)

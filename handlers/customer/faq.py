@@ -51,8 +51,11 @@ async def answer(
     entry = services.content.faq_entry(match.entry_id) if match and match.confident else None
     now = services.clock()
     if match is None or entry is None:
-        await relay_to_topic(message, bot, services, session, customer, conversation, "faq_miss")
-        await message.answer(l10n("faq-not-sure"))
+        waiting = await relay_to_topic(
+            message, bot, services, session, customer, conversation, "faq_miss", l10n
+        )
+        if not waiting.after_hours:  # after hours the promise already says what happens next
+            await message.answer(l10n("faq-not-sure"))
         return
     await log_event(
         session,

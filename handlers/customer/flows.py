@@ -87,9 +87,9 @@ async def step(
         await state.set_state(ComplaintForm.text)
         await message.answer(l10n("complaint-start"))
     elif node.action == "person":
-        await message.answer(
-            await connect_person(bot, services, session, customer, conversation, l10n, "flow",
-                                 detail=f"{flow.title.get(language)} → {callback_data.node}")
+        await connect_person(
+            message, bot, services, session, customer, conversation, l10n, "flow",
+            detail=f"{flow.title.get(language)} → {callback_data.node}",
         )
     elif node.action == "callback":
         await ask_for_phone(message, state, l10n)

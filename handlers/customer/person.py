@@ -11,7 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from handlers.customer.filters import MenuButton
-from handlers.customer.handoff import open_handoff
+from handlers.customer.handoff import after_hours_promise, open_handoff, share_phone_keyboard
+from handlers.customer.keyboards import main_menu
 from models import Conversation, Customer
 
 router = Router(name=__name__)
@@ -24,6 +25,7 @@ class PersonRequest(CallbackData, prefix="pr"):
 
 
 async def connect_person(
+    message: Message,
     bot: Bot,
     services: Services,
     session: AsyncSession,
@@ -32,10 +34,15 @@ async def connect_person(
     l10n: L10n,
     reason: str,
     detail: str | None = None,
-) -> str:
-    """Hand the customer to staff and return the promise to show them."""
-    await open_handoff(bot, services, session, customer, conversation, reason, detail)
-    return l10n("callback-promised" if reason == "callback" else "person-connecting")
+) -> None:
+    """Hand the customer to staff and tell them what happens next."""
+    waiting = await open_handoff(bot, services, session, customer, conversation, reason, detail)
+    if waiting.after_hours:
+        markup = None if customer.phone else share_phone_keyboard(l10n)
+        await message.answer(after_hours_promise(services, l10n, waiting), reply_markup=markup)
+        return
+    text = l10n("callback-promised" if reason == "callback" else "person-connecting")
+    await message.answer(text, reply_markup=main_menu(l10n))
 
 
 @router.message(StateFilter(None), MenuButton("menu-person"))
@@ -49,9 +56,7 @@ async def from_menu(
     l10n: L10n,
 ) -> None:
     """Connect the customer with a person."""
-    await message.answer(
-        await connect_person(bot, services, session, customer, conversation, l10n, "person")
-    )
+    await connect_person(message, bot, services, session, customer, conversation, l10n, "person")
 
 
 @router.callback_query(PersonRequest.filter(F.reason.in_({"person", "faq_unhelpful", "flow"})))
@@ -66,9 +71,9 @@ async def from_button(
     l10n: L10n,
 ) -> None:
     """Connect the customer with a person from an inline button."""
-    text = await connect_person(
-        bot, services, session, customer, conversation, l10n, callback_data.reason
-    )
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(text)
+        await connect_person(
+            query.message, bot, services, session, customer, conversation, l10n,
+            callback_data.reason,
+        )

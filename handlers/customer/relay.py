@@ -31,7 +31,9 @@ async def unsupported(
 ) -> None:
     """Relay stickers and the like to staff in a live conversation; otherwise explain politely."""
     if with_person(conversation):
-        await relay_to_topic(message, bot, services, session, customer, conversation, "customer")
+        await relay_to_topic(
+            message, bot, services, session, customer, conversation, "customer", l10n
+        )
         return
     await message.answer(l10n("unsupported-content"))
 
@@ -44,7 +46,8 @@ async def relay(
     session: AsyncSession,
     customer: Customer,
     conversation: Conversation,
+    l10n: L10n,
 ) -> None:
     """Hand anything the bot did not handle to a person, so no message is dropped."""
     reason = "customer" if with_person(conversation) else "unhandled"
-    await relay_to_topic(message, bot, services, session, customer, conversation, reason)
+    await relay_to_topic(message, bot, services, session, customer, conversation, reason, l10n)

@@ -15,7 +15,7 @@ from bot.container import Services
 from bot.i18n import L10n
 from bot.services import tickets
 from handlers.customer.filters import MenuButton
-from handlers.customer.handoff import open_handoff
+from handlers.customer.handoff import after_hours_promise, open_handoff
 from handlers.customer.keyboards import main_menu
 from handlers.staff.ticket_cards import post_return_for_decision
 from models import Conversation, Customer, TicketStatus
@@ -175,7 +175,8 @@ async def amount(
     )
     assert customer.id is not None
     ticket = await tickets.open_return(
-        session, customer.id, conversation.id, request, limits, policy.currency, services.clock()
+        session, customer.id, conversation.id, request, limits, policy.currency, services.clock(),
+        services.promises,
     )
     await state.clear()
     assert ticket.id is not None
@@ -185,12 +186,14 @@ async def amount(
         )
         await message.answer(l10n("refund-ask"), reply_markup=refund_keyboard(l10n, ticket.id))
         return
-    await open_handoff(bot, services, session, customer, conversation, "return")
+    waiting = await open_handoff(bot, services, session, customer, conversation, "return")
     await post_return_for_decision(bot, services, session, ticket, customer, conversation)
     await message.answer(
         l10n("return-pending", number=ticket.number, hours=policy.returns.return_decision_hours),
         reply_markup=main_menu(l10n),
     )
+    if waiting.new_promise:
+        await message.answer(after_hours_promise(services, l10n, waiting))
 
 
 @router.message(ReturnForm.item)

@@ -73,6 +73,20 @@ class Harness:
                 return int(topic["message_thread_id"])
         raise AssertionError(f"no topic for customer {user_id}: {self.emu.topics()}")
 
+    async def wait_topic(self, user_id: int, timeout: float = 5.0) -> int:
+        """Wait until the bot has created the customer's staff topic; return its id."""
+
+        async def find() -> int | None:
+            try:
+                return self.topic_id(user_id)
+            except AssertionError:
+                return None
+
+        found = await eventually(find, timeout)
+        if found is None:
+            raise AssertionError(f"no topic for customer {user_id}: {self.emu.topics()}")
+        return int(found)
+
     async def staff(self, text: str, user_id: int, thread_id: int, timeout: float = 5.0) -> None:
         """Write as staff in a topic and wait until the bot has taken the update."""
         await self.emu.staff_send(STAFF_ID, thread_id, text)

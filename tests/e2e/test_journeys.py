@@ -22,9 +22,8 @@ async def ticket_of(h: Harness, number: str) -> Ticket | None:
 
 
 async def topic_message(h: Harness, user: int, predicate, since: int | None = None) -> dict:
-    return await h.emu.wait_for_bot_message(
-        h.staff_chat, predicate, thread_id=h.topic_id(user), since=since
-    )
+    thread = await h.wait_topic(user)
+    return await h.emu.wait_for_bot_message(h.staff_chat, predicate, thread_id=thread, since=since)
 
 
 async def test_faq_answer_with_did_it_help(harness: Harness) -> None:

@@ -152,3 +152,5 @@ callback-no-phone = ✍️ Write to me here instead
 callback-own-number = Please share your own number with the button below.
 callback-detail = Call back on { $phone }
 callback-promised = Thank you! You're on our callback list; a member of staff will contact you shortly.
+after-hours-promise = We're closed right now, but your message is with our staff. A person will contact you by { $due } at the latest. Tap the button to share your phone number if you'd rather we call.
+staff-context-callback = ⏰ After hours: promised contact by { $due }.

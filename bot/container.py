@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.content.loader import Content
 from bot.i18n import Translations
 from bot.services.faq import FaqMatcher
+from bot.services.moderation import Moderator
 from bot.services.rules import Promises
 from models.types import utcnow
 
@@ -28,4 +29,5 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     faq: FaqMatcher
     promises: Promises
+    moderator: Moderator
     clock: Callable[[], datetime] = utcnow

@@ -17,13 +17,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.config import OFFICIAL_API_URL, ConfigError, Settings
 from bot.container import Services
 from bot.content.loader import load_content
-from bot.db import create_engine, create_sessionmaker, is_embedded, migrate
+from bot.db import create_engine, create_sessionmaker, is_embedded, migrate, transaction
 from bot.i18n import LANGUAGES, Translations
 from bot.jobs import create_scheduler
 from bot.services.faq import FaqMatcher
+from bot.services.moderation import Lexicon, Moderator
 from bot.services.rules import Promises
 from bot.telegram.outbound import OutboundLog
 from bot.telegram.splitting import SplitLongMessages
+from bot.timers.calendar import plan_day_marks
 from handlers import build_router
 from handlers.middlewares import ContextMiddleware, DbSessionMiddleware, InboundLogMiddleware
 
@@ -49,6 +51,7 @@ async def create_services(settings: Settings, *, auto_migrate: bool | None = Non
     return Services(
         settings, content, translations, engine, create_sessionmaker(engine),
         FaqMatcher.from_content(content), promises,
+        Moderator(Lexicon.load(settings.app.content_dir / "moderation.yaml")),
     )
 
 
@@ -115,6 +118,8 @@ async def _on_startup(bot: Bot, scheduler: AsyncIOScheduler, services: Services)
             scope=BotCommandScopeAllPrivateChats(),
             language_code=None if language == "en" else language,
         )
+    async with transaction(services.sessions) as session:
+        await plan_day_marks(session, services, services.clock())
     if not scheduler.running:
         scheduler.start()
     logger.info("bot started")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from aiogram import Bot
@@ -70,6 +70,8 @@ async def _fire(session: AsyncSession, deadline: Deadline, services: Services, b
 
 def create_scheduler(services: Services, bot: Bot) -> AsyncIOScheduler:
     """Build the scheduler with its in-memory jobs; deadlines stay in the database."""
+    from bot import timers  # noqa: F401 - registers the deadline actions (imported late: cycle)
+
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
         sweep,
@@ -80,5 +82,6 @@ def create_scheduler(services: Services, bot: Bot) -> AsyncIOScheduler:
         max_instances=1,
         coalesce=True,
         misfire_grace_time=None,
+        next_run_time=datetime.now(UTC),  # deadlines that fell due while we were down fire now
     )
     return scheduler

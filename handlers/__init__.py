@@ -14,6 +14,9 @@ from handlers.customer import (
     edits,
     faq,
     flows,
+    followup,
+    moderation,
+    rating,
     language,
     person,
     requests,
@@ -21,9 +24,11 @@ from handlers.customer import (
     start,
 )
 from handlers.customer import relay as customer_relay
-from handlers.staff import canned
+from handlers.staff import callbacks as staff_callbacks
+from handlers.staff import canned, duty
 from handlers.staff import commands as staff_commands
 from handlers.staff import edits as staff_edits
+from handlers.staff import moderation as staff_moderation
 from handlers.staff import relay as staff_relay
 from handlers.staff import tickets as staff_tickets
 from handlers.staff.topic import InCustomerTopic
@@ -48,6 +53,7 @@ def _customer_router() -> Router:
     customer.include_routers(
         *_detached(
             blocked.router,
+            moderation.router,
             start.router,
             edits.router,
             language.router,
@@ -57,6 +63,8 @@ def _customer_router() -> Router:
             callback.router,
             flows.router,
             requests.router,
+            rating.router,
+            followup.router,
             faq.router,
             customer_relay.router,
         )
@@ -77,13 +85,14 @@ def _staff_router(staff_chat_id: int | None) -> Router:
     topic.include_routers(
         *_detached(
             staff_commands.router,
+            staff_moderation.router,
             canned.router,
             staff_tickets.router,
             staff_edits.router,
             staff_relay.router,
         )
     )
-    staff.include_router(topic)
+    staff.include_routers(*_detached(duty.router, staff_callbacks.router), topic)
     return staff
 
 

@@ -33,7 +33,8 @@ async def current_conversation(
     """Return the customer's open conversation, opening a new one if none is open."""
     assert customer.id is not None
     latest = await latest_conversation(session, customer.id)
-    if latest is not None and latest.status in OPEN_STATUSES:
+    # An abusive conversation stays current until a manager reopens it, so nothing is relayed.
+    if latest is not None and (latest.status in OPEN_STATUSES or latest.abusive):
         return latest
     conversation = Conversation(
         customer_id=customer.id,

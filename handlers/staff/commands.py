@@ -10,7 +10,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services import handoff
+from bot.services.abuse import lift_abuse
+from bot.services.staff import is_manager
 from bot.telegram.alerts import alert_managers
+from handlers.customer.rating import rating_keyboard
 from handlers.staff.topic import TopicContext
 from models import AuthorKind
 
@@ -35,7 +38,12 @@ async def resolve(
     assert message.from_user is not None
     await handoff.resolve(session, topic.conversation, message.from_user.id, services.clock())
     customer_l10n = services.translations.get(topic.customer.language)
+    assert topic.conversation.id is not None
     await bot.send_message(topic.customer.telegram_id, customer_l10n("conversation-resolved"))
+    await bot.send_message(
+        topic.customer.telegram_id, customer_l10n("rating-ask"),
+        reply_markup=rating_keyboard(topic.conversation.id),
+    )
     await message.reply(l10n("staff-resolved"))
 
 
@@ -43,11 +51,17 @@ async def resolve(
 async def reopen(
     message: Message, services: Services, session: AsyncSession, topic: TopicContext, l10n: L10n
 ) -> None:
-    """Reopen a resolved conversation."""
+    """Reopen a resolved conversation; an abusive one only by a manager."""
     assert message.from_user is not None
-    await handoff.reopen(
-        session, topic.conversation, message.from_user.id, AuthorKind.STAFF, services.clock()
-    )
+    now = services.clock()
+    if topic.conversation.abusive:
+        if not await is_manager(session, message.from_user.id, services.settings.telegram.manager_ids):
+            await message.reply(l10n("manager-only"))
+            return
+        await lift_abuse(session, topic.conversation, message.from_user.id, now)
+        await message.reply(l10n("staff-abuse-lifted"))
+        return
+    await handoff.reopen(session, topic.conversation, message.from_user.id, AuthorKind.STAFF, now)
     await message.reply(l10n("staff-reopened"))
 
 

@@ -1,0 +1,94 @@
+"""Satisfaction: 1 to 5 after a resolved conversation, an optional comment, low scores escalate."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.container import Services
+from bot.i18n import L10n
+from bot.services.satisfaction import add_comment, is_low, rate
+from bot.telegram.alerts import alert_managers
+from models import Conversation, Customer
+
+router = Router(name=__name__)
+
+
+class RatingPick(CallbackData, prefix="rt5"):
+    """A score for a conversation."""
+
+    conversation: int
+    score: int
+
+
+class SkipComment(CallbackData, prefix="rtc"):
+    """No comment to add."""
+
+
+class RatingForm(StatesGroup):
+    """Waiting for an optional comment on the rating."""
+
+    comment = State()
+
+
+def rating_keyboard(conversation_id: int) -> InlineKeyboardMarkup:
+    """Five buttons, 1 to 5 stars."""
+    builder = InlineKeyboardBuilder()
+    for score in range(1, 6):
+        builder.button(text="⭐" * score if score < 3 else f"{score} ⭐",
+                       callback_data=RatingPick(conversation=conversation_id, score=score))
+    builder.adjust(5)
+    return builder.as_markup()
+
+
+@router.callback_query(RatingPick.filter())
+async def picked(
+    query: CallbackQuery, callback_data: RatingPick, state: FSMContext, bot: Bot,
+    services: Services, session: AsyncSession, customer: Customer, l10n: L10n,
+) -> None:
+    """Record the score; invite a comment; send a low score to the managers."""
+    conversation = await session.get(Conversation, callback_data.conversation)
+    if conversation is None or conversation.customer_id != customer.id or not 1 <= callback_data.score <= 5:
+        await query.answer(l10n("stale-button"), show_alert=True)
+        return
+    await rate(session, conversation, callback_data.score, services.clock())
+    await query.answer()
+    if is_low(callback_data.score):
+        await alert_managers(bot, services, session, "alert-low-rating", customer=customer,
+                             score=callback_data.score)
+    await state.set_state(RatingForm.comment)
+    await state.update_data(conversation=conversation.id)
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        builder = InlineKeyboardBuilder()
+        builder.button(text=l10n("rating-skip-comment"), callback_data=SkipComment())
+        key = "rating-thanks-low" if is_low(callback_data.score) else "rating-thanks"
+        await query.message.answer(l10n(key), reply_markup=builder.as_markup())
+
+
+@router.message(RatingForm.comment, F.text, ~F.text.startswith("/"))
+async def comment(
+    message: Message, state: FSMContext, session: AsyncSession, l10n: L10n
+) -> None:
+    """Attach the comment to the rating."""
+    data = await state.get_data()
+    await state.clear()
+    conversation = await session.get(Conversation, data.get("conversation", 0))
+    if conversation is not None:
+        await add_comment(session, conversation, message.text or "")
+    await message.answer(l10n("rating-comment-saved"))
+
+
+@router.callback_query(SkipComment.filter())
+async def skip(query: CallbackQuery, state: FSMContext, l10n: L10n) -> None:
+    """Leave without a comment."""
+    await state.clear()
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.answer(l10n("faq-glad"))

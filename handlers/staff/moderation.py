@@ -1,0 +1,63 @@
+"""/abuse (staff), /ban and /unban (managers) in a customer's topic."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.container import Services
+from bot.i18n import L10n
+from bot.services.abuse import end_abusive, set_blocked
+from bot.services.staff import is_manager
+from bot.telegram.alerts import alert_managers
+from handlers.staff.topic import TopicContext
+from models import AuthorKind
+
+router = Router(name=__name__)
+
+
+async def close_abusive(
+    bot: Bot, services: Services, session: AsyncSession, topic: TopicContext,
+    actor_kind: str, actor_id: int | None, matched: str | None,
+) -> bool:
+    """End an abusive conversation politely, and hand the transcript to the managers."""
+    closed = await end_abusive(
+        session, topic.conversation, services.clock(), actor_kind=actor_kind, actor_id=actor_id,
+        matched=matched,
+    )
+    if closed:
+        l10n = services.translations.get(topic.customer.language)
+        await bot.send_message(topic.customer.telegram_id, l10n("insult-goodbye"))
+        await alert_managers(bot, services, session, "alert-insult", customer=topic.customer)
+    return closed
+
+
+@router.message(Command("abuse"))
+async def abuse(
+    message: Message, bot: Bot, services: Services, session: AsyncSession, topic: TopicContext,
+    l10n: L10n,
+) -> None:
+    """A staff member flags the customer as getting personal."""
+    assert message.from_user is not None
+    closed = await close_abusive(
+        bot, services, session, topic, AuthorKind.STAFF, message.from_user.id, None
+    )
+    await message.reply(l10n("staff-abuse-done" if closed else "staff-abuse-already"))
+
+
+@router.message(Command("ban", "unban"))
+async def ban(
+    message: Message, command: CommandObject, services: Services, session: AsyncSession,
+    topic: TopicContext, l10n: L10n,
+) -> None:
+    """A manager blocks or unblocks a repeat abuser."""
+    assert message.from_user is not None
+    if not await is_manager(session, message.from_user.id, services.settings.telegram.manager_ids):
+        await message.reply(l10n("manager-only"))
+        return
+    blocking = command.command == "ban"
+    await set_blocked(session, topic.customer, blocking, message.from_user.id, services.clock(),
+                      reason=command.args)
+    await message.reply(l10n("staff-banned" if blocking else "staff-unbanned"))

@@ -56,7 +56,7 @@ async def reopen(
     now = services.clock()
     if topic.conversation.abusive:
         if not await is_manager(session, message.from_user.id, services.settings.telegram.manager_ids):
-            await message.reply(l10n("manager-only"))
+            await message.reply(l10n("staff-manager-only"))
             return
         await lift_abuse(session, topic.conversation, message.from_user.id, now)
         await message.reply(l10n("staff-abuse-lifted"))

@@ -55,7 +55,7 @@ async def ban(
     """A manager blocks or unblocks a repeat abuser."""
     assert message.from_user is not None
     if not await is_manager(session, message.from_user.id, services.settings.telegram.manager_ids):
-        await message.reply(l10n("manager-only"))
+        await message.reply(l10n("staff-manager-only"))
         return
     blocking = command.command == "ban"
     await set_blocked(session, topic.customer, blocking, message.from_user.id, services.clock(),

@@ -8,6 +8,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -137,11 +138,31 @@ async def emu() -> AsyncIterator[Emulator]:
     await emulator.stop()
 
 
+class FakeClock:
+    """A clock the test moves by hand: time is an input."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        """Move time forward."""
+        self.now += timedelta(**delta)
+
+    def set(self, moment: datetime) -> None:
+        """Jump to a moment."""
+        self.now = moment
+
+
 async def start_polling(
-    settings: Settings,
+    settings: Settings, clock: Callable[[], datetime] | None = None
 ) -> tuple[Services, Bot, Dispatcher, Callable[[], Awaitable[None]]]:
     """Start the real bot with long polling; return it and a function that stops it."""
     services = await create_services(settings, auto_migrate=True)
+    if clock is not None:
+        services.clock = clock
     bot = create_bot(services)
     dp = create_dispatcher(services, bot, key_prefix=f"test-{uuid.uuid4().hex[:8]}")
     task = asyncio.create_task(

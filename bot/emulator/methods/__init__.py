@@ -1,0 +1,26 @@
+"""The Bot API methods the emulator serves, with Telegram's limits and error texts."""
+
+# Importing the method modules registers their handlers in HANDLERS.
+from bot.emulator.methods import chats, messages, updates
+from bot.emulator.methods.core import (
+    CAPTION_LIMIT,
+    HANDLERS,
+    TEXT_LIMIT,
+    BotApi,
+    api_error_for,
+    new_callback_id,
+    serves,
+)
+
+__all__ = [
+    "CAPTION_LIMIT",
+    "HANDLERS",
+    "TEXT_LIMIT",
+    "BotApi",
+    "api_error_for",
+    "chats",
+    "messages",
+    "new_callback_id",
+    "serves",
+    "updates",
+]

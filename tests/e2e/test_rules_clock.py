@@ -1,0 +1,206 @@
+"""Service rules driven by a clock the test moves: after hours, morning list, insults, ratings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from bot.db import transaction
+from bot.emulator import Emulator
+from models import Customer, Event
+from tests.e2e.conftest import (
+    MANAGER_ID,
+    STAFF_ID,
+    FakeClock,
+    Harness,
+    bot_settings,
+    eventually,
+    start_polling,
+)
+
+pytestmark = pytest.mark.timeout(90)
+MONDAY_22_MSK = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)  # after closing (21:00 Moscow)
+
+
+async def events(h: Harness, kind: str) -> list[Event]:
+    async with transaction(h.services.sessions) as session:
+        return list((await session.exec(select(Event).where(Event.kind == kind))).all())
+
+
+def has(text: str):
+    return lambda m: text in (m.get("text") or m.get("caption") or "")
+
+
+async def clocked(
+    emu: Emulator, database_url: str, clock: FakeClock
+) -> AsyncIterator[Harness]:
+    services, bot, dp, stop = await start_polling(bot_settings(emu, database_url), clock)
+    harness = Harness(emu, services, bot, dp, stop, {"clock": clock})
+    yield harness
+    await stop()
+
+
+@pytest.fixture
+async def shop_hours(emu, database_url, monkeypatch) -> AsyncIterator[Harness]:
+    """The bot on the shop's real calendar, on Monday at 22:00 Moscow time."""
+    monkeypatch.setenv("WORKING_HOURS", "mon-fri 09:00-21:00; sat 10:00-18:00")
+    async for harness in clocked(emu, database_url, FakeClock(MONDAY_22_MSK)):
+        yield harness
+
+
+@pytest.fixture
+async def open_shop(emu, database_url) -> AsyncIterator[Harness]:
+    """The bot always open, with a hand-moved clock."""
+    async for harness in clocked(emu, database_url, FakeClock(MONDAY_22_MSK)):
+        yield harness
+
+
+async def test_after_hours_promise_morning_list_and_missed_callback(shop_hours: Harness) -> None:
+    h = shop_hours
+    clock: FakeClock = h.extra["clock"]
+    maria = h.customer(730001, "Maria", "en")
+    promise = await h.say(maria, "👤 Talk to a person")
+    assert "by Tuesday 24 November, 11:00" in promise["text"]
+    assert promise["reply_markup"]["keyboard"][0][0]["request_contact"] is True
+    card = await h.emu.wait_for_bot_message(h.staff_chat, has("After hours"), thread_id=await h.wait_topic(maria))
+    assert "11:00" in card["text"]
+    ivan = h.customer(730002, "Иван", "ru")
+    promise_ru = await h.say(ivan, "👤 Позвать сотрудника")
+    assert "вторник 24 ноября, 11:00" in promise_ru["text"]
+    await h.emu.send_text(ivan, "алло?")  # no second promise: the message just goes to staff
+    await h.emu.wait_for_bot_message(h.staff_chat, has("алло?"), thread_id=await h.wait_topic(ivan))
+    assert len([m for m in h.emu.bot_messages(ivan) if "вторник" in (m.get("text") or "")]) == 1
+
+    clock.set(datetime(2026, 11, 24, 6, 0, 5, tzinfo=UTC))  # Tuesday 09:00:05 Moscow
+    morning = await h.emu.wait_for_bot_message(h.staff_chat, has("Good morning"), timeout=8)
+    assert "Maria" in morning["text"] and "Иван" in morning["text"]
+    warning = await h.emu.wait_for_bot_message(MANAGER_ID, has("Nobody is on duty"))
+    assert warning
+    await h.press(STAFF_ID, morning, "✅ Done: Maria", chat_id=h.staff_chat)
+    done = await eventually(lambda: events(h, "callback_done"))
+    assert done[0].data == {"on_time": True}
+
+    clock.set(datetime(2026, 11, 24, 8, 0, 5, tzinfo=UTC))  # 11:00:05 Moscow, Ivan not contacted
+    missed = await h.emu.wait_for_bot_message(MANAGER_ID, has("Callback promise broken"), timeout=8)
+    assert "Иван" in missed["text"]
+    breaches = await eventually(lambda: events(h, "callback_breach"))
+    assert len(breaches) == 1
+
+
+async def test_insult_ends_the_conversation_until_a_manager_reopens(open_shop: Harness) -> None:
+    h = open_shop
+    user = h.customer(730003, "Troll")
+    await h.say(user, "👤 Talk to a person")
+    topic = await h.wait_topic(user)
+    goodbye = await h.say(user, "you are all f.u.c.k.i.n.g idiots")
+    assert "can't continue a conversation with insults" in goodbye["text"]
+    alert = await h.emu.wait_for_bot_message(MANAGER_ID, has("was abusive"))
+    assert "/log 730003" in alert["text"]
+    before = len(h.emu.bot_messages(h.staff_chat, topic))
+    mark = h.emu.mark()
+    await h.emu.send_text(user, "hello? anyone?")
+    await h.emu.wait_until_delivered()
+    with pytest.raises(TimeoutError):
+        await h.emu.wait_for_bot_message(user, since=mark, timeout=1)
+    assert len(h.emu.bot_messages(h.staff_chat, topic)) == before  # stored, not relayed
+
+    mark = h.emu.mark()
+    await h.emu.staff_send(STAFF_ID, topic, "/reopen")
+    refused = await h.emu.wait_for_bot_message(h.staff_chat, has("Only a manager"), thread_id=topic, since=mark)
+    assert refused
+    await h.emu.staff_send(MANAGER_ID, topic, "/reopen")
+    await h.emu.wait_for_bot_message(h.staff_chat, has("Reopened"), thread_id=topic)
+    mark = h.emu.mark()
+    await h.emu.send_text(user, "sorry, I was upset. where is my order?")
+    copy = await h.emu.wait_for_bot_message(h.staff_chat, has("where is my order"), thread_id=topic, since=mark)
+    assert copy
+
+
+async def test_staff_abuse_and_manager_ban(open_shop: Harness) -> None:
+    h = open_shop
+    user = h.customer(730004)
+    await h.say(user, "👤 Talk to a person")
+    topic = await h.wait_topic(user)
+    await h.emu.staff_send(STAFF_ID, topic, "/abuse")
+    told = await h.emu.wait_for_bot_message(user, has("insults"))
+    assert told
+    await h.emu.staff_send(STAFF_ID, topic, "/ban")
+    await h.emu.wait_for_bot_message(h.staff_chat, has("Only a manager"), thread_id=topic)
+    await h.emu.staff_send(MANAGER_ID, topic, "/ban repeat abuser")
+    await h.emu.wait_for_bot_message(h.staff_chat, has("Customer blocked"), thread_id=topic)
+    refusal = await h.say(user, "let me in")
+    assert "can no longer continue" in refusal["text"]
+    async with transaction(h.services.sessions) as session:
+        customer = (await session.exec(select(Customer).where(Customer.telegram_id == user))).one()
+    assert customer.blocked and customer.blocked_reason == "repeat abuser"
+
+
+async def test_low_rating_goes_to_a_manager(open_shop: Harness) -> None:
+    h = open_shop
+    user = h.customer(730005, "Nina")
+    await h.say(user, "👤 Talk to a person")
+    topic = await h.wait_topic(user)
+    await h.emu.staff_send(STAFF_ID, topic, "Done, refunded.")
+    await h.emu.wait_for_bot_message(user, has("Done, refunded."))
+    await h.emu.staff_send(STAFF_ID, topic, "/resolve")
+    ask = await h.emu.wait_for_bot_message(user, has("How did we do?"))
+    await h.press(user, ask, "⭐")
+    alert = await h.emu.wait_for_bot_message(MANAGER_ID, has("Low rating 1/5"))
+    assert "Nina" in alert["text"]
+    thanks = await h.emu.wait_for_bot_message(user, has("let you down"))
+    assert thanks
+    saved = await h.say(user, "Nobody answered for ages")
+    assert "comment has been passed on" in saved["text"]
+    ratings = await eventually(lambda: events(h, "rating"))
+    assert ratings[0].data == {"score": 1}
+    escalations = await eventually(lambda: events(h, "escalated"))
+    assert [e.reason for e in escalations] == ["low_rating"]
+
+
+async def test_follow_up_still_a_problem_reopens_and_escalates(open_shop: Harness) -> None:
+    h = open_shop
+    clock: FakeClock = h.extra["clock"]
+    user = h.customer(730006, "Oleg")
+    await h.say(user, "📝 Make a complaint")
+    added = await h.say(user, "Milk was sour")
+    await h.press(user, added, "Send the complaint")
+    card = await h.emu.wait_for_bot_message(h.staff_chat, has("Complaint C-"), thread_id=await h.wait_topic(user))
+    await h.press(STAFF_ID, card, "✅ Resolved", chat_id=h.staff_chat)
+    await h.emu.wait_for_bot_message(user, has("now: resolved"))
+    clock.advance(days=2, seconds=5)
+    question = await h.emu.wait_for_bot_message(user, has("Is everything all right now?"), timeout=8)
+    await h.press(user, question, "👎 Still a problem")
+    alert = await h.emu.wait_for_bot_message(MANAGER_ID, has("still a problem"))
+    assert "C-" in alert["text"]
+    sorry = await h.emu.wait_for_bot_message(user, has("manager will look into it"))
+    assert sorry
+    reasons = [e.reason for e in await eventually(lambda: events(h, "escalated"))]
+    assert "follow_up_problem" in reasons
+
+
+async def test_overdue_complaint_escalates(open_shop: Harness) -> None:
+    h = open_shop
+    clock: FakeClock = h.extra["clock"]
+    user = h.customer(730007, "Vera")
+    await h.say(user, "📝 Make a complaint")
+    added = await h.say(user, "Wrong change given by the courier")
+    await h.press(user, added, "Send the complaint")
+    await h.emu.wait_for_bot_message(user, has("registered"))
+    clock.advance(hours=24, seconds=5)
+    alert = await h.emu.wait_for_bot_message(MANAGER_ID, has("not resolved in time"), timeout=8)
+    assert "Vera" in alert["text"]
+
+
+async def test_last_one_off_duty_warns_managers(open_shop: Harness) -> None:
+    h = open_shop
+    await h.emu.staff_send(STAFF_ID, None, "/duty on")
+    await h.emu.wait_for_bot_message(h.staff_chat, has("Anna Duty is on duty"))
+    await h.emu.staff_send(STAFF_ID, None, "/duty")
+    listing = await h.emu.wait_for_bot_message(h.staff_chat, has("On duty:"))
+    assert "Anna" in listing["text"]
+    await h.emu.staff_send(STAFF_ID, None, "/duty off")
+    warning = await h.emu.wait_for_bot_message(MANAGER_ID, has("Nobody is on duty"))
+    assert warning

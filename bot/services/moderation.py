@@ -1,0 +1,738 @@
+"""Spot insults and obscene abuse aimed at staff or the company (service principle 3).
+
+What counts as an insult (``ModerationResult.is_insult``):
+
+* **obscene** — Russian mat and English profanity anywhere in a message to the company
+  ("пиздец", "заебали", "f*** you", "this is bullshit"), including insulting phrases built on
+  them ("пошли на х…"). Obscenity is flagged whoever it is aimed at: the message is written to
+  the staff, and the manager decides what follows.
+* **personal_insult** — calling staff or the company names ("ты дебил", "your staff are
+  morons", "идиоты!"), insulting phrases and death wishes ("go to hell", "сдохните"), and
+  weaker words ("stupid", "тупой", "козёл") when aimed at a person in the same clause ("are
+  you stupid?", "тупые сотрудники").
+
+What does not count, because customers may complain:
+
+* angry but clean feedback: "your service is terrible", "это ужасно", "I'm furious",
+  "стыдно вам должно быть", "you people never answer", "ваш сервис — отстой";
+* accusations about the service: "you are scammers", "вы мошенники", "you lied to me";
+* mild swearing that is not obscene: "damn", "hell", "crap", "wtf", "блин", "какого черта";
+* name-calling the writer aims at themselves ("I'm such an idiot", "я дура, перепутала
+  адрес", "вы меня за идиота держите?") or quotes as a title («Идиот» by Dostoevsky);
+* weak words about things, not people: "тупой нож", "stupid question", "your stupid app".
+
+Matching works on words, not raw substrings: each word is normalised (Unicode look-alikes,
+zero-width characters, case, ё, leetspeak, masks such as ``f*ck`` and ``х@й``, separators as
+in ``f.u.c.k``, repeated letters, spaced letters as in ``д у р а к``) and then compared with
+the lexicon: obscene roots must start the word after optional prefixes ("за-еб-али", but not
+"т-еб-я" or "руб-ля"), and insult words are compared by lemma (pymorphy3) or stem (snowball).
+The lexicon lives in ``content/moderation.yaml``; everything is compiled once in
+``Moderator.__init__`` because ``check`` runs on every customer message.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, fields
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import pymorphy3
+import snowballstemmer
+
+from bot.content.errors import ContentError
+from bot.content.yamlfile import read_yaml
+
+Category = Literal["obscene", "personal_insult"]
+Script = Literal["cyr", "lat"]
+
+LANGUAGES: dict[str, Script] = {"ru": "cyr", "en": "lat"}
+_SCRIPT_NAMES = {"cyr": "Cyrillic", "lat": "Latin"}
+
+# A masked letter ("f*ck", "х@й") and a trailing ellipsis standing for the rest of a word.
+_MASK = "\x00"
+_REST = "\x01"
+_MIN_TAIL_LETTERS = 3  # "пиз…" is censored mat, "су…" may be anything
+_MIN_SPACED_RUN = 3  # "д у р а к" yes, "а я в" no
+_MAX_QUOTE_WORDS = 8  # a quoted title is short; a stray quote mark must not hide abuse
+
+_CYR_LETTERS = frozenset("абвгдежзийклмнопрстуфхцчшщьыэюяі")
+_LAT_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+_GREEK_TO_LAT = str.maketrans("αβεηικμνορτυχγ", "abenikmvoptuxy")
+_CYR_EXTRA = str.maketrans({"ё": "е", "ъ": "ь", "і": "и", "ї": "и", "є": "е", "ў": "у"})
+
+# Latin letters inside a Cyrillic word: by look ("xуй", "тупoй") and by sound ("пиzдец").
+_LAT_TO_CYR_LOOK = dict(zip("abcehkmoptxyunrdgilszfvjw", "авсенкмортхуипгдгилсзфвйш", strict=True))
+_LAT_TO_CYR_SOUND = dict(zip("abcdefghijklmnoprstuvwxyz", "абсдефгхийклмнопрстувшхуз", strict=True))
+# Cyrillic letters inside a Latin word: "fuсk", "idiоts".
+_CYR_TO_LAT = dict(zip("авсенкмортхуипгьдлбзф", "abcehkmoptxyunrbdlbzf", strict=True))
+# Leetspeak, per script; the second table holds the other reading of ambiguous signs.
+_CYR_LEET = dict(zip("0134689@$", "оизчбвяас", strict=True))
+_CYR_LEET_ALT = {**_CYR_LEET, "3": "е"}
+_LAT_LEET = {
+    "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
+    "@": "a", "$": "s", "!": "i", "|": "l", "€": "e",
+}  # fmt: skip
+_LAT_LEET_ALT = {**_LAT_LEET, "1": "l", "|": "i"}
+_LEET_SIGNS = frozenset("@$!|€")
+
+_OPEN_QUOTES = frozenset("«“„\"'")
+_CLOSE_QUOTES = frozenset("»”\"'")
+_EDGE_PUNCT = "«»“”„\"'`()[]{}<>,;:!?"
+_URL = re.compile(r"(?:https?://|www\.)|^[\w.+-]+@[\w-]+\.[\w.]+$")
+_PAUSES = frozenset(",;:—–-)(.!?…")
+_RUNS = re.compile(r"(.)\1+")
+_LONG_RUNS = re.compile(r"(.)\1{2,}")
+# English contractions and possessives: "you're" is "you", "Ky's" is not "kys".
+_CONTRACTION = re.compile(r"'(?:s|re|m|ll|ve|d|t)$")
+_COMPOUND = re.compile(r"^\w{2,}(?:-\w{2,})+$")
+_ELLIPSIS = re.compile(r"(?:\.{2,}|…)+$")
+_SPACED = re.compile(r"^[^\W_](?:[.\-_*,/|+~·•]+[^\W_]){2,}[.\-_*,/|+~·•]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationResult:
+    """The verdict on one customer message."""
+
+    is_insult: bool
+    category: Category | None = None
+    matched: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WordLists:
+    """One language's lists, normalised; see content/moderation.yaml for their meaning."""
+
+    prefixes: tuple[str, ...] = ()
+    obscene_roots: tuple[str, ...] = ()
+    obscene_words: tuple[str, ...] = ()
+    insult_words: tuple[str, ...] = ()
+    targeted_words: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    self_words: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    allow: tuple[str, ...] = ()
+
+
+_LIST_NAMES = tuple(f.name for f in fields(WordLists))
+# Lists of single words; phrases and allow may also hold several words.
+_MULTI_WORD = frozenset({"phrases", "allow"})
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """The validated word lists for Russian and English."""
+
+    ru: WordLists = field(default_factory=WordLists)
+    en: WordLists = field(default_factory=WordLists)
+
+    @classmethod
+    def load(cls, path: Path) -> Lexicon:
+        """Read and validate a moderation YAML file; raise ContentError naming file and entry."""
+        file = _display(Path(path))
+        data = read_yaml(Path(path), file)
+        if not isinstance(data, dict):
+            raise ContentError(file, "moderation", "expected a mapping of languages (ru, en)")
+        sections: dict[str, WordLists] = {}
+        for language, raw in data.items():
+            if language not in LANGUAGES:
+                raise ContentError(
+                    file, str(language), f"unknown language; expected one of {sorted(LANGUAGES)}"
+                )
+            sections[language] = _parse_section(file, language, raw)
+        return cls(**sections)
+
+    def section(self, language: str) -> WordLists:
+        """The lists of one language code."""
+        return self.ru if language == "ru" else self.en
+
+
+def _display(path: Path) -> str:
+    """The path as people will recognise it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _parse_section(file: str, language: str, raw: Any) -> WordLists:
+    """Validate one language's mapping of lists."""
+    if not isinstance(raw, dict):
+        raise ContentError(file, language, "must be a mapping of word lists")
+    script = LANGUAGES[language]
+    lists: dict[str, tuple[str, ...]] = {}
+    for name, entries in raw.items():
+        where = f"{language}.{name}"
+        if name not in _LIST_NAMES:
+            raise ContentError(file, where, f"unknown list; expected one of {list(_LIST_NAMES)}")
+        if not isinstance(entries, list):
+            raise ContentError(file, where, "must be a list of strings")
+        lists[name] = tuple(
+            _check_entry(file, f"{where}[{index}]", entry, script, name in _MULTI_WORD)
+            for index, entry in enumerate(entries)
+        )
+    return WordLists(**lists)
+
+
+def _check_entry(file: str, where: str, entry: Any, script: Script, multi_word: bool) -> str:
+    """Return the entry normalised, or raise ContentError saying what is wrong with it."""
+    if not isinstance(entry, str) or not entry.strip():
+        raise ContentError(file, where, "must be a non-empty string")
+    words = _fold(entry).replace("'", "").split()
+    if len(words) > 1 and not multi_word:
+        raise ContentError(file, where, f"must be a single word, got {entry!r}")
+    alphabet = _CYR_LETTERS if script == "cyr" else _LAT_LETTERS
+    for word in words:
+        letters = _ELLIPSIS.sub("", word) if multi_word else word
+        if not letters or any(ch not in alphabet for ch in letters):
+            raise ContentError(
+                file, where, f"must be written in {_SCRIPT_NAMES[script]} letters, got {entry!r}"
+            )
+    return " ".join(words)
+
+
+# ---------------------------------------------------------------- normalising text
+
+
+def _fold(text: str) -> str:
+    """Unicode-fold: compatibility forms, no invisible characters or accents, lower case."""
+    text = unicodedata.normalize("NFKC", text)
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFD", text):
+        category = unicodedata.category(ch)
+        if category == "Cf":
+            continue  # zero-width spaces and joiners hide inside words
+        if category == "Mn":
+            # Keep the breve of й; other accents only disguise letters.
+            if ch == "\u0306" and out and out[-1] in "иИ":
+                out[-1] = "й" if out[-1] == "и" else "Й"
+            continue
+        out.append(ch)
+    folded = unicodedata.normalize("NFC", "".join(out)).casefold()
+    return folded.translate(_GREEK_TO_LAT).translate(_CYR_EXTRA).replace("’", "'").replace("`", "'")
+
+
+def _collapse(word: str) -> str:
+    """Every run of a repeated letter as one letter: "fuuck" -> "fuck", "looser" -> "loser"."""
+    return _RUNS.sub(r"\1", word)
+
+
+def _squeeze(word: str) -> str:
+    """Runs of three or more as one letter: "идиииот" -> "идиот", but "looser" stays."""
+    return _LONG_RUNS.sub(r"\1", word)
+
+
+@dataclass(slots=True)
+class _Token:
+    """One word of a message with its candidate readings per script.
+
+    `forms` are the readings as typed; `squeezed` drop emphatic runs ("idiiiot") and are
+    compared with word lists; `collapsed` map every doubled letter away ("fuuck") and, being
+    riskier ("looser" -> "loser"), are only compared with the distinctive obscene roots, each
+    paired with the reading it came from so that allowed words stay allowed ("shiite").
+    """
+
+    forms: dict[Script, tuple[str, ...]]
+    squeezed: dict[Script, tuple[str, ...]]
+    collapsed: dict[Script, tuple[tuple[str, str], ...]]
+    words: frozenset[str]  # every reading, in any script, for phrases
+    quoted: bool = False
+    clause_end: bool = False
+    pause: bool = False  # punctuation follows, so the next word starts a new thought
+    letter: str | None = None  # a lone letter, joined with its neighbours as in "д у р а к"
+
+
+def _script_forms(core: str, script: Script) -> set[str]:
+    """Readings of one word in one script: leet and look-alike letters mapped."""
+    letters = [ch for ch in core if ch.isalpha()]
+    has_cyr = any(ch in _CYR_LETTERS for ch in letters)
+    has_lat = any(ch in _LAT_LETTERS for ch in letters)
+    if script == "cyr" and has_lat and not has_cyr:
+        return set()  # a plain Latin word is not a disguised Russian one ("ebay")
+    if script == "lat" and has_cyr and not has_lat:
+        return set()
+    if script == "cyr":
+        leets = (_CYR_LEET, _CYR_LEET_ALT)
+        letter_maps = (_LAT_TO_CYR_LOOK, _LAT_TO_CYR_SOUND) if has_lat else ({},)
+    else:
+        leets = (_LAT_LEET, _LAT_LEET_ALT)
+        letter_maps = (_CYR_TO_LAT,) if has_cyr else ({},)
+    plain = not any(ch.isdigit() or ch in _LEET_SIGNS for ch in core)
+    if _MASK in core:
+        leets = ({}, {})  # digits next to a mask are numbers: "6-я" is not "б*я"
+    out: set[str] = set()
+    for leet, letter_map in itertools.product(leets[:1] if plain else leets, letter_maps):
+        out.add("".join(letter_map.get(ch) or leet.get(ch) or ch for ch in core))
+    return out
+
+
+def _core_variants(core: str) -> set[str]:
+    """Ways to read the symbols inside a word: separators to drop, or masked letters."""
+    if _SPACED.match(core):
+        return {re.sub(r"[^\w]|_", "", core)}  # "f.u.c.k", "д-у-р-а-к"
+    if all(ch.isalnum() or ch == _REST for ch in core):
+        return {core}
+    pieces = {p for p in re.split(r"[^\w@$!|€]+|_", core) if len(p) >= 2}
+    if _COMPOUND.match(core):
+        return {core.replace("-", ""), *pieces}  # "пресс-атташе", "хе-хе": no masks here
+    joined = "".join(ch for ch in core if ch.isalnum() or ch in _LEET_SIGNS or ch == _REST)
+    # A slash separates ("б/у", "a/s"); other symbols may stand for a letter ("f*ck", "х@й").
+    masked = "".join(
+        ch if ch.isalnum() or ch == _REST else "" if ch in "/\\" else _MASK for ch in core
+    )
+    # "идиот.ты" or "ok/fuck": the pieces are words of their own.
+    return {joined, masked, *pieces}
+
+
+def _make_token(core: str, quoted: bool, clause_end: bool) -> _Token | None:
+    """Build a token from a word stripped of surrounding punctuation."""
+    if not any(ch.isalpha() for ch in core):
+        return None
+    forms, squeezed, collapsed, words = _readings(core)
+    letter = core if len(core) == 1 and core.isalpha() else None
+    return _Token(forms, squeezed, collapsed, words, quoted, clause_end, letter=letter)
+
+
+_Readings = tuple[
+    dict[Script, tuple[str, ...]],
+    dict[Script, tuple[str, ...]],
+    dict[Script, tuple[tuple[str, str], ...]],
+    frozenset[str],
+]
+
+
+@lru_cache(maxsize=65536)
+def _readings(core: str) -> _Readings:
+    """All readings of a word; cached, as customers repeat the same words (never mutated)."""
+    forms: dict[Script, tuple[str, ...]] = {}
+    squeezed: dict[Script, tuple[str, ...]] = {}
+    collapsed: dict[Script, tuple[tuple[str, str], ...]] = {}
+    for script in ("cyr", "lat"):
+        plain: set[str] = set()
+        for variant in _core_variants(core):
+            plain |= _script_forms(variant, script)
+            if variant.endswith(_REST) and variant[:-1].isalpha():
+                plain |= _script_forms(variant[:-1], script)  # "идиоты..." is "идиоты"
+        forms[script] = tuple(sorted(plain))
+        squeezed[script] = tuple(sorted({_squeeze(f) for f in plain} - plain))
+        # Masked readings are guesses already; collapsing them too guesses wildly.
+        collapsed[script] = tuple(
+            sorted({(_collapse(f), f) for f in plain if _MASK not in f} - {(f, f) for f in plain})
+        )
+    words = frozenset(itertools.chain(*forms.values(), *squeezed.values()))
+    return forms, squeezed, collapsed, words
+
+
+def _tokenize(text: str) -> list[_Token]:
+    """Split a message into normalised tokens, joining runs of spaced single letters."""
+    folded = _fold(text)
+    tokens: list[_Token] = []
+    quote_left = 0  # words still inside an open quotation; unclosed quotes end by themselves
+    for match in re.finditer(r"\S+", folded):
+        chunk = match.group()
+        gap = folded[match.end() : match.end() + 2]
+        if _URL.search(chunk):
+            continue
+        opens = chunk[0] in _OPEN_QUOTES and len(chunk) > 1
+        closes = chunk.rstrip(".,!?;:")[-1:] in _CLOSE_QUOTES
+        quoted = quote_left > 0 or opens
+        if opens and not closes:
+            quote_left = _MAX_QUOTE_WORDS
+        elif closes or quote_left:
+            quote_left = 0 if closes else quote_left - 1
+        core = chunk.strip(_EDGE_PUNCT)
+        clause_end = "\n" in gap or bool(re.search(r"[.!?;]$", chunk.rstrip("»”\"')")))
+        ellipsis = _ELLIPSIS.search(core)
+        core = _ELLIPSIS.sub("", core).rstrip(".").strip(_EDGE_PUNCT)
+        if len(core) > 2 and core[0] == core[-1] and core[0] in "*_~":
+            core = core[1:-1]  # *bold* or _underlined_ emphasis, not a mask
+        core = _CONTRACTION.sub("", core.lstrip("#")).replace("'", "")
+        if ellipsis and core:
+            core += _REST
+        token = _make_token(core, quoted, clause_end)
+        if token is not None:
+            token.pause = clause_end or chunk[-1] in _PAUSES
+            tokens.append(token)
+        elif tokens and any(ch in _PAUSES for ch in chunk):
+            tokens[-1].pause = True  # a free-standing dash: "курьер — идиот"
+    return _join_spaced_letters(tokens)
+
+
+def _join_spaced_letters(tokens: list[_Token]) -> list[_Token]:
+    """Turn runs such as "f u c k" or "д у р а к" into one token."""
+    out: list[_Token] = []
+    run: list[_Token] = []
+    for token in [*tokens, None]:
+        if token is not None and token.letter is not None:
+            run.append(token)
+            if not token.clause_end:
+                continue
+            token = None  # the run ends with its clause
+        if len(run) >= _MIN_SPACED_RUN:
+            joined = _make_token("".join(t.letter or "" for t in run), run[0].quoted, False)
+            if joined is not None:
+                joined.clause_end = run[-1].clause_end
+                joined.pause = run[-1].pause
+                out.append(joined)
+        else:
+            out.extend(run)
+        run = []
+        if token is not None:
+            out.append(token)
+    return out
+
+
+# ---------------------------------------------------------------- word matching
+
+
+@cache
+def _morph() -> pymorphy3.MorphAnalyzer:
+    """The Russian morphological analyser, loaded once per process."""
+    return pymorphy3.MorphAnalyzer()
+
+
+@cache
+def _stemmer(script: Script) -> Any:
+    """The snowball stemmer for a script's language."""
+    return snowballstemmer.stemmer("russian" if script == "cyr" else "english")
+
+
+@lru_cache(maxsize=65536)
+def _keys(word: str, script: Script) -> frozenset[str]:
+    """What a word is compared by: itself, its lemmas, and its stem when not in a dictionary."""
+    if not word.isalpha():
+        return frozenset({word})
+    keys = {word, "~" + _stemmer(script).stemWord(word)}
+    if script == "cyr":
+        morph = _morph()
+        keys.update(p.normal_form.replace("ё", "е") for p in morph.parse(word))
+        if morph.word_is_known(word):
+            keys.discard("~" + _stemmer(script).stemWord(word))  # the lemma is enough
+    return frozenset(keys)
+
+
+def _mask_regex(form: str) -> re.Pattern[str] | None:
+    """A pattern for a masked word ("id**t", "х@й"), or None if it tells too little."""
+    if _MASK not in form and not form.endswith(_REST):
+        return None
+    literal = sum(ch.isalpha() for ch in form)
+    if literal < 1 or len(form) < 3 or not form[0].isalpha():
+        return None
+    body = "".join("." if ch == _MASK else re.escape(ch) for ch in form.rstrip(_REST))
+    return re.compile(body + (".*" if form.endswith(_REST) else ""))
+
+
+class _WordSet:
+    """A list of words compared by form; masked words ("id**t") by pattern.
+
+    `inflect` compares by lemma (pymorphy3) and stem (snowball): "идиотами", "morons".
+    Otherwise Russian words are compared by lemma ("вас" is "вы") and English ones exactly,
+    or in the plural for words of three letters or more ("managers"): stems of short
+    English words collide ("youre" and "your" share one).
+    """
+
+    def __init__(self, words: Iterable[str], script: Script, inflect: bool) -> None:
+        self.words = tuple(words)
+        self.script = script
+        self.inflect = inflect
+        self.keys: set[str] = set()
+        for word in self.words:
+            self.keys.add(word)
+            if script == "cyr":
+                self.keys |= {k for k in _keys(word, script) if not k.startswith("~")}
+            elif not inflect and len(word) >= 3:
+                self.keys |= {word + "s", word + "es"}
+            if inflect:
+                stem = "~" + _stemmer(script).stemWord(word)
+                # Short Russian stems ("дур" of "дура") also match innocent words ("дурь").
+                if script == "lat" or len(stem) > 4:
+                    self.keys.add(stem)
+        self.squeezed = {_collapse(w) for w in self.words}  # "asss" squeezes to "as", as "ass"
+
+    def _has(self, form: str) -> bool:
+        """Whether one unmasked reading is in the list."""
+        if not self.inflect and self.script == "lat":
+            return form in self.keys
+        return bool(_keys(form, self.script) & self.keys)
+
+    def _masked(self, form: str) -> bool:
+        """Whether a masked reading fits a listed word, with up to three letters of ending."""
+        for ending in range(4):
+            stem = form[: len(form) - ending]
+            if ending and not (form[len(stem) :].isalpha() and stem[-1:].isalpha()):
+                continue  # an ending follows a letter: "ид*от-ы", not "на*-ка"
+            pattern = _mask_regex(stem)
+            if pattern is not None and any(pattern.fullmatch(w) for w in self.words):
+                return True
+        return False
+
+    def match(self, token: _Token, allowed: _Allow | None = None) -> str | None:
+        """The first reading of the token that is in the list."""
+        for form in token.forms[self.script]:
+            if allowed is not None and allowed.covers(form):
+                continue
+            if _MASK in form or form.endswith(_REST):
+                if self._masked(form):
+                    return form
+            elif self._has(form):
+                return form
+        for form in token.squeezed[self.script]:
+            if allowed is not None and allowed.covers(form):
+                continue
+            if form in self.squeezed or (_MASK not in form and self._has(form)):
+                return form
+        return None
+
+
+class _Allow:
+    """Innocent word beginnings: "херес" is not "хер", "отсебятина" has no "еб"."""
+
+    def __init__(self, entries: Iterable[str]) -> None:
+        words = {e for e in entries if " " not in e}
+        alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        self.regex = re.compile(alternatives) if alternatives else None
+
+    def covers(self, form: str, upto: int = 0) -> bool:
+        """Whether an innocent word starts in the reading at or before position `upto`."""
+        if self.regex is None:
+            return False
+        found = self.regex.search(form)
+        return found is not None and found.start() <= upto
+
+
+def _root_regex(prefixes: Iterable[str], roots: Iterable[str]) -> re.Pattern[str]:
+    """Roots at the start of a word after any prefixes; letters after the first may be masked."""
+    alternatives = []
+    for root in sorted(set(roots), key=len, reverse=True):
+        if len(root) <= 2:
+            alternatives.append(re.escape(root))  # "еб" is too short to guess from masks
+            continue
+        tail = ""
+        for index in range(len(root) - 1, 0, -1):
+            letter = f"[{re.escape(root[index])}{_MASK}]"
+            rest = f"(?:{_REST}|{letter}{tail})" if index >= _MIN_TAIL_LETTERS else letter + tail
+            tail = rest
+        alternatives.append(re.escape(root[0]) + tail)
+    # Up to two prefixes, of which only the last may be a single letter: "по-вы-ебываться",
+    # "о-хуеть", but not "с-у-хую" (сухую) or "в-с-еблагой".
+    longer = [re.escape(p) for p in sorted(set(prefixes), key=len, reverse=True) if len(p) > 1]
+    single = [re.escape(p) for p in sorted(set(prefixes)) if len(p) == 1]
+    chain = f"(?:{'|'.join(longer)}){{0,2}}" if longer else ""
+    chain += f"(?:{'|'.join(single)})?" if single else ""
+    return re.compile(f"^{chain}({'|'.join(alternatives) or '(?!)'})")
+
+
+@dataclass(slots=True)
+class _Pool:
+    """One language's compiled lists."""
+
+    script: Script
+    roots: re.Pattern[str]
+    roots_collapsed: re.Pattern[str]
+    allow: _Allow
+    obscene: _WordSet
+    insults: _WordSet
+    targeted: _WordSet
+    targets: _WordSet
+    selves: _WordSet
+    links: _WordSet
+    phrases: dict[str, list[tuple[str, ...]]]  # by first word
+    allowed_phrases: list[tuple[str, ...]]
+
+    @classmethod
+    def compile(cls, lists: WordLists, script: Script) -> _Pool:
+        """Compile a language's lists."""
+        collapsed_prefixes = [_collapse(p) for p in lists.prefixes]
+        return cls(
+            script=script,
+            roots=_root_regex(lists.prefixes, lists.obscene_roots),
+            roots_collapsed=_root_regex(
+                collapsed_prefixes, [_collapse(r) for r in lists.obscene_roots]
+            ),
+            allow=_Allow(lists.allow),
+            obscene=_WordSet(lists.obscene_words, script, inflect=True),
+            insults=_WordSet(lists.insult_words, script, inflect=True),
+            targeted=_WordSet(lists.targeted_words, script, inflect=True),
+            targets=_WordSet(lists.targets, script, inflect=False),
+            selves=_WordSet(lists.self_words, script, inflect=False),
+            links=_WordSet(lists.links, script, inflect=False),
+            phrases=_by_first_word(_phrase_words(p) for p in lists.phrases),
+            allowed_phrases=[_phrase_words(p) for p in lists.allow if " " in p],
+        )
+
+    def obscene_root(self, token: _Token) -> str | None:
+        """The reading of the token that starts with an obscene root, if any."""
+        readings = [(form, form, self.roots) for form in token.forms[self.script]]
+        readings += [
+            (form, raw, self.roots_collapsed) for form, raw in token.collapsed[self.script]
+        ]
+        for form, raw, regex in readings:
+            found = regex.match(form)
+            # An innocent word may start after a prefix, too: "от-себятина"; a collapsed
+            # reading is as innocent as the word it was collapsed from ("shiite").
+            upto = found.start(1) + len(raw) - len(form) if found else 0
+            if found and not self.allow.covers(raw, upto):
+                return form
+        return None
+
+
+def _by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
+    """Phrases indexed by their first word, so most words look at none."""
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        index.setdefault(phrase[0], []).append(phrase)
+    return index
+
+
+def _phrase_words(phrase: str) -> tuple[str, ...]:
+    """A phrase as the token readings it must match, word by word."""
+    words = []
+    for word in phrase.split():
+        ellipsis = _ELLIPSIS.search(word)
+        words.append(_ELLIPSIS.sub("", word) + (_REST if ellipsis else ""))
+    return tuple(words)
+
+
+def _display_form(form: str) -> str:
+    """A matched reading as a manager should see it."""
+    return form.replace(_MASK, "*").replace(_REST, "…")
+
+
+class Moderator:
+    """Checks customer messages against a compiled lexicon."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._pools = [
+            _Pool.compile(lexicon.section(language), script)
+            for language, script in LANGUAGES.items()
+        ]
+
+    def check(self, text: str) -> ModerationResult:
+        """Decide whether a message insults staff or the company."""
+        tokens = _tokenize(text)
+        exempt = self._allowed_positions(tokens)
+        for index in range(len(tokens)):
+            if index in exempt:
+                continue
+            for pool in self._pools:
+                verdict = self._check_token(pool, tokens, index)
+                if verdict is not None:
+                    return verdict
+        return ModerationResult(is_insult=False)
+
+    def _allowed_positions(self, tokens: list[_Token]) -> set[int]:
+        """Positions covered by innocent phrases ("в дурака")."""
+        exempt: set[int] = set()
+        for pool in self._pools:
+            for phrase in pool.allowed_phrases:
+                for start in _phrase_starts(tokens, phrase):
+                    exempt.update(range(start, start + len(phrase)))
+        return exempt
+
+    def _check_token(
+        self, pool: _Pool, tokens: list[_Token], index: int
+    ) -> ModerationResult | None:
+        """The verdict for the word at `index` in one language, or None if it is innocent."""
+        token = tokens[index]
+        for phrase in itertools.chain.from_iterable(pool.phrases.get(w, ()) for w in token.words):
+            if _phrase_at(tokens, index, phrase):
+                return ModerationResult(True, "personal_insult", _display_form(" ".join(phrase)))
+        found = pool.obscene_root(token) or pool.obscene.match(token, pool.allow)
+        if found:
+            return ModerationResult(True, "obscene", _display_form(found))
+        if token.quoted:
+            return None  # a title such as «Идиот» is named, not called
+        found = pool.insults.match(token, pool.allow)
+        if found and not self._about_self(pool, tokens, index):
+            return ModerationResult(True, "personal_insult", _display_form(found))
+        found = pool.targeted.match(token, pool.allow)
+        if found and (self._aimed(pool, tokens, index) or _vocative(tokens, index)):
+            return ModerationResult(True, "personal_insult", _display_form(found))
+        return None
+
+    @staticmethod
+    def _nearest_person(pool: _Pool, tokens: list[_Token], index: int) -> str | None:
+        """Who the word at `index` is said about: "target", "self", or None if unclear."""
+        for back in range(index - 1, max(index - 6, -1), -1):
+            before = tokens[back]
+            if before.clause_end:
+                break
+            if pool.targets.match(before):
+                return "target"  # "you are so stupid", "вы что, совсем дебилы"
+            if pool.selves.match(before):
+                return "self"  # "I'm such an idiot", "вы меня за идиота держите"
+            if not pool.links.match(before):
+                break
+        if tokens[index].pause or index + 1 == len(tokens):
+            return None
+        following = tokens[index + 1]
+        if pool.targets.match(following):
+            return "target"  # "тупые сотрудники", "stupid staff", "тупые вы"
+        if pool.selves.match(following):
+            return "self"  # "идиот я, что заказал"
+        return None
+
+    def _about_self(self, pool: _Pool, tokens: list[_Token], index: int) -> bool:
+        """Whether the writer calls themselves names ("I'm such an idiot", "я дура")."""
+        return self._nearest_person(pool, tokens, index) == "self"
+
+    def _aimed(self, pool: _Pool, tokens: list[_Token], index: int) -> bool:
+        """Whether a weak insult is aimed at the staff ("are you stupid", "тупые сотрудники")."""
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if following is not None and not tokens[index].pause and _names_a_thing(following):
+            return False  # "у вас тупой нож": the word describes the knife
+        return self._nearest_person(pool, tokens, index) == "target"
+
+
+def _names_a_thing(token: _Token) -> bool:
+    """Whether a Russian word is most likely an inanimate noun ("нож", "система")."""
+    return any(_inanimate_noun(form) for form in token.forms["cyr"])
+
+
+@lru_cache(maxsize=65536)
+def _inanimate_noun(word: str) -> bool:
+    """Whether pymorphy3's likeliest reading of the word is an inanimate noun."""
+    if not word.isalpha():
+        return False
+    tag = _morph().parse(word)[0].tag
+    return "NOUN" in tag and "inan" in tag
+
+
+def _vocative(tokens: list[_Token], index: int) -> bool:
+    """Whether the word closes its sentence after a comma, as an address: "..., бараны!"."""
+    if index == 0 or not tokens[index - 1].pause or tokens[index - 1].clause_end:
+        return False
+    return tokens[index].clause_end or index + 1 == len(tokens)
+
+
+def _phrase_at(tokens: list[_Token], start: int, phrase: tuple[str, ...]) -> bool:
+    """Whether the phrase's words are read at `start`, word for word."""
+    if start + len(phrase) > len(tokens):
+        return False
+    return all(word in tokens[start + k].words for k, word in enumerate(phrase))
+
+
+def _phrase_starts(tokens: list[_Token], phrase: tuple[str, ...]) -> Iterator[int]:
+    """Every position where the phrase is read."""
+    return (start for start in range(len(tokens)) if _phrase_at(tokens, start, phrase))
+
+
+def load_moderator(content_dir: Path) -> Moderator:
+    """A moderator for the lexicon in `content_dir/moderation.yaml`."""
+    return Moderator(Lexicon.load(Path(content_dir) / "moderation.yaml"))
+
+
+__all__: list[str] = [
+    "Category",
+    "Lexicon",
+    "ModerationResult",
+    "Moderator",
+    "WordLists",
+    "load_moderator",
+]

@@ -1,0 +1,452 @@
+"""Tests for the insult detector (bot.services.moderation) and moderation-eval."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.content.errors import ContentError
+from bot.services.moderation import Lexicon, ModerationResult, Moderator, load_moderator
+from bot.services.moderation_eval import EvalFileError, evaluate, main, read_rows
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTENT = ROOT / "content"
+EVAL_CSV = ROOT / "tests" / "data" / "moderation_eval.csv"
+ZW = "\u200b"
+
+
+@pytest.fixture(scope="module")
+def moderator() -> Moderator:
+    return load_moderator(CONTENT)
+
+
+def flagged(moderator: Moderator, text: str) -> bool:
+    return moderator.check(text).is_insult
+
+
+# ---------------------------------------------------------------- disguises
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # plain
+        "ты дебил",
+        "you idiot",
+        "fuck you",
+        "пошли вы на хуй",
+        # Latin/Cyrillic look-alikes mixed in a word
+        "cyкa",  # Latin c, y, a
+        "ты идиoт",  # Latin o
+        "fuсk you",  # Cyrillic с
+        "idiоts",  # Cyrillic о
+        "xуйня",  # Latin x
+        "пиzдец",  # Latin z read by sound
+        # symbols or dots inside words
+        "f*ck this shop",
+        "f.u.c.k",
+        "х@й вам",
+        "п*дор",
+        "s**t service",
+        "бл*ть",
+        "go f*** yourself",
+        "блин, вы реально ид*оты",
+        "иди на**й",
+        "п....ц",
+        "f-ck off",
+        "х-й вам",
+        # spaced letters
+        "д у р а к",
+        "f u c k you",
+        "вы все д у р а к и",
+        "с.у.к.а",
+        # leetspeak
+        "sh1t service",
+        "3аебали",
+        "you m0r0ns",
+        "вы 4мо",
+        "a$$hole",
+        "bu11shit",
+        "пи3дец",
+        "вы дол6оёбы",
+        "b!tch",
+        # repeated letters
+        "fuuuuck",
+        "идиииот",
+        "ИДИИИИОТЫ!!!",
+        "ссука",
+        # zero-width characters
+        f"х{ZW}у{ZW}й",
+        f"wank{ZW}er",
+        f"вы идиот{ZW}ы",
+        # mixed case, full-width and other Unicode look-alikes
+        "ИдИоТы",
+        "FuCk YoU",
+        "ｆｕｃｋ",
+        "fυck",  # Greek upsilon
+        "fúck",
+    ],
+)
+def test_disguised_insults_are_caught(moderator: Moderator, text: str) -> None:
+    assert flagged(moderator, text), text
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "рубля",
+        "употреблять",
+        "скипидар",
+        "Scunthorpe",
+        "assistant",
+        "classic",
+        "cocktail",
+        "hello",
+        "Essex",
+        "document",
+        "therapist",
+        "sussex",
+        "оскорблять",
+        "хлебушек",
+        "психолог",
+        "тебя",
+        "тебе",
+        "себе",
+        "себестоимость",
+        "отсебятина",
+        "Херсон",
+        "херес",
+        "ребята",
+        "небо",
+        "требовать",
+        "сукно",
+        "сукре",
+        "суккулент",
+        "сучковатая",
+        "сухую",
+        "вебинар",
+        "бляха",
+        "корабля",
+        "педикюр",
+        "педиатр",
+        "застрахуйте",
+        "хуже",
+        "хулиган",
+        "мандарин",
+        "гондола",
+        "хрен",
+        "блин",
+        "assassin",
+        "Dickens",
+        "Dickinson",
+        "shiitake",
+        "shitake",
+        "Shiite",
+        "analysis",
+        "grape",
+        "pass",
+        "bass",
+        "bassoon",
+        "Matsushita",
+        "Arsenal",
+        "Penistone",
+        "Hancock",
+        "cockatoo",
+        "peacock",
+        "dumbbells",
+        "looser",
+        "retardant",
+        "Fukushima",
+        "sukiyaki",
+        "as",
+        "AA's",
+        "eBay",
+        # symbols that are not masks
+        "6-я",
+        "пресс-атташе",
+        "хе-хе",
+        "на-ка",
+        "б/у",
+        "х/б",
+        "суккуб",
+    ],
+)
+def test_innocent_words_are_not_flagged(moderator: Moderator, word: str) -> None:
+    assert moderator.check(word) == ModerationResult(is_insult=False)
+    assert not flagged(moderator, f"Подскажите про {word}, пожалуйста")
+    assert not flagged(moderator, f"A question about {word}, please")
+
+
+def test_ebet_is_obscene(moderator: Moderator) -> None:
+    result = moderator.check("Меня не ебет, верните деньги")
+    assert result == ModerationResult(True, "obscene", "ебет")
+
+
+# ---------------------------------------------------------------- what counts
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "matched"),
+    [
+        ("ты дебил", "personal_insult", "дебил"),
+        ("Идиоты! Где мой заказ?", "personal_insult", "идиоты"),
+        ("your staff are morons", "personal_insult", "morons"),
+        ("вы все дебилы", "personal_insult", "дебилы"),
+        ("Это пиздец, а не сервис", "obscene", "пиздец"),
+        ("f*ck this", "obscene", "f*ck"),
+        ("Пошли на х… со своими опросами", "personal_insult", "на х…"),
+        ("go to hell", "personal_insult", "go to hell"),
+        ("are you stupid?", "personal_insult", "stupid"),
+        ("тупые сотрудники", "personal_insult", "тупые"),
+        ("Вам бы мозги включить, бараны", "personal_insult", "бараны"),
+        ("fuuuck", "obscene", "fuck"),
+    ],
+)
+def test_result_names_category_and_offending_word(
+    moderator: Moderator, text: str, category: str, matched: str
+) -> None:
+    assert moderator.check(text) == ModerationResult(True, category, matched)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "your service is terrible",
+        "это ужасно",
+        "I'm angry",
+        "стыдно вам должно быть",
+        "You people never answer on time!",
+        "Вы мошенники, верните деньги",
+        "What the hell happened to my order?",
+        "Блин, опять опоздали",
+        "Какого черта курьер не звонит?",
+        "I'm so pissed off right now",
+        "Shut up and take my money!",
+        "Ваш сервис — отстой",
+    ],
+)
+def test_angry_but_clean_complaints_are_allowed(moderator: Moderator, text: str) -> None:
+    assert not flagged(moderator, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm such an idiot, I typed the wrong address",
+        "Я дура, перепутала адрес",
+        "Чувствую себя идиотом",
+        "Вы меня за идиота держите?",
+        "Курьер назвал меня дурой",
+        "I'm not an idiot, I checked twice",
+    ],
+)
+def test_name_calling_aimed_at_oneself_is_allowed(moderator: Moderator, text: str) -> None:
+    assert not flagged(moderator, text)
+
+
+def test_self_marker_after_a_comma_does_not_excuse_an_insult(moderator: Moderator) -> None:
+    assert flagged(moderator, "Ты идиот, я же просил до обеда")
+
+
+@pytest.mark.parametrize(
+    ("text", "insult"),
+    [
+        ("Нож тупой, хочу вернуть", False),
+        ("Вы продали тупой нож", False),
+        ("У вас тупые ножи в наборе", False),
+        ("Вы тупые люди", True),
+        ("Оператор у вас тупой", True),
+        ("Stupid question, but do you ship abroad?", False),
+        ("Your stupid app keeps crashing", False),
+        ("Jerk chicken seasoning, please", False),
+        ("Is the Moby Dick audiobook available?", False),
+        ("Ты тупой?", True),
+        ("Ну вы и козлы", True),
+        ("Your cashier is a dick", True),
+        ("You guys are dumb as rocks", True),
+        ("тупые вы что ли", True),
+    ],
+)
+def test_weak_words_count_only_when_aimed_at_a_person(
+    moderator: Moderator, text: str, insult: bool
+) -> None:
+    assert flagged(moderator, text) is insult
+
+
+def test_quoted_titles_are_not_insults_but_obscenity_is(moderator: Moderator) -> None:
+    assert not flagged(moderator, "Есть роман Достоевского «Идиот»?")
+    assert not flagged(moderator, 'Do you have "The Idiot" in paperback?')
+    assert flagged(moderator, "Это «сервис», блять")
+
+
+def test_innocent_phrase_exempts_its_words(moderator: Moderator) -> None:
+    assert not flagged(moderator, "Колода для игры в дурака есть?")
+    assert flagged(moderator, "Дурак, где заказ?")
+
+
+def test_empty_and_symbol_only_messages(moderator: Moderator) -> None:
+    assert not flagged(moderator, "")
+    assert not flagged(moderator, "   ")
+    assert not flagged(moderator, "*** !!! ??? 123 …")
+    assert not flagged(moderator, "Заказ №4456, сумма 1 200 ₽, info@shop.ru")
+
+
+def test_check_is_fast(moderator: Moderator) -> None:
+    messages = [
+        "Здравствуйте, подскажите, где мой заказ номер 12345? Жду уже третий день.",
+        "Hello, my parcel arrived damaged, can I return it without a receipt?",
+    ] * 500
+    started = time.perf_counter()
+    for text in messages:
+        moderator.check(text)
+    assert time.perf_counter() - started < 5.0  # about 0.5 ms a message on a laptop
+
+
+# ---------------------------------------------------------------- the lexicon file
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "moderation.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_business_can_extend_the_lists(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "ru:\n  insult_words: [балбес]\nen:\n  obscene_roots: [frak]\n  allow: [frakt]\n",
+    )
+    moderator = Moderator(Lexicon.load(path))
+    assert moderator.check("вы балбесы") == ModerationResult(True, "personal_insult", "балбесы")
+    assert moderator.check("frakking toaster").category == "obscene"
+    assert not flagged(moderator, "fraktur font")
+    assert not flagged(moderator, "ты дебил")  # only what this file lists
+
+
+def test_shipped_lexicon_loads() -> None:
+    lexicon = Lexicon.load(CONTENT / "moderation.yaml")
+    assert "пизд" in lexicon.ru.obscene_roots
+    assert "fuck" in lexicon.en.obscene_roots
+    assert "идиот" in lexicon.ru.insult_words
+
+
+@pytest.mark.parametrize(
+    ("text", "entry", "message"),
+    [
+        (
+            "ru:\n  obscene_roots: [хуй, пизд, еб, бля, '']\n",
+            "ru.obscene_roots[4]",
+            "must be a non-empty string",
+        ),
+        ("ru:\n  obscene_roots: [хуй, 5]\n", "ru.obscene_roots[1]", "must be a non-empty string"),
+        ("en:\n  insult_words: [idiot, null]\n", "en.insult_words[1]", "non-empty string"),
+        ("en:\n  insult_words: [idiot, [moron]]\n", "en.insult_words[1]", "non-empty string"),
+        ("ru:\n  insult_words: [идиот, дeбил]\n", "ru.insult_words[1]", "Cyrillic letters"),
+        ("en:\n  obscene_roots: [fuck, сука]\n", "en.obscene_roots[1]", "Latin letters"),
+        ("ru:\n  targets: [ты, вы все]\n", "ru.targets[1]", "single word"),
+        ("ru:\n  obscene_root: [хуй]\n", "ru.obscene_root", "unknown list"),
+        ("ru:\n  obscene_roots: хуй\n", "ru.obscene_roots", "must be a list"),
+        ("ru: [хуй]\n", "ru", "must be a mapping"),
+        ("de:\n  obscene_roots: [scheisse]\n", "de", "unknown language"),
+        ("- хуй\n", "moderation", "mapping of languages"),
+        ("ru:\n  obscene_roots: [хуй\n", "line", "YAML syntax error"),
+        ("ru:\n  insult_words: [идиот]\n  insult_words: [дебил]\n", "line", "duplicate key"),
+    ],
+)
+def test_malformed_lexicon_names_file_and_entry(
+    tmp_path: Path, text: str, entry: str, message: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ContentError) as caught:
+        Lexicon.load(path)
+    error = caught.value
+    assert error.file.endswith("moderation.yaml")
+    assert error.entry.startswith(entry)
+    assert message in error.message
+    assert str(error).startswith(f"{error.file}: {error.entry}: ")
+
+
+def test_missing_lexicon_file_is_a_content_error(tmp_path: Path) -> None:
+    with pytest.raises(ContentError, match="file not found"):
+        Lexicon.load(tmp_path / "moderation.yaml")
+
+
+# ---------------------------------------------------------------- the evaluation
+
+
+def test_eval_file_is_big_balanced_and_scores_well_in_each_language(moderator: Moderator) -> None:
+    rows = read_rows(EVAL_CSV)
+    assert len(rows) >= 240
+    by_language = {lang: [r for r in rows if r.language == lang] for lang in ("ru", "en")}
+    for lang, subset in by_language.items():
+        assert len(subset) >= 100, lang
+        share = sum(r.insult for r in subset) / len(subset)
+        assert 0.3 <= share <= 0.5, (lang, share)
+    scores = evaluate(rows, moderator)
+    for lang in ("ru", "en"):
+        assert scores[lang].precision >= 0.95, (lang, scores[lang])
+        assert scores[lang].recall >= 0.95, (lang, scores[lang])
+
+
+def test_eval_main_prints_mistakes_and_one_summary_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv_path = tmp_path / "eval.csv"
+    csv_path.write_text(
+        "text,label\nты дебил,insult\nхорошего дня,ok\nнебо,insult\n"
+        '"спасибо, всё пришло",ok\nyou moron,ok\n',
+        encoding="utf-8",
+    )
+    assert main(csv_path, CONTENT) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert any("false negative" in line and "небо" in line for line in out)
+    assert any("false positive" in line and "you moron" in line for line in out)
+    assert out[-1] == "precision=0.50 recall=0.50 n=5"
+    assert sum(line.startswith("precision=") for line in out) == 1
+
+
+def test_eval_main_on_shipped_data(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(EVAL_CSV, CONTENT) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert re.fullmatch(r"precision=\d\.\d\d recall=\d\.\d\d n=\d+", last)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("question,label\nты дебил,insult\n", "line 1: header must be 'text,label'"),
+        ("text,label\nты дебил,insult\nпривет,maybe\n", "line 3: label must be 'insult' or 'ok'"),
+        ("text,label\nты дебил,insult,extra\n", "line 2: expected 2 columns"),
+        ("text,label\n,ok\n", "line 2: text is empty"),
+        ('text,label\n"многострочный\nтекст",ok\nпривет,bad\n', "line 4: label"),
+        ("", "line 1: header"),
+    ],
+)
+def test_eval_main_rejects_bad_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, where: str
+) -> None:
+    csv_path = tmp_path / "bad.csv"
+    csv_path.write_text(text, encoding="utf-8")
+    with pytest.raises(EvalFileError, match=re.escape(where)):
+        read_rows(csv_path)
+    assert main(csv_path, CONTENT) == 2
+    err = capsys.readouterr().err
+    assert str(csv_path) in err and where in err
+
+
+def test_eval_main_reports_a_broken_lexicon(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "moderation.yaml").write_text("ru:\n  obscene_roots: [1]\n", encoding="utf-8")
+    assert main(EVAL_CSV, tmp_path) == 2
+    assert "ru.obscene_roots[0]: must be a non-empty string" in capsys.readouterr().err
+
+
+def test_eval_main_reports_a_missing_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(tmp_path / "nope.csv", CONTENT) == 2
+    assert "nope.csv" in capsys.readouterr().err

@@ -69,7 +69,7 @@ _AMOUNT = re.compile(r"^\D*?(\d[\d\s\u00a0]*(?:[.,]\d{1,2})?)\D*$")
 def parse_amount(text: str) -> Decimal:
     """Read a sum such as "1 299,50 ₽" or "$100"; raise BadAmount if it is not one."""
     match = _AMOUNT.match(text.strip())
-    if match is None:
+    if match is None or re.search(r"-\s*\d", text):  # a minus sign: not money paid
         raise BadAmount()
     digits = re.sub(r"[\s\u00a0]", "", match[1]).replace(",", ".")
     try:

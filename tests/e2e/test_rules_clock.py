@@ -204,3 +204,18 @@ async def test_last_one_off_duty_warns_managers(open_shop: Harness) -> None:
     await h.emu.staff_send(STAFF_ID, None, "/duty off")
     warning = await h.emu.wait_for_bot_message(MANAGER_ID, has("Nobody is on duty"))
     assert warning
+
+
+async def test_daily_summary_reaches_managers_at_closing(shop_hours: Harness) -> None:
+    h = shop_hours
+    clock: FakeClock = h.extra["clock"]
+    clock.set(datetime(2026, 11, 24, 7, 0, tzinfo=UTC))  # Tuesday 10:00 Moscow, open
+    user = h.customer(730008, "Dina")
+    await h.say(user, "👤 Talk to a person")
+    await h.emu.staff_send(STAFF_ID, await h.wait_topic(user), "Hello Dina!")
+    await h.emu.wait_for_bot_message(user, has("Hello Dina!"))
+    clock.set(datetime(2026, 11, 24, 18, 0, 5, tzinfo=UTC))  # Tuesday 21:00:05 Moscow, closing
+    summary = await h.emu.wait_for_bot_message(MANAGER_ID, has("Day summary"), timeout=8)
+    assert "24.11.2026" in summary["text"]
+    assert "Customer messages: 1" in summary["text"]
+    assert "3-minute compliance: 100%" in summary["text"]

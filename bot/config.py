@@ -19,7 +19,10 @@ class ConfigError(Exception):
 
 
 class _Base(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+    # An empty variable (DATABASE_URL=) means "not set", as people write it in .env files.
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", case_sensitive=False, env_ignore_empty=True
+    )
 
 
 class TelegramSettings(_Base):

@@ -49,8 +49,13 @@ async def create_services(settings: Settings, *, auto_migrate: bool | None = Non
         follow_up_days=policy.follow_up_days,
     )
     return Services(
-        settings, content, translations, engine, create_sessionmaker(engine),
-        FaqMatcher.from_content(content), promises,
+        settings,
+        content,
+        translations,
+        engine,
+        create_sessionmaker(engine),
+        FaqMatcher.from_content(content),
+        promises,
         Moderator(Lexicon.load(settings.app.content_dir / "moderation.yaml")),
     )
 

@@ -32,8 +32,13 @@ async def end_abusive(
     conversation.updated_at = now
     await cancel_deadlines(session, conversation_subject(conversation.id), REPLY_KINDS, now)
     await log_event(
-        session, "abusive", now, conversation_id=conversation.id,
-        customer_id=conversation.customer_id, actor_kind=actor_kind, actor_telegram_id=actor_id,
+        session,
+        "abusive",
+        now,
+        conversation_id=conversation.id,
+        customer_id=conversation.customer_id,
+        actor_kind=actor_kind,
+        actor_telegram_id=actor_id,
         data={"matched": matched} if matched else None,
     )
     await escalate(session, conversation, now, "insult", actor_kind=actor_kind, actor_id=actor_id)
@@ -49,14 +54,23 @@ async def lift_abuse(
     conversation.closed_at = None
     conversation.updated_at = now
     await log_event(
-        session, "reopened", now, conversation_id=conversation.id,
-        customer_id=conversation.customer_id, actor_kind=AuthorKind.MANAGER,
-        actor_telegram_id=manager_id, reason="abuse_lifted",
+        session,
+        "reopened",
+        now,
+        conversation_id=conversation.id,
+        customer_id=conversation.customer_id,
+        actor_kind=AuthorKind.MANAGER,
+        actor_telegram_id=manager_id,
+        reason="abuse_lifted",
     )
 
 
 async def set_blocked(
-    session: AsyncSession, customer: Customer, blocked: bool, manager_id: int, now: datetime,
+    session: AsyncSession,
+    customer: Customer,
+    blocked: bool,
+    manager_id: int,
+    now: datetime,
     reason: str | None = None,
 ) -> None:
     """Block or unblock a customer, as a manager decides."""
@@ -64,6 +78,11 @@ async def set_blocked(
     customer.blocked_reason = reason if blocked else None
     customer.updated_at = now
     await log_event(
-        session, "blocked" if blocked else "unblocked", now, customer_id=customer.id,
-        actor_kind=AuthorKind.MANAGER, actor_telegram_id=manager_id, reason=reason,
+        session,
+        "blocked" if blocked else "unblocked",
+        now,
+        customer_id=customer.id,
+        actor_kind=AuthorKind.MANAGER,
+        actor_telegram_id=manager_id,
+        reason=reason,
     )

@@ -30,7 +30,10 @@ async def staff_member(
     ).first()
     if member is None:
         member = StaffMember(
-            telegram_id=telegram_id, name=name, username=username, role=StaffRole.STAFF,
+            telegram_id=telegram_id,
+            name=name,
+            username=username,
+            role=StaffRole.STAFF,
             created_at=now,
         )
         session.add(member)
@@ -49,8 +52,11 @@ async def set_duty(
     if changed:
         member.duty_changed_at = now
         await log_event(
-            session, "duty_on" if on_duty else "duty_off", now,
-            actor_kind=AuthorKind.STAFF, actor_telegram_id=member.telegram_id,
+            session,
+            "duty_on" if on_duty else "duty_off",
+            now,
+            actor_kind=AuthorKind.STAFF,
+            actor_telegram_id=member.telegram_id,
         )
         await session.flush()
     nobody = changed and not on_duty and not await on_duty_members(session)

@@ -89,8 +89,12 @@ async def customer_waits(
     due = schedule.callback_due(now)
     await set_deadline(session, CALLBACK, subject, due, now)
     await log_event(
-        session, "callback_promised", now, conversation_id=conversation.id,
-        customer_id=conversation.customer_id, data={"due_at": due.isoformat()},
+        session,
+        "callback_promised",
+        now,
+        conversation_id=conversation.id,
+        customer_id=conversation.customer_id,
+        data={"due_at": due.isoformat()},
     )
     return Waiting(False, True, callback_due=due, new_promise=True)
 
@@ -112,8 +116,12 @@ async def staff_replied(
     await cancel_deadlines(session, subject, REPLY_KINDS, now)
     if waited_since is not None:
         await log_event(
-            session, "reply_clock_stopped", now, conversation_id=conversation.id,
-            customer_id=conversation.customer_id, actor_kind=AuthorKind.STAFF,
+            session,
+            "reply_clock_stopped",
+            now,
+            conversation_id=conversation.id,
+            customer_id=conversation.customer_id,
+            actor_kind=AuthorKind.STAFF,
             actor_telegram_id=staff_id,
             data={"waited_seconds": (now - waited_since).total_seconds(), "breached": breached},
         )
@@ -143,9 +151,14 @@ async def complete_callback(
         return False
     await cancel_deadlines(session, pending.subject, (CALLBACK,), now)
     await log_event(
-        session, "callback_done", now, conversation_id=conversation.id,
-        customer_id=conversation.customer_id, actor_kind=AuthorKind.STAFF,
-        actor_telegram_id=staff_id, data={"on_time": now <= pending.due_at},
+        session,
+        "callback_done",
+        now,
+        conversation_id=conversation.id,
+        customer_id=conversation.customer_id,
+        actor_kind=AuthorKind.STAFF,
+        actor_telegram_id=staff_id,
+        data={"on_time": now <= pending.due_at},
     )
     return True
 

@@ -115,6 +115,7 @@ class WordLists:
     targets: tuple[str, ...] = ()
     self_words: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
+    similes: tuple[str, ...] = ()
     phrases: tuple[str, ...] = ()
     allow: tuple[str, ...] = ()
 
@@ -541,6 +542,7 @@ class _Pool:
     targets: _WordSet
     selves: _WordSet
     links: _WordSet
+    similes: _WordSet
     phrases: dict[str, list[tuple[str, ...]]]  # by first word
     allowed_phrases: list[tuple[str, ...]]
 
@@ -561,6 +563,7 @@ class _Pool:
             targets=_WordSet(lists.targets, script, inflect=False),
             selves=_WordSet(lists.self_words, script, inflect=False),
             links=_WordSet(lists.links, script, inflect=False),
+            similes=_WordSet(lists.similes, script, inflect=False),
             phrases=_by_first_word(_phrase_words(p) for p in lists.phrases),
             allowed_phrases=[_phrase_words(p) for p in lists.allow if " " in p],
         )
@@ -658,29 +661,40 @@ class Moderator:
 
     @staticmethod
     def _nearest_person(pool: _Pool, tokens: list[_Token], index: int) -> str | None:
-        """Who the word at `index` is said about: "target", "self", or None if unclear."""
-        for back in range(index - 1, max(index - 6, -1), -1):
+        """Who the word at `index` is said about: "target", "self", "simile" or None if unclear.
+
+        Looks back over linking words ("you are SO stupid", "вы что, совсем дебилы"), then at
+        the next word ("тупые сотрудники"). After a simile one more word may stand between
+        ("you act like idiots", "сижу как дура"); a simile about nobody in particular ("ждал
+        как дурак") is taken to be about the writer.
+        """
+        simile = skipped = False
+        for back in range(index - 1, max(index - 8, -1), -1):
             before = tokens[back]
             if before.clause_end:
                 break
-            if pool.targets.match(before):
-                return "target"  # "you are so stupid", "вы что, совсем дебилы"
-            if pool.selves.match(before):
-                return "self"  # "I'm such an idiot", "вы меня за идиота держите"
-            if not pool.links.match(before):
+            person = _person(pool, before)
+            if person is not None:
+                return person
+            if pool.similes.match(before):
+                simile = True
+            elif pool.links.match(before):
+                continue
+            elif simile and not skipped:
+                skipped = True
+            else:
                 break
-        if tokens[index].pause or index + 1 == len(tokens):
-            return None
-        following = tokens[index + 1]
-        if pool.targets.match(following):
-            return "target"  # "тупые сотрудники", "stupid staff", "тупые вы"
-        if pool.selves.match(following):
-            return "self"  # "идиот я, что заказал"
-        return None
+        if not tokens[index].pause and index + 1 < len(tokens):
+            following = tokens[index + 1]
+            if pool.targets.match(following):
+                return "target"
+            if pool.selves.match(following):
+                return "self"  # "идиот я, что заказал"
+        return "simile" if simile else None
 
     def _about_self(self, pool: _Pool, tokens: list[_Token], index: int) -> bool:
         """Whether the writer calls themselves names ("I'm such an idiot", "я дура")."""
-        return self._nearest_person(pool, tokens, index) == "self"
+        return self._nearest_person(pool, tokens, index) in ("self", "simile")
 
     def _aimed(self, pool: _Pool, tokens: list[_Token], index: int) -> bool:
         """Whether a weak insult is aimed at the staff ("are you stupid", "тупые сотрудники")."""
@@ -688,6 +702,36 @@ class Moderator:
         if following is not None and not tokens[index].pause and _names_a_thing(following):
             return False  # "у вас тупой нож": the word describes the knife
         return self._nearest_person(pool, tokens, index) == "target"
+
+
+def _person(pool: _Pool, token: _Token) -> str | None:
+    """Whether a word points at the staff ("target") or the writer ("self").
+
+    Russian often drops the pronoun, so a verb's person tells it instead: "работаете как
+    идиоты" is said to the staff, "сижу как дура" about oneself. Imperatives are left out:
+    "пришлите клоуна" orders a clown.
+    """
+    if pool.targets.match(token):
+        return "target"
+    if pool.selves.match(token):
+        return "self"
+    if pool.script == "cyr":
+        for form in token.forms["cyr"]:
+            person = _verb_person(form)
+            if person is not None:
+                return person
+    return None
+
+
+@lru_cache(maxsize=65536)
+def _verb_person(word: str) -> str | None:
+    """ "target" for a second-person verb, "self" for a first-person one, by pymorphy3."""
+    if not word.isalpha():
+        return None
+    tag = _morph().parse(word)[0].tag
+    if tag.POS != "VERB" or tag.mood != "indc":
+        return None
+    return {"1per": "self", "2per": "target"}.get(str(tag.person))
 
 
 def _names_a_thing(token: _Token) -> bool:

@@ -36,13 +36,19 @@ async def rate(
         raise AlreadyRated()
     assert conversation.id is not None
     rating = SatisfactionRating(
-        conversation_id=conversation.id, customer_id=conversation.customer_id, score=score,
+        conversation_id=conversation.id,
+        customer_id=conversation.customer_id,
+        score=score,
         created_at=now,
     )
     session.add(rating)
     await log_event(
-        session, "rating", now, conversation_id=conversation.id,
-        customer_id=conversation.customer_id, actor_kind=AuthorKind.CUSTOMER,
+        session,
+        "rating",
+        now,
+        conversation_id=conversation.id,
+        customer_id=conversation.customer_id,
+        actor_kind=AuthorKind.CUSTOMER,
         data={"score": score},
     )
     if score <= LOW_SCORE:
@@ -70,16 +76,18 @@ async def add_comment(
     return rating
 
 
-async def record_follow_up(
-    session: AsyncSession, ticket: Ticket, ok: bool, now: datetime
-) -> None:
+async def record_follow_up(session: AsyncSession, ticket: Ticket, ok: bool, now: datetime) -> None:
     """Store the customer's answer to the follow-up."""
     if ticket.follow_up_outcome in ("ok", "problem"):
         raise AlreadyRated()
     ticket.follow_up_outcome = "ok" if ok else "problem"
     ticket.updated_at = now
     await log_event(
-        session, "follow_up_ok" if ok else "follow_up_problem", now,
-        conversation_id=ticket.conversation_id, customer_id=ticket.customer_id,
-        ticket_id=ticket.id, actor_kind=AuthorKind.CUSTOMER,
+        session,
+        "follow_up_ok" if ok else "follow_up_problem",
+        now,
+        conversation_id=ticket.conversation_id,
+        customer_id=ticket.customer_id,
+        ticket_id=ticket.id,
+        actor_kind=AuthorKind.CUSTOMER,
     )

@@ -30,8 +30,12 @@ async def relay_edit(bot: Bot, session: AsyncSession, chat_id: int, message_id: 
                     caption=original.text, chat_id=copy.chat_id, message_id=copy.telegram_message_id
                 )
         except TelegramBadRequest as exc:  # deleted copy, or nothing changed
-            logger.info("could not relay edit to %s/%s: %s", copy.chat_id, copy.telegram_message_id,
-                        exc.message)
+            logger.info(
+                "could not relay edit to %s/%s: %s",
+                copy.chat_id,
+                copy.telegram_message_id,
+                exc.message,
+            )
             continue
         edited += 1
     return edited

@@ -129,7 +129,12 @@ class OutboundLog(BaseRequestMiddleware):
             chat_id, message_id, Direction.OUT, author.kind, author.telegram_id, thread_id
         )
         await record_message(
-            session, ref, content, now, conversation_id=conversation_id, customer_id=customer_id,
+            session,
+            ref,
+            content,
+            now,
+            conversation_id=conversation_id,
+            customer_id=customer_id,
             relay_of=relay_of,
         )
 

@@ -1,4 +1,4 @@
-"""The working day's rhythm: the morning callback list and duty check at opening, the summary at closing."""
+"""The working day's rhythm: callback list and duty check at opening, summary at closing."""
 
 from __future__ import annotations
 
@@ -88,13 +88,24 @@ async def opening(session: AsyncSession, deadline: Deadline, services: Services,
         for due_row, conversation, customer in waiting:
             due = promise_time(due_row.due_at, services.promises.schedule.tz, l10n.language)
             link = topic_link(staff_chat, customer.topic_id) if customer.topic_id else "—"
-            lines.append(l10n("morning-list-line", customer=customer.display_name,
-                              phone=customer.phone or "—", due=due, link=link))
+            lines.append(
+                l10n(
+                    "morning-list-line",
+                    customer=customer.display_name,
+                    phone=customer.phone or "—",
+                    due=due,
+                    link=link,
+                )
+            )
             assert conversation.id is not None
-            builder.button(text=l10n("morning-list-done", customer=customer.display_name),
-                           callback_data=CallbackDone(conversation=conversation.id))
+            builder.button(
+                text=l10n("morning-list-done", customer=customer.display_name),
+                callback_data=CallbackDone(conversation=conversation.id),
+            )
         builder.adjust(1)
-        await with_retry(lambda: bot.send_message(staff_chat, "\n".join(lines), reply_markup=builder.as_markup()))
+        await with_retry(
+            lambda: bot.send_message(staff_chat, "\n".join(lines), reply_markup=builder.as_markup())
+        )
     if not await on_duty_members(session):
         await warn_nobody_on_duty(session, services, bot)
     await plan_day_marks(session, services, now)
@@ -142,7 +153,7 @@ async def closing(session: AsyncSession, deadline: Deadline, services: Services,
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
-    whole = int(round(seconds))
+    whole = round(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
 
 

@@ -26,7 +26,11 @@ async def duty_mentions(session: AsyncSession, l10n: L10n) -> Text:
     for index, member in enumerate(members):
         if index:
             parts.append(", ")
-        parts.append(TextMention(member.name or str(member.telegram_id), user=_user(member.telegram_id, member.name)))
+        parts.append(
+            TextMention(
+                member.name or str(member.telegram_id), user=_user(member.telegram_id, member.name)
+            )
+        )
     return Text(*parts)
 
 

@@ -24,7 +24,9 @@ from models import Conversation, ConversationStatus, Customer, Deadline
 logger = logging.getLogger(__name__)
 
 
-async def _subject(session: AsyncSession, deadline: Deadline) -> tuple[Conversation, Customer] | None:
+async def _subject(
+    session: AsyncSession, deadline: Deadline
+) -> tuple[Conversation, Customer] | None:
     conversation_id = int(deadline.subject.split(":", 1)[1])
     conversation = await session.get(Conversation, conversation_id)
     if conversation is None:
@@ -34,7 +36,9 @@ async def _subject(session: AsyncSession, deadline: Deadline) -> tuple[Conversat
 
 
 @deadline_action(REPLY)
-async def reply_overdue(session: AsyncSession, deadline: Deadline, services: Services, bot: Bot) -> None:
+async def reply_overdue(
+    session: AsyncSession, deadline: Deadline, services: Services, bot: Bot
+) -> None:
     """Nobody answered in time: alert the topic and the managers, reassure the customer."""
     found = await _subject(session, deadline)
     if found is None:
@@ -46,18 +50,38 @@ async def reply_overdue(session: AsyncSession, deadline: Deadline, services: Ser
     l10n = staff_texts(services)
     waited = int((now - (conversation.waiting_since or now)).total_seconds())
     await log_event(
-        session, "reply_breach", now, conversation_id=conversation.id, customer_id=customer.id,
-        data={"due_at": deadline.due_at.isoformat(), "waiting_since": str(conversation.waiting_since)},
+        session,
+        "reply_breach",
+        now,
+        conversation_id=conversation.id,
+        customer_id=customer.id,
+        data={
+            "due_at": deadline.due_at.isoformat(),
+            "waiting_since": str(conversation.waiting_since),
+        },
     )
     await set_deadline(
-        session, REPLY_SECOND, conversation_subject(conversation.id),
-        now + timedelta(seconds=services.promises.second_alert_seconds), now,
+        session,
+        REPLY_SECOND,
+        conversation_subject(conversation.id),
+        now + timedelta(seconds=services.promises.second_alert_seconds),
+        now,
     )
     staff_chat = services.settings.telegram.staff_chat_id
     if staff_chat is not None and customer.topic_id is not None:
-        alert = Text(l10n("alert-reply-topic", minutes=_minutes(waited)), " ", await duty_mentions(session, l10n))
-        await with_retry(lambda: bot.send_message(staff_chat, message_thread_id=customer.topic_id, **alert.as_kwargs()))
-    await alert_managers(bot, services, session, "alert-reply-manager", customer=customer, minutes=_minutes(waited))
+        alert = Text(
+            l10n("alert-reply-topic", minutes=_minutes(waited)),
+            " ",
+            await duty_mentions(session, l10n),
+        )
+        await with_retry(
+            lambda: bot.send_message(
+                staff_chat, message_thread_id=customer.topic_id, **alert.as_kwargs()
+            )
+        )
+    await alert_managers(
+        bot, services, session, "alert-reply-manager", customer=customer, minutes=_minutes(waited)
+    )
     customer_l10n = services.translations.get(customer.language)
     await with_retry(lambda: bot.send_message(customer.telegram_id, customer_l10n("reply-holding")))
 
@@ -75,27 +99,54 @@ async def reply_still_overdue(
         return
     now = services.clock()
     waited = int((now - (conversation.waiting_since or now)).total_seconds())
-    await log_event(session, "reply_breach_second", now, conversation_id=conversation.id, customer_id=customer.id)
+    await log_event(
+        session,
+        "reply_breach_second",
+        now,
+        conversation_id=conversation.id,
+        customer_id=customer.id,
+    )
     await escalate(session, conversation, now, "reply_breach")
-    await alert_managers(bot, services, session, "alert-reply-manager-second", customer=customer,
-                         minutes=_minutes(waited))
+    await alert_managers(
+        bot,
+        services,
+        session,
+        "alert-reply-manager-second",
+        customer=customer,
+        minutes=_minutes(waited),
+    )
 
 
 @deadline_action(CALLBACK)
-async def callback_missed(session: AsyncSession, deadline: Deadline, services: Services, bot: Bot) -> None:
+async def callback_missed(
+    session: AsyncSession, deadline: Deadline, services: Services, bot: Bot
+) -> None:
     """The morning callback promise was not kept: tell the managers and record the breach."""
     found = await _subject(session, deadline)
     if found is None:
         return
     conversation, customer = found
     now = services.clock()
-    await log_event(session, "callback_breach", now, conversation_id=conversation.id, customer_id=customer.id,
-                    data={"due_at": deadline.due_at.isoformat()})
+    await log_event(
+        session,
+        "callback_breach",
+        now,
+        conversation_id=conversation.id,
+        customer_id=customer.id,
+        data={"due_at": deadline.due_at.isoformat()},
+    )
     await escalate(session, conversation, now, "callback_missed")
     l10n = staff_texts(services)
     due = promise_time(deadline.due_at, services.promises.schedule.tz, l10n.language)
-    await alert_managers(bot, services, session, "alert-callback-missed", customer=customer, due=due,
-                         phone=customer.phone or "—")
+    await alert_managers(
+        bot,
+        services,
+        session,
+        "alert-callback-missed",
+        customer=customer,
+        due=due,
+        phone=customer.phone or "—",
+    )
 
 
 def _minutes(seconds: int) -> str:

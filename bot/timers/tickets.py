@@ -33,21 +33,37 @@ async def _ticket(session: AsyncSession, deadline: Deadline) -> tuple[Ticket, Cu
 
 
 async def _escalate_ticket(
-    session: AsyncSession, services: Services, bot: Bot, ticket: Ticket, customer: Customer,
+    session: AsyncSession,
+    services: Services,
+    bot: Bot,
+    ticket: Ticket,
+    customer: Customer,
     reason: str,
 ) -> None:
     now = services.clock()
-    conversation = await session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
+    conversation = (
+        await session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
+    )
     if conversation is not None:
         await escalate(session, conversation, now, reason, note=ticket.number)
     else:
-        await log_event(session, "escalated", now, customer_id=customer.id, ticket_id=ticket.id, reason=reason)
-    await alert_managers(bot, services, session, f"alert-{reason.replace('_', '-')}", customer=customer,
-                         number=ticket.number)
+        await log_event(
+            session, "escalated", now, customer_id=customer.id, ticket_id=ticket.id, reason=reason
+        )
+    await alert_managers(
+        bot,
+        services,
+        session,
+        f"alert-{reason.replace('_', '-')}",
+        customer=customer,
+        number=ticket.number,
+    )
 
 
 @deadline_action(COMPLAINT_RESOLUTION)
-async def complaint_overdue(session: AsyncSession, deadline: Deadline, services: Services, bot: Bot) -> None:
+async def complaint_overdue(
+    session: AsyncSession, deadline: Deadline, services: Services, bot: Bot
+) -> None:
     """A complaint is still open after its working hours: up to the managers."""
     found = await _ticket(session, deadline)
     if found is None or found[0].status not in (TicketStatus.NEW, TicketStatus.IN_PROGRESS):
@@ -56,7 +72,9 @@ async def complaint_overdue(session: AsyncSession, deadline: Deadline, services:
 
 
 @deadline_action(RETURN_DECISION)
-async def return_overdue(session: AsyncSession, deadline: Deadline, services: Services, bot: Bot) -> None:
+async def return_overdue(
+    session: AsyncSession, deadline: Deadline, services: Services, bot: Bot
+) -> None:
     """A return still waits for a decision: up to the managers."""
     found = await _ticket(session, deadline)
     if found is None or found[0].status != TicketStatus.PENDING:
@@ -65,7 +83,9 @@ async def return_overdue(session: AsyncSession, deadline: Deadline, services: Se
 
 
 @deadline_action(FOLLOW_UP)
-async def follow_up(session: AsyncSession, deadline: Deadline, services: Services, bot: Bot) -> None:
+async def follow_up(
+    session: AsyncSession, deadline: Deadline, services: Services, bot: Bot
+) -> None:
     """Ask the customer whether everything is all right now."""
     found = await _ticket(session, deadline)
     if found is None:
@@ -76,14 +96,25 @@ async def follow_up(session: AsyncSession, deadline: Deadline, services: Service
     assert ticket.id is not None
     l10n = services.translations.get(customer.language)
     builder = InlineKeyboardBuilder()
-    builder.button(text=l10n("follow-up-ok"), callback_data=FollowUpAnswer(ticket=ticket.id, ok=True))
-    builder.button(text=l10n("follow-up-problem"), callback_data=FollowUpAnswer(ticket=ticket.id, ok=False))
+    builder.button(
+        text=l10n("follow-up-ok"), callback_data=FollowUpAnswer(ticket=ticket.id, ok=True)
+    )
+    builder.button(
+        text=l10n("follow-up-problem"), callback_data=FollowUpAnswer(ticket=ticket.id, ok=False)
+    )
     await with_retry(
         lambda: bot.send_message(
-            customer.telegram_id, l10n("follow-up-question", number=ticket.number),
+            customer.telegram_id,
+            l10n("follow-up-question", number=ticket.number),
             reply_markup=builder.as_markup(),
         )
     )
     ticket.follow_up_outcome = "asked"
-    await log_event(session, "follow_up_sent", services.clock(), conversation_id=ticket.conversation_id,
-                    customer_id=customer.id, ticket_id=ticket.id)
+    await log_event(
+        session,
+        "follow_up_sent",
+        services.clock(),
+        conversation_id=ticket.conversation_id,
+        customer_id=customer.id,
+        ticket_id=ticket.id,
+    )

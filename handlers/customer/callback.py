@@ -50,8 +50,14 @@ async def from_menu(message: Message, state: FSMContext, l10n: L10n) -> None:
 
 @router.message(CallbackForm.phone, F.contact)
 async def shared(
-    message: Message, state: FSMContext, bot: Bot, services: Services, session: AsyncSession,
-    customer: Customer, conversation: Conversation, l10n: L10n,
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    conversation: Conversation,
+    l10n: L10n,
 ) -> None:
     """Keep the customer's own number and put them on the callback list."""
     assert message.contact is not None
@@ -61,19 +67,39 @@ async def shared(
     customer.phone = message.contact.phone_number
     await state.clear()
     await connect_person(
-        message, bot, services, session, customer, conversation, l10n, "callback",
+        message,
+        bot,
+        services,
+        session,
+        customer,
+        conversation,
+        l10n,
+        "callback",
         detail=l10n("callback-detail", phone=customer.phone),
     )
 
 
 @router.message(CallbackForm.phone, F.text)
 async def without_phone(
-    message: Message, state: FSMContext, bot: Bot, services: Services, session: AsyncSession,
-    customer: Customer, conversation: Conversation, l10n: L10n,
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    conversation: Conversation,
+    l10n: L10n,
 ) -> None:
     """Go on without a number: staff will write here instead."""
     await state.clear()
     await connect_person(
-        message, bot, services, session, customer, conversation, l10n, "callback",
+        message,
+        bot,
+        services,
+        session,
+        customer,
+        conversation,
+        l10n,
+        "callback",
         detail=message.text,
     )

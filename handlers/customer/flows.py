@@ -34,7 +34,9 @@ def flows_keyboard(services: Services, language: str) -> InlineKeyboardMarkup:
     """Offer every flow as a button."""
     builder = InlineKeyboardBuilder()
     for flow in services.content.flows.values():
-        builder.button(text=flow.title.get(language), callback_data=FlowStep(flow=flow.id, node=flow.start))
+        builder.button(
+            text=flow.title.get(language), callback_data=FlowStep(flow=flow.id, node=flow.start)
+        )
     builder.adjust(1)
     return builder.as_markup()
 
@@ -43,7 +45,9 @@ def node_keyboard(flow: Flow, node: FlowNode, language: str) -> InlineKeyboardMa
     """The options of a node as buttons."""
     builder = InlineKeyboardBuilder()
     for option in node.options:
-        builder.button(text=option.label.get(language), callback_data=FlowStep(flow=flow.id, node=option.next))
+        builder.button(
+            text=option.label.get(language), callback_data=FlowStep(flow=flow.id, node=option.next)
+        )
     builder.adjust(1)
     return builder.as_markup()
 
@@ -51,13 +55,22 @@ def node_keyboard(flow: Flow, node: FlowNode, language: str) -> InlineKeyboardMa
 @router.message(StateFilter(None), MenuButton("menu-ask"))
 async def ask(message: Message, services: Services, l10n: L10n) -> None:
     """Offer the scripted topics, and free text for anything else."""
-    await message.answer(l10n("faq-ask-prompt"), reply_markup=flows_keyboard(services, l10n.language))
+    await message.answer(
+        l10n("faq-ask-prompt"), reply_markup=flows_keyboard(services, l10n.language)
+    )
 
 
 @router.callback_query(FlowStep.filter())
 async def step(
-    query: CallbackQuery, callback_data: FlowStep, state: FSMContext, bot: Bot, services: Services,
-    session: AsyncSession, customer: Customer, conversation: Conversation, l10n: L10n,
+    query: CallbackQuery,
+    callback_data: FlowStep,
+    state: FSMContext,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    conversation: Conversation,
+    l10n: L10n,
 ) -> None:
     """Show the node a button leads to, or carry out its action."""
     flow = services.content.flows.get(callback_data.flow)
@@ -88,7 +101,14 @@ async def step(
         await message.answer(l10n("complaint-start"))
     elif node.action == "person":
         await connect_person(
-            message, bot, services, session, customer, conversation, l10n, "flow",
+            message,
+            bot,
+            services,
+            session,
+            customer,
+            conversation,
+            l10n,
+            "flow",
             detail=f"{flow.title.get(language)} → {callback_data.node}",
         )
     elif node.action == "callback":

@@ -21,8 +21,14 @@ router = Router(name=__name__)
 
 @router.callback_query(FollowUpAnswer.filter())
 async def answered(
-    query: CallbackQuery, callback_data: FollowUpAnswer, bot: Bot, services: Services,
-    session: AsyncSession, customer: Customer, conversation: Conversation, l10n: L10n,
+    query: CallbackQuery,
+    callback_data: FollowUpAnswer,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    conversation: Conversation,
+    l10n: L10n,
 ) -> None:
     """Thank the customer, or reopen the matter with staff and a manager."""
     ticket = await tickets.get_ticket(session, callback_data.ticket)
@@ -39,10 +45,12 @@ async def answered(
         if message is not None:
             await message.answer(l10n("follow-up-thanks"))
         return
-    await open_handoff(bot, services, session, customer, conversation, "follow_up_problem",
-                       detail=ticket.number)
+    await open_handoff(
+        bot, services, session, customer, conversation, "follow_up_problem", detail=ticket.number
+    )
     await escalate(session, conversation, now, "follow_up_problem", note=ticket.number)
-    await alert_managers(bot, services, session, "alert-follow-up-problem", customer=customer,
-                         number=ticket.number)
+    await alert_managers(
+        bot, services, session, "alert-follow-up-problem", customer=customer, number=ticket.number
+    )
     if message is not None:
         await message.answer(l10n("follow-up-sorry"))

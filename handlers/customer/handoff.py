@@ -40,7 +40,11 @@ async def open_handoff(
         due = promise_time(waiting.callback_due, services.promises.schedule.tz, staff_l10n.language)
         card += "\n" + staff_l10n("staff-context-callback", due=due)
     await post_in_topic(
-        bot, services, session, customer, conversation,
+        bot,
+        services,
+        session,
+        customer,
+        conversation,
         lambda topic: bot.send_message(staff_chat, card, message_thread_id=topic),
     )
     return waiting
@@ -77,7 +81,11 @@ async def relay_to_topic(
     staff_chat = services.settings.telegram.staff_chat_id
     assert staff_chat is not None
     await post_in_topic(
-        bot, services, session, customer, conversation,
+        bot,
+        services,
+        session,
+        customer,
+        conversation,
         lambda topic: bot.copy_message(
             staff_chat, message.chat.id, message.message_id, message_thread_id=topic
         ),

@@ -1,4 +1,4 @@
-"""Insults end the conversation politely; an abusive conversation's messages are kept, not relayed."""
+"""Insults end the conversation politely; later messages are kept, not relayed."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ router = Router(name=__name__)
 class Abusive(Filter):
     """Pass messages that insult staff or the company, or that arrive in an abusive conversation."""
 
-    async def __call__(self, message: Message, services: Services, **data: Any) -> bool | dict[str, Any]:
+    async def __call__(
+        self, message: Message, services: Services, **data: Any
+    ) -> bool | dict[str, Any]:
         """Run the moderator over the text or caption."""
         conversation: Conversation | None = data.get("conversation")
         if conversation is None:
@@ -31,13 +33,22 @@ class Abusive(Filter):
         if not text:
             return False
         verdict = services.moderator.check(text)
-        return {"insult": verdict.matched or verdict.category or "insult"} if verdict.is_insult else False
+        return (
+            {"insult": verdict.matched or verdict.category or "insult"}
+            if verdict.is_insult
+            else False
+        )
 
 
 @router.message(Abusive())
 async def insulting(
-    message: Message, insult: str | None, bot: Bot, services: Services, session: AsyncSession,
-    customer: Customer, conversation: Conversation,
+    message: Message,
+    insult: str | None,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    conversation: Conversation,
 ) -> None:
     """End the conversation once, politely; later messages are only stored."""
     if insult is None:
@@ -46,5 +57,6 @@ async def insulting(
         from bot.telegram.topics import ensure_topic
 
         await ensure_topic(bot, services, session, customer, conversation)
-    await close_abusive(bot, services, session, TopicContext(customer, conversation),
-                        AuthorKind.BOT, None, insult)
+    await close_abusive(
+        bot, services, session, TopicContext(customer, conversation), AuthorKind.BOT, None, insult
+    )

@@ -74,6 +74,12 @@ async def from_button(
     await query.answer()
     if isinstance(query.message, Message):
         await connect_person(
-            query.message, bot, services, session, customer, conversation, l10n,
+            query.message,
+            bot,
+            services,
+            session,
+            customer,
+            conversation,
+            l10n,
             callback_data.reason,
         )

@@ -40,27 +40,40 @@ def rating_keyboard(conversation_id: int) -> InlineKeyboardMarkup:
     """Five buttons, 1 to 5 stars."""
     builder = InlineKeyboardBuilder()
     for score in range(1, 6):
-        builder.button(text="⭐" * score if score < 3 else f"{score} ⭐",
-                       callback_data=RatingPick(conversation=conversation_id, score=score))
+        builder.button(
+            text="⭐" * score if score < 3 else f"{score} ⭐",
+            callback_data=RatingPick(conversation=conversation_id, score=score),
+        )
     builder.adjust(5)
     return builder.as_markup()
 
 
 @router.callback_query(RatingPick.filter())
 async def picked(
-    query: CallbackQuery, callback_data: RatingPick, state: FSMContext, bot: Bot,
-    services: Services, session: AsyncSession, customer: Customer, l10n: L10n,
+    query: CallbackQuery,
+    callback_data: RatingPick,
+    state: FSMContext,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    l10n: L10n,
 ) -> None:
     """Record the score; invite a comment; send a low score to the managers."""
     conversation = await session.get(Conversation, callback_data.conversation)
-    if conversation is None or conversation.customer_id != customer.id or not 1 <= callback_data.score <= 5:
+    if (
+        conversation is None
+        or conversation.customer_id != customer.id
+        or not 1 <= callback_data.score <= 5
+    ):
         await query.answer(l10n("stale-button"), show_alert=True)
         return
     await rate(session, conversation, callback_data.score, services.clock())
     await query.answer()
     if is_low(callback_data.score):
-        await alert_managers(bot, services, session, "alert-low-rating", customer=customer,
-                             score=callback_data.score)
+        await alert_managers(
+            bot, services, session, "alert-low-rating", customer=customer, score=callback_data.score
+        )
     await state.set_state(RatingForm.comment)
     await state.update_data(conversation=conversation.id)
     if isinstance(query.message, Message):
@@ -72,9 +85,7 @@ async def picked(
 
 
 @router.message(RatingForm.comment, F.text, ~F.text.startswith("/"))
-async def comment(
-    message: Message, state: FSMContext, session: AsyncSession, l10n: L10n
-) -> None:
+async def comment(message: Message, state: FSMContext, session: AsyncSession, l10n: L10n) -> None:
     """Attach the comment to the rating."""
     data = await state.get_data()
     await state.clear()

@@ -175,7 +175,13 @@ async def amount(
     )
     assert customer.id is not None
     ticket = await tickets.open_return(
-        session, customer.id, conversation.id, request, limits, policy.currency, services.clock(),
+        session,
+        customer.id,
+        conversation.id,
+        request,
+        limits,
+        policy.currency,
+        services.clock(),
         services.promises,
     )
     await state.clear()

@@ -17,7 +17,10 @@ router = Router(name=__name__)
 
 @router.callback_query(CallbackDone.filter())
 async def done(
-    query: CallbackQuery, callback_data: CallbackDone, services: Services, session: AsyncSession,
+    query: CallbackQuery,
+    callback_data: CallbackDone,
+    services: Services,
+    session: AsyncSession,
     l10n: L10n,
 ) -> None:
     """Mark the customer as contacted and take their button off the list."""
@@ -30,7 +33,8 @@ async def done(
     await query.answer(l10n("morning-list-marked"))
     if isinstance(query.message, Message) and query.message.reply_markup is not None:
         rows = [
-            row for row in query.message.reply_markup.inline_keyboard
+            row
+            for row in query.message.reply_markup.inline_keyboard
             if not any(b.callback_data == query.data for b in row)
         ]
         await query.message.edit_reply_markup(

@@ -41,7 +41,8 @@ async def resolve(
     assert topic.conversation.id is not None
     await bot.send_message(topic.customer.telegram_id, customer_l10n("conversation-resolved"))
     await bot.send_message(
-        topic.customer.telegram_id, customer_l10n("rating-ask"),
+        topic.customer.telegram_id,
+        customer_l10n("rating-ask"),
         reply_markup=rating_keyboard(topic.conversation.id),
     )
     await message.reply(l10n("staff-resolved"))
@@ -55,7 +56,9 @@ async def reopen(
     assert message.from_user is not None
     now = services.clock()
     if topic.conversation.abusive:
-        if not await is_manager(session, message.from_user.id, services.settings.telegram.manager_ids):
+        if not await is_manager(
+            session, message.from_user.id, services.settings.telegram.manager_ids
+        ):
             await message.reply(l10n("staff-manager-only"))
             return
         await lift_abuse(session, topic.conversation, message.from_user.id, now)

@@ -17,7 +17,11 @@ router = Router(name=__name__)
 
 @router.message(Command("duty"))
 async def duty(
-    message: Message, command: CommandObject, bot: Bot, services: Services, session: AsyncSession,
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
     l10n: L10n,
 ) -> None:
     """Go on or off duty, or list who is on duty."""
@@ -31,7 +35,9 @@ async def duty(
     if argument:
         member = await staff_member(session, user.id, user.full_name, user.username, now)
         change = await set_duty(session, member, argument == "on", now)
-        await message.reply(l10n("duty-now-on" if argument == "on" else "duty-now-off", name=member.name))
+        await message.reply(
+            l10n("duty-now-on" if argument == "on" else "duty-now-off", name=member.name)
+        )
         if change.nobody_left and services.promises.schedule.is_open(now):
             await warn_nobody_on_duty(session, services, bot)
         return

@@ -19,12 +19,21 @@ router = Router(name=__name__)
 
 
 async def close_abusive(
-    bot: Bot, services: Services, session: AsyncSession, topic: TopicContext,
-    actor_kind: str, actor_id: int | None, matched: str | None,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    topic: TopicContext,
+    actor_kind: str,
+    actor_id: int | None,
+    matched: str | None,
 ) -> bool:
     """End an abusive conversation politely, and hand the transcript to the managers."""
     closed = await end_abusive(
-        session, topic.conversation, services.clock(), actor_kind=actor_kind, actor_id=actor_id,
+        session,
+        topic.conversation,
+        services.clock(),
+        actor_kind=actor_kind,
+        actor_id=actor_id,
         matched=matched,
     )
     if closed:
@@ -36,7 +45,11 @@ async def close_abusive(
 
 @router.message(Command("abuse"))
 async def abuse(
-    message: Message, bot: Bot, services: Services, session: AsyncSession, topic: TopicContext,
+    message: Message,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    topic: TopicContext,
     l10n: L10n,
 ) -> None:
     """A staff member flags the customer as getting personal."""
@@ -49,8 +62,12 @@ async def abuse(
 
 @router.message(Command("ban", "unban"))
 async def ban(
-    message: Message, command: CommandObject, services: Services, session: AsyncSession,
-    topic: TopicContext, l10n: L10n,
+    message: Message,
+    command: CommandObject,
+    services: Services,
+    session: AsyncSession,
+    topic: TopicContext,
+    l10n: L10n,
 ) -> None:
     """A manager blocks or unblocks a repeat abuser."""
     assert message.from_user is not None
@@ -58,6 +75,12 @@ async def ban(
         await message.reply(l10n("staff-manager-only"))
         return
     blocking = command.command == "ban"
-    await set_blocked(session, topic.customer, blocking, message.from_user.id, services.clock(),
-                      reason=command.args)
+    await set_blocked(
+        session,
+        topic.customer,
+        blocking,
+        message.from_user.id,
+        services.clock(),
+        reason=command.args,
+    )
     await message.reply(l10n("staff-banned" if blocking else "staff-unbanned"))

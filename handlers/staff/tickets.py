@@ -39,7 +39,11 @@ async def decide(
         await query.answer(l10n("stale-button"), show_alert=True)
         return
     await tickets.decide_return(
-        session, ticket, callback_data.approve, query.from_user.id, services.clock(),
+        session,
+        ticket,
+        callback_data.approve,
+        query.from_user.id,
+        services.clock(),
         services.promises,
     )
     customer_l10n = services.translations.get(topic.customer.language)
@@ -84,8 +88,12 @@ async def move(
         await query.answer(l10n("stale-button"), show_alert=True)
         return
     await tickets.move_complaint(
-        session, ticket, TicketStatus(callback_data.status), query.from_user.id,
-        services.clock(), services.promises,
+        session,
+        ticket,
+        TicketStatus(callback_data.status),
+        query.from_user.id,
+        services.clock(),
+        services.promises,
     )
     customer_l10n = services.translations.get(topic.customer.language)
     await bot.send_message(

@@ -15,7 +15,13 @@ from bot.services.calendar import Schedule
 from bot.services.conversations import current_conversation
 from bot.services.customers import Person, get_or_create_customer
 from bot.services.duty import on_duty_members, set_duty, staff_member
-from bot.services.handoff import ConversationClosed, complete_callback, hand_to_person, resolve, staff_replied
+from bot.services.handoff import (
+    ConversationClosed,
+    complete_callback,
+    hand_to_person,
+    resolve,
+    staff_replied,
+)
 from bot.services.rules import CALLBACK, REPLY, Promises
 from bot.services.satisfaction import AlreadyRated, rate
 from bot.services.summary import summarize
@@ -59,7 +65,9 @@ async def test_in_hours_handoff_starts_a_three_minute_clock(session) -> None:
 async def test_more_messages_do_not_restart_the_clock(session) -> None:
     conv = await conversation_of(session)
     await hand_to_person(session, conv, TUESDAY_10, "person", PROMISES)
-    later = await hand_to_person(session, conv, TUESDAY_10 + timedelta(seconds=100), "customer", PROMISES)
+    later = await hand_to_person(
+        session, conv, TUESDAY_10 + timedelta(seconds=100), "customer", PROMISES
+    )
     assert not later.started
     assert later.reply_due == TUESDAY_10 + timedelta(seconds=180)
     assert len(await deadlines(session, REPLY)) == 1
@@ -77,7 +85,9 @@ async def test_after_hours_promises_a_callback_by_eleven_once(session) -> None:
     first = await hand_to_person(session, conv, TUESDAY_22, "person", PROMISES)
     assert first.after_hours and first.new_promise
     assert first.callback_due == datetime(2026, 11, 25, 11, 0, tzinfo=MSK).astimezone(UTC)
-    again = await hand_to_person(session, conv, TUESDAY_22 + timedelta(minutes=5), "customer", PROMISES)
+    again = await hand_to_person(
+        session, conv, TUESDAY_22 + timedelta(minutes=5), "customer", PROMISES
+    )
     assert again.after_hours and not again.new_promise
     assert len(await deadlines(session, CALLBACK)) == 1
     assert await deadlines(session, REPLY) == []
@@ -110,7 +120,13 @@ async def test_staff_reply_stops_the_clock_and_keeps_the_callback(session) -> No
 async def test_a_late_reply_is_counted_as_breached(session) -> None:
     conv = await conversation_of(session)
     await hand_to_person(session, conv, TUESDAY_10, "person", PROMISES)
-    session.add(Event(kind="reply_breach", conversation_id=conv.id, created_at=TUESDAY_10 + timedelta(seconds=181)))
+    session.add(
+        Event(
+            kind="reply_breach",
+            conversation_id=conv.id,
+            created_at=TUESDAY_10 + timedelta(seconds=181),
+        )
+    )
     await staff_replied(session, conv, 5, TUESDAY_10 + timedelta(seconds=300))
     stop = (await session.exec(select(Event).where(Event.kind == "reply_clock_stopped"))).one()
     assert stop.data["breached"] is True
@@ -131,8 +147,12 @@ async def test_resolved_conversations_refuse_replies_until_reopened(session) -> 
 async def test_abuse_closes_and_keeps_the_conversation_current(session) -> None:
     conv = await conversation_of(session)
     await hand_to_person(session, conv, TUESDAY_10, "person", PROMISES)
-    assert await end_abusive(session, conv, TUESDAY_10, actor_kind="bot", actor_id=None, matched="idiot")
-    assert not await end_abusive(session, conv, TUESDAY_10, actor_kind="bot", actor_id=None, matched="x")
+    assert await end_abusive(
+        session, conv, TUESDAY_10, actor_kind="bot", actor_id=None, matched="idiot"
+    )
+    assert not await end_abusive(
+        session, conv, TUESDAY_10, actor_kind="bot", actor_id=None, matched="x"
+    )
     assert conv.status == ConversationStatus.CLOSED and conv.abusive
     assert (await conversation_of(session)).id == conv.id  # no fresh start to relay through
     escalation = (await session.exec(select(Event).where(Event.kind == "escalated"))).one()
@@ -151,14 +171,34 @@ async def test_returns_are_auto_approved_up_to_the_limit_and_the_cap(session) ->
     statuses = []
     for day, amount in enumerate(["100", "20", "99.99", "10"]):
         now = TUESDAY_10 + timedelta(days=day)
-        t = await tickets.open_return(session, conv.customer_id, conv.id, request(amount), LIMITS, "RUB", now, PROMISES)
+        t = await tickets.open_return(
+            session, conv.customer_id, conv.id, request(amount), LIMITS, "RUB", now, PROMISES
+        )
         statuses.append(t.status)
-    assert statuses == [TicketStatus.APPROVED] * 3 + [TicketStatus.PENDING]  # the fourth hits the cap
-    big = await tickets.open_return(session, conv.customer_id, conv.id, request("100.01"), LIMITS, "RUB",
-                                    TUESDAY_10 + timedelta(days=40), PROMISES)
+    assert statuses == [TicketStatus.APPROVED] * 3 + [
+        TicketStatus.PENDING
+    ]  # the fourth hits the cap
+    big = await tickets.open_return(
+        session,
+        conv.customer_id,
+        conv.id,
+        request("100.01"),
+        LIMITS,
+        "RUB",
+        TUESDAY_10 + timedelta(days=40),
+        PROMISES,
+    )
     assert big.status == TicketStatus.PENDING and big.number.startswith("R-")
-    month_later = await tickets.open_return(session, conv.customer_id, conv.id, request("5"), LIMITS, "RUB",
-                                            TUESDAY_10 + timedelta(days=40), PROMISES)
+    month_later = await tickets.open_return(
+        session,
+        conv.customer_id,
+        conv.id,
+        request("5"),
+        LIMITS,
+        "RUB",
+        TUESDAY_10 + timedelta(days=40),
+        PROMISES,
+    )
     assert month_later.status == TicketStatus.APPROVED  # the window moved on
     pending = await deadlines(session, "return_decision")
     assert len(pending) == 2
@@ -166,13 +206,18 @@ async def test_returns_are_auto_approved_up_to_the_limit_and_the_cap(session) ->
 
 async def test_a_staff_decision_is_taken_once_and_schedules_the_follow_up(session) -> None:
     conv = await conversation_of(session)
-    t = await tickets.open_return(session, conv.customer_id, conv.id, request("500"), LIMITS, "RUB", TUESDAY_10, PROMISES)
+    t = await tickets.open_return(
+        session, conv.customer_id, conv.id, request("500"), LIMITS, "RUB", TUESDAY_10, PROMISES
+    )
     (decision,) = await deadlines(session, "return_decision")
     assert decision.due_at == TUESDAY_10 + timedelta(hours=4)
     await tickets.decide_return(session, t, False, 9, TUESDAY_10 + timedelta(hours=1), PROMISES)
     with pytest.raises(tickets.AlreadyDecided):
         await tickets.decide_return(session, t, True, 9, TUESDAY_10 + timedelta(hours=2), PROMISES)
-    assert decision.status == DeadlineStatus.CANCELLED or (await deadlines(session, "return_decision"))[0].status == DeadlineStatus.CANCELLED
+    assert (
+        decision.status == DeadlineStatus.CANCELLED
+        or (await deadlines(session, "return_decision"))[0].status == DeadlineStatus.CANCELLED
+    )
     (follow,) = await deadlines(session, "follow_up")
     assert follow.due_at == TUESDAY_10 + timedelta(hours=1, days=2)
 
@@ -193,7 +238,9 @@ def test_bad_amounts_are_refused(text: str) -> None:
 
 async def test_complaints_move_through_statuses_with_deadlines(session) -> None:
     conv = await conversation_of(session)
-    c = await tickets.open_complaint(session, conv.customer_id, conv.id, "rude courier", (), TUESDAY_10, PROMISES)
+    c = await tickets.open_complaint(
+        session, conv.customer_id, conv.id, "rude courier", (), TUESDAY_10, PROMISES
+    )
     (resolution,) = await deadlines(session, "complaint_resolution")
     # 24 working hours from Tuesday 10:00 with 12-hour days: Thursday 10:00.
     assert resolution.due_at == datetime(2026, 11, 26, 10, 0, tzinfo=MSK).astimezone(UTC)
@@ -210,7 +257,9 @@ async def test_rating_low_scores_escalate_and_rating_twice_is_refused(session) -
     await rate(session, conv, 2, TUESDAY_10)
     with pytest.raises(AlreadyRated):
         await rate(session, conv, 5, TUESDAY_10)
-    assert (await session.exec(select(Event).where(Event.kind == "escalated"))).one().reason == "low_rating"
+    assert (
+        await session.exec(select(Event).where(Event.kind == "escalated"))
+    ).one().reason == "low_rating"
 
 
 async def test_duty_roster_knows_when_nobody_is_left(session) -> None:

@@ -43,7 +43,9 @@ async def test_faq_no_offers_a_person(harness: Harness) -> None:
     user = h.customer(710002)
     reply = await h.say(user, "what payment methods do you accept")
     await h.press(user, reply, "👎 No")
-    offer = await h.emu.wait_for_bot_message(user, lambda m: "bring in a person" in (m.get("text") or ""))
+    offer = await h.emu.wait_for_bot_message(
+        user, lambda m: "bring in a person" in (m.get("text") or "")
+    )
     await h.press(user, offer, "👤 Talk to a person")
     card = await topic_message(h, user, lambda m: "FAQ answer didn't help" in (m.get("text") or ""))
     assert "710002" in card["text"]
@@ -83,7 +85,9 @@ async def test_handoff_both_ways_with_note_and_canned(harness: Harness) -> None:
 
     mark = h.emu.mark()
     await h.emu.staff_send(STAFF_ID, topic, "/canned")
-    picker = await topic_message(h, user, lambda m: "Choose an answer" in (m.get("text") or ""), mark)
+    picker = await topic_message(
+        h, user, lambda m: "Choose an answer" in (m.get("text") or ""), mark
+    )
     mark = h.emu.mark()
     await h.press(STAFF_ID, picker, "Apology for the delay", chat_id=h.staff_chat)
     canned = await h.emu.wait_for_bot_message(user, since=mark)
@@ -95,7 +99,11 @@ async def test_handoff_both_ways_with_note_and_canned(harness: Harness) -> None:
             stmt = select(Message).where(Message.customer_id.is_not(None)).order_by(col(Message.id))  # type: ignore[union-attr]
             rows = (await session.exec(stmt)).all()
         kinds = [(r.direction, r.author_kind) for r in rows]
-        return kinds if ("in", AuthorKind.NOTE) in kinds and kinds.count(("out", "staff")) >= 2 else None
+        return (
+            kinds
+            if ("in", AuthorKind.NOTE) in kinds and kinds.count(("out", "staff")) >= 2
+            else None
+        )
 
     kinds = await eventually(authors)
     assert kinds, "staff replies and the note are logged with their authors"
@@ -128,16 +136,22 @@ async def fill_return(h: Harness, user: int, amount: str, photo: bool = False) -
     when = await h.say(user, "Kettle, white")
     mark = h.emu.mark()
     await h.press(user, when, "This week")
-    reason = await h.emu.wait_for_bot_message(user, lambda m: "Why" in (m.get("text") or ""), since=mark)
+    reason = await h.emu.wait_for_bot_message(
+        user, lambda m: "Why" in (m.get("text") or ""), since=mark
+    )
     mark = h.emu.mark()
     await h.press(user, reason, "Defective")
-    ask_photo = await h.emu.wait_for_bot_message(user, lambda m: "photo" in (m.get("text") or ""), since=mark)
+    ask_photo = await h.emu.wait_for_bot_message(
+        user, lambda m: "photo" in (m.get("text") or ""), since=mark
+    )
     mark = h.emu.mark()
     if photo:
         await h.emu.send_photo(user)
     else:
         await h.press(user, ask_photo, "Skip")
-    await h.emu.wait_for_bot_message(user, lambda m: "How much" in (m.get("text") or ""), since=mark)
+    await h.emu.wait_for_bot_message(
+        user, lambda m: "How much" in (m.get("text") or ""), since=mark
+    )
     return await h.say(user, amount)
 
 
@@ -195,7 +209,9 @@ async def test_large_return_is_decided_by_staff(harness: Harness) -> None:
 
     # The buttons are gone; a second decision sent anyway is refused and changes nothing.
     assert not (h.emu.message(h.staff_chat, card["message_id"]) or {}).get("reply_markup")
-    query = await h.emu.press_button(STAFF_ID, h.staff_chat, card["message_id"], f"rd:{ticket.id}:0")
+    query = await h.emu.press_button(
+        STAFF_ID, h.staff_chat, card["message_id"], f"rd:{ticket.id}:0"
+    )
     answer = await h.emu.wait_for_callback_answer(query)
     assert answer.get("show_alert")
     assert (await ticket_of(h, number)).status == TicketStatus.APPROVED
@@ -212,7 +228,9 @@ async def test_complaint_is_numbered_and_followed_by_staff(harness: Harness) -> 
     assert "Photo added (1)" in added["text"]
     mark = h.emu.mark()
     await h.press(user, added, "Send the complaint")
-    done = await h.emu.wait_for_bot_message(user, lambda m: "registered" in (m.get("text") or ""), since=mark)
+    done = await h.emu.wait_for_bot_message(
+        user, lambda m: "registered" in (m.get("text") or ""), since=mark
+    )
     assert "sorry" in done["text"] and "C-" in done["text"]
     assert ask
     card = await topic_message(h, user, lambda m: "Complaint" in (m.get("text") or ""))

@@ -38,7 +38,9 @@ def launch(emu: Emulator, database_url: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=ROOT)
 
 
-async def test_deadline_fires_once_after_a_kill_and_restart(emu: Emulator, engine, database_url) -> None:
+async def test_deadline_fires_once_after_a_kill_and_restart(
+    emu: Emulator, engine, database_url
+) -> None:
     sessions = create_sessionmaker(engine)
     since = len(emu.calls)
     first = launch(emu, database_url)
@@ -46,7 +48,9 @@ async def test_deadline_fires_once_after_a_kill_and_restart(emu: Emulator, engin
         await emu.wait_for_call("getUpdates", timeout=120, since=since)
         emu.add_user(740001, "Maria", language_code="en")
         await emu.send_text(740001, "👤 Talk to a person")
-        await emu.wait_for_bot_message(740001, lambda m: "passed your conversation" in m["text"], timeout=30)
+        await emu.wait_for_bot_message(
+            740001, lambda m: "passed your conversation" in m["text"], timeout=30
+        )
         await emu.wait_until_delivered(timeout=30)
 
         async def written() -> Deadline | None:
@@ -68,7 +72,9 @@ async def test_deadline_fires_once_after_a_kill_and_restart(emu: Emulator, engin
         alerts = [m for m in emu.bot_messages(MANAGER_ID) if "3-minute" in m["text"]]
         assert len(alerts) == 1
         async with transaction(sessions) as session:
-            deadline = (await session.exec(select(Deadline).where(Deadline.kind == "reply_sla"))).one()
+            deadline = (
+                await session.exec(select(Deadline).where(Deadline.kind == "reply_sla"))
+            ).one()
             breaches = (await session.exec(select(Event).where(Event.kind == "reply_breach"))).all()
         assert deadline.status == DeadlineStatus.FIRED and deadline.attempts == 1
         assert len(breaches) == 1

@@ -7,7 +7,14 @@ from sqlmodel import select
 
 from bot.db import transaction
 from models import Deadline, DeadlineStatus, Event
-from tests.e2e.conftest import MANAGER_ID, STAFF_ID, Harness, bot_settings, eventually, start_polling
+from tests.e2e.conftest import (
+    MANAGER_ID,
+    STAFF_ID,
+    Harness,
+    bot_settings,
+    eventually,
+    start_polling,
+)
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -70,7 +77,9 @@ async def test_staff_reply_in_time_stops_the_clock(fast: Harness) -> None:
 
     async def cancelled() -> list[Deadline] | None:
         async with transaction(h.services.sessions) as session:
-            rows = list((await session.exec(select(Deadline).where(Deadline.kind == "reply_sla"))).all())
+            rows = list(
+                (await session.exec(select(Deadline).where(Deadline.kind == "reply_sla"))).all()
+            )
         return rows if rows and all(r.status == DeadlineStatus.CANCELLED for r in rows) else None
 
     assert await eventually(cancelled)

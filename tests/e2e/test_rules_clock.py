@@ -34,9 +34,7 @@ def has(text: str):
     return lambda m: text in (m.get("text") or m.get("caption") or "")
 
 
-async def clocked(
-    emu: Emulator, database_url: str, clock: FakeClock
-) -> AsyncIterator[Harness]:
+async def clocked(emu: Emulator, database_url: str, clock: FakeClock) -> AsyncIterator[Harness]:
     services, bot, dp, stop = await start_polling(bot_settings(emu, database_url), clock)
     harness = Harness(emu, services, bot, dp, stop, {"clock": clock})
     yield harness
@@ -65,7 +63,9 @@ async def test_after_hours_promise_morning_list_and_missed_callback(shop_hours: 
     promise = await h.say(maria, "👤 Talk to a person")
     assert "by Tuesday 24 November, 11:00" in promise["text"]
     assert promise["reply_markup"]["keyboard"][0][0]["request_contact"] is True
-    card = await h.emu.wait_for_bot_message(h.staff_chat, has("After hours"), thread_id=await h.wait_topic(maria))
+    card = await h.emu.wait_for_bot_message(
+        h.staff_chat, has("After hours"), thread_id=await h.wait_topic(maria)
+    )
     assert "11:00" in card["text"]
     ivan = h.customer(730002, "Иван", "ru")
     promise_ru = await h.say(ivan, "👤 Позвать сотрудника")
@@ -109,13 +109,17 @@ async def test_insult_ends_the_conversation_until_a_manager_reopens(open_shop: H
 
     mark = h.emu.mark()
     await h.emu.staff_send(STAFF_ID, topic, "/reopen")
-    refused = await h.emu.wait_for_bot_message(h.staff_chat, has("Only a manager"), thread_id=topic, since=mark)
+    refused = await h.emu.wait_for_bot_message(
+        h.staff_chat, has("Only a manager"), thread_id=topic, since=mark
+    )
     assert refused
     await h.emu.staff_send(MANAGER_ID, topic, "/reopen")
     await h.emu.wait_for_bot_message(h.staff_chat, has("Reopened"), thread_id=topic)
     mark = h.emu.mark()
     await h.emu.send_text(user, "sorry, I was upset. where is my order?")
-    copy = await h.emu.wait_for_bot_message(h.staff_chat, has("where is my order"), thread_id=topic, since=mark)
+    copy = await h.emu.wait_for_bot_message(
+        h.staff_chat, has("where is my order"), thread_id=topic, since=mark
+    )
     assert copy
 
 
@@ -167,11 +171,15 @@ async def test_follow_up_still_a_problem_reopens_and_escalates(open_shop: Harnes
     await h.say(user, "📝 Make a complaint")
     added = await h.say(user, "Milk was sour")
     await h.press(user, added, "Send the complaint")
-    card = await h.emu.wait_for_bot_message(h.staff_chat, has("Complaint C-"), thread_id=await h.wait_topic(user))
+    card = await h.emu.wait_for_bot_message(
+        h.staff_chat, has("Complaint C-"), thread_id=await h.wait_topic(user)
+    )
     await h.press(STAFF_ID, card, "✅ Resolved", chat_id=h.staff_chat)
     await h.emu.wait_for_bot_message(user, has("now: resolved"))
     clock.advance(days=2, seconds=5)
-    question = await h.emu.wait_for_bot_message(user, has("Is everything all right now?"), timeout=8)
+    question = await h.emu.wait_for_bot_message(
+        user, has("Is everything all right now?"), timeout=8
+    )
     await h.press(user, question, "👎 Still a problem")
     alert = await h.emu.wait_for_bot_message(MANAGER_ID, has("still a problem"))
     assert "C-" in alert["text"]

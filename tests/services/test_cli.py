@@ -29,7 +29,10 @@ def test_bad_setting_fails_with_one_line(monkeypatch: pytest.MonkeyPatch, capsys
     monkeypatch.setenv("MANAGER_IDS", "boss")
     assert main(["check-content"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "configuration error: MANAGER_IDS: must be comma-separated Telegram user ids, got 'boss'"
+    assert (
+        err
+        == "configuration error: MANAGER_IDS: must be comma-separated Telegram user ids, got 'boss'"
+    )
 
 
 def test_check_content_accepts_the_default_content(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
@@ -44,9 +47,13 @@ def test_check_content_names_the_file_and_entry(
     content = tmp_path / "content"
     content.mkdir()
     for name in ("policy.yaml", "faq.yaml", "canned.yaml", "flows.yaml"):
-        (content / name).write_text((ROOT / "content" / name).read_text(encoding="utf-8"), encoding="utf-8")
+        (content / name).write_text(
+            (ROOT / "content" / name).read_text(encoding="utf-8"), encoding="utf-8"
+        )
     flows = (content / "flows.yaml").read_text(encoding="utf-8")
-    (content / "flows.yaml").write_text(flows.replace("next: late-short", "next: nowhere"), encoding="utf-8")
+    (content / "flows.yaml").write_text(
+        flows.replace("next: late-short", "next: nowhere"), encoding="utf-8"
+    )
     monkeypatch.setenv("CONTENT_DIR", str(content))
     assert main(["check-content"]) == 1
     err = capsys.readouterr().err

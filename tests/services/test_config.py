@@ -69,3 +69,11 @@ def test_a_bad_token_is_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
         Settings.load(env_file=None)
     assert "secret-without-colon" not in str(err.value)
     assert str(err.value).startswith("BOT_TOKEN:")
+
+
+def test_empty_variables_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "")
+    monkeypatch.setenv("REDIS_URL", "")
+    settings = Settings.load(env_file=None)
+    assert settings.storage.database_url == DEFAULT_DATABASE_URL
+    assert settings.storage.redis_url is None

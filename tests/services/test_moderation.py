@@ -241,6 +241,9 @@ def test_angry_but_clean_complaints_are_allowed(moderator: Moderator, text: str)
         "Вы меня за идиота держите?",
         "Курьер назвал меня дурой",
         "I'm not an idiot, I checked twice",
+        "Мы не идиоты, всё проверили",
+        "Сижу как дура, жду курьера",
+        "I waited like an idiot for two hours",
     ],
 )
 def test_name_calling_aimed_at_oneself_is_allowed(moderator: Moderator, text: str) -> None:
@@ -249,6 +252,14 @@ def test_name_calling_aimed_at_oneself_is_allowed(moderator: Moderator, text: st
 
 def test_self_marker_after_a_comma_does_not_excuse_an_insult(moderator: Moderator) -> None:
     assert flagged(moderator, "Ты идиот, я же просил до обеда")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Вы ведете себя как идиоты", "работаете как идиоты", "you act like idiots"],
+)
+def test_similes_aimed_at_the_staff_are_insults(moderator: Moderator, text: str) -> None:
+    assert flagged(moderator, text)
 
 
 @pytest.mark.parametrize(
@@ -263,6 +274,7 @@ def test_self_marker_after_a_comma_does_not_excuse_an_insult(moderator: Moderato
         ("Your stupid app keeps crashing", False),
         ("Jerk chicken seasoning, please", False),
         ("Is the Moby Dick audiobook available?", False),
+        ("Пришлите клоуна на детский праздник", False),
         ("Ты тупой?", True),
         ("Ну вы и козлы", True),
         ("Your cashier is a dick", True),

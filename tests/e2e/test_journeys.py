@@ -366,3 +366,31 @@ async def test_menu_commands_work_in_the_middle_of_a_step(harness: Harness) -> N
     greeting = await h.say(user, "/start")
     assert greeting["text"].startswith("Hello")
     assert (await h.say(user, "/cancel"))["text"].startswith("There's nothing to cancel")
+
+
+async def test_every_kind_of_content_reaches_the_topic(harness: Harness) -> None:
+    h = harness
+    h.emu.inject_fault("createForumTopic", "429", count=1, retry_after=1)  # flood control first
+    user = h.customer(710018, "Kira")
+    await h.say(user, "👤 Talk to a person")
+    topic = await h.wait_topic(user)
+    assert len(h.emu.calls_to("createForumTopic")) == 2  # waited out the 429, then created once
+    senders = [
+        lambda: h.emu.send_document(user, caption="invoice"),
+        lambda: h.emu.send_voice(user),
+        lambda: h.emu.send_video(user),
+        lambda: h.emu.send_sticker(user),
+        lambda: h.emu.send_location(user, 55.75, 37.62),
+        lambda: h.emu.send_contact(user),
+    ]
+    for send in senders:
+        await send()
+    await h.emu.wait_until_delivered()
+    kinds = ("document", "voice", "video", "sticker", "location", "contact")
+
+    async def all_copied() -> bool:
+        copies = h.emu.bot_messages(h.staff_chat, topic)
+        return all(any(kind in m for m in copies) for kind in kinds)
+
+    assert await eventually(all_copied)
+    assert [c.method for c in h.emu.rejected_calls] == ["createForumTopic"]  # only the 429

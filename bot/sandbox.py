@@ -37,18 +37,20 @@ async def run_sandbox(settings: Settings, host: str = "127.0.0.1", port: int = 8
     emu = Emulator(DEFAULT_TOKEN)
     seed_demo(emu)
     base_url = await emu.start(host, port)
-    services = await create_services(sandbox_settings(settings, base_url, emu.group_id))
-    bot = create_bot(services)
-    dp = create_dispatcher(services, bot)
-    print(
-        f"\n  Sandbox ready: open {base_url}/ in your browser.\n"
-        "  Play a customer on the left and the staff group on the right. Ctrl+C stops.\n",
-        flush=True,
-    )
     try:
-        await dp.start_polling(bot, handle_signals=False)
+        services = await create_services(sandbox_settings(settings, base_url, emu.group_id))
+        bot = create_bot(services)
+        dp = create_dispatcher(services, bot)
+        print(  # noqa: T201 - the one thing a newcomer must see
+            f"\n  Sandbox ready: open {base_url}/ in your browser.\n"
+            "  Play a customer on the left and the staff group on the right. Ctrl+C stops.\n",
+            flush=True,
+        )
+        try:
+            await dp.start_polling(bot, handle_signals=False)
+        finally:
+            await bot.session.close()
     except asyncio.CancelledError:
         pass
     finally:
-        await bot.session.close()
         await emu.stop()

@@ -517,7 +517,7 @@ def schedules(draw, zones=(BERLIN, NEW_YORK, ZULU)):
     )
 
 
-_fast = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_fast = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @_fast
@@ -612,7 +612,7 @@ def _oracle_is_open(schedule, moment):
     return False
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(schedules(zones=(ZULU,)), _moments)
 def test_is_open_matches_a_wall_clock_oracle(schedule, now):
     assert is_open(schedule, now) == _oracle_is_open(schedule, now)

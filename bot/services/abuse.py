@@ -6,10 +6,8 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services.deadlines import cancel_deadlines
 from bot.services.events import log_event
-from bot.services.handoff import escalate
-from bot.services.rules import REPLY_KINDS, conversation_subject
+from bot.services.handoff import escalate, stop_waiting
 from models import AuthorKind, Conversation, ConversationStatus, Customer
 
 
@@ -26,11 +24,8 @@ async def end_abusive(
     if conversation.abusive:
         return False
     conversation.abusive = True
-    conversation.status = ConversationStatus.CLOSED
+    await stop_waiting(session, conversation, ConversationStatus.CLOSED, now)
     conversation.closed_at = now
-    conversation.waiting_since = None
-    conversation.updated_at = now
-    await cancel_deadlines(session, conversation_subject(conversation.id), REPLY_KINDS, now)
     await log_event(
         session,
         "abusive",

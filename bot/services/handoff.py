@@ -106,14 +106,10 @@ async def staff_replied(
     if conversation.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
         raise ConversationClosed()
     waited_since = conversation.waiting_since
-    conversation.status = ConversationStatus.ANSWERED
-    conversation.waiting_since = None
+    breached = await breach_recorded(session, conversation, waited_since)
+    await stop_waiting(session, conversation, ConversationStatus.ANSWERED, now)
     if conversation.first_response_at is None:
         conversation.first_response_at = now
-    conversation.updated_at = now
-    subject = conversation_subject(conversation.id)
-    breached = await breach_recorded(session, conversation, waited_since)
-    await cancel_deadlines(session, subject, REPLY_KINDS, now)
     if waited_since is not None:
         await log_event(
             session,
@@ -126,6 +122,16 @@ async def staff_replied(
             data={"waited_seconds": (now - waited_since).total_seconds(), "breached": breached},
         )
     await complete_callback(session, conversation, staff_id, now)
+
+
+async def stop_waiting(
+    session: AsyncSession, conversation: Conversation, status: str, now: datetime
+) -> None:
+    """Nobody waits any more: set the new status and cancel the reply clock."""
+    conversation.status = status
+    conversation.waiting_since = None
+    conversation.updated_at = now
+    await cancel_deadlines(session, conversation_subject(conversation.id), REPLY_KINDS, now)
 
 
 async def breach_recorded(
@@ -169,11 +175,8 @@ async def resolve(
     """Close the matter as resolved by a staff member."""
     if conversation.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
         raise ConversationClosed()
-    conversation.status = ConversationStatus.RESOLVED
-    conversation.waiting_since = None
+    await stop_waiting(session, conversation, ConversationStatus.RESOLVED, now)
     conversation.resolved_at = now
-    conversation.updated_at = now
-    await cancel_deadlines(session, conversation_subject(conversation.id), REPLY_KINDS, now)
     await log_event(
         session,
         "resolved",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
 from bot.content.errors import ContentError
+from bot.logs import setup_logging
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -18,9 +18,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot with long polling")
-    sub.add_parser("webhook", help="run the webhook server (WEBHOOK_URL, WEBHOOK_SECRET)")
+    webhook = sub.add_parser("webhook", help="run the webhook server (WEBHOOK_URL, WEBHOOK_SECRET)")
+    webhook.add_argument("--workers", type=int, default=1, help="processes sharing the port")
     sub.add_parser("migrate", help="apply database migrations to DATABASE_URL")
     sub.add_parser("check-content", help="validate the content files in CONTENT_DIR")
+    sub.add_parser("console", help="serve the manager console alone (CONSOLE_PORT, CONSOLE_URL)")
     sandbox = sub.add_parser("sandbox", help="run the bot against a local Telegram emulator")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8081)
@@ -33,12 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.app.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # The sweeper runs every second; its scheduler's and Alembic's chatter is not news.
-    for noisy in ("apscheduler", "alembic", "aiogram.event"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    setup_logging(settings.app.log_level)
     try:
         return _dispatch(args, settings)
     except (ConfigError, ContentError) as exc:
@@ -62,7 +59,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         asyncio.run(runner.run_polling(settings))
     elif args.command == "webhook":
-        asyncio.run(runner.run_webhook(settings))
+        runner.serve_webhook(settings, args.workers)
+    elif args.command == "console":
+        from bot.console.server import run_console
+
+        asyncio.run(run_console(settings))
     elif args.command == "migrate":
         asyncio.run(runner.run_migrations(settings))
     elif args.command == "check-content":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -44,6 +45,24 @@ class TelegramSettings(_Base):
                 raise ValueError(
                     f"must be comma-separated Telegram user ids, got {value!r}"
                 ) from None
+        return value
+
+    # Telegram's flood limits, as `limits` strings ("20/minute", "5 per 5 seconds").
+    rate_limit_chat: str = "5 per 5 seconds"
+    rate_limit_group: str = "20/minute"
+    rate_limit_overall: str = "30/second"
+
+    @field_validator("rate_limit_chat", "rate_limit_group", "rate_limit_overall")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(
+                f"must read like '20/minute' or '5 per 5 seconds', got {value!r}"
+            ) from None
         return value
 
     @field_validator("bot_token")
@@ -139,6 +158,48 @@ class AppSettings(_Base):
         return level
 
 
+class ConsoleSettings(_Base):
+    """CONSOLE_* variables; CONSOLE_PORT stays with the app settings."""
+
+    console_secret: SecretStr | None = None
+    console_url: str | None = None
+    console_host: str = "127.0.0.1"
+    console_link_ttl_seconds: int = Field(default=600, ge=30, le=86_400)
+    console_session_ttl_seconds: int = Field(default=43_200, ge=300, le=30 * 86_400)
+
+    @field_validator("console_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (try `openssl rand -hex 32`)")
+        return value
+
+    @field_validator("console_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value.rstrip("/")
+
+    @property
+    def link_ttl(self) -> timedelta:
+        """How long a sign-in link from the bot stays valid."""
+        return timedelta(seconds=self.console_link_ttl_seconds)
+
+    @property
+    def session_ttl(self) -> timedelta:
+        """How long a console session lasts after signing in."""
+        return timedelta(seconds=self.console_session_ttl_seconds)
+
+    def base_url(self, port: int) -> str:
+        """The address managers open: CONSOLE_URL, or this machine on CONSOLE_PORT."""
+        return self.console_url or f"http://127.0.0.1:{port}"
+
+
 class Settings:
     """All settings, grouped by concern."""
 
@@ -148,11 +209,13 @@ class Settings:
         storage: StorageSettings,
         webhook: WebhookSettings,
         app: AppSettings,
+        console: ConsoleSettings,
     ) -> None:
         self.telegram = telegram
         self.storage = storage
         self.webhook = webhook
         self.app = app
+        self.console = console
 
     @classmethod
     def load(cls, env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
@@ -162,6 +225,7 @@ class Settings:
             "storage": StorageSettings,
             "webhook": WebhookSettings,
             "app": AppSettings,
+            "console": ConsoleSettings,
         }
         built: dict[str, Any] = {}
         for name, klass in groups.items():
@@ -178,6 +242,10 @@ def _describe(exc: ValidationError) -> str:
     err = exc.errors()[0]
     variable = str(err["loc"][0]).upper() if err["loc"] else "settings"
     message = str(err["msg"]).removeprefix("Value error, ")
-    if "got " not in message and "input" in err and variable not in {"BOT_TOKEN", "WEBHOOK_SECRET"}:
+    if (
+        "got " not in message
+        and "input" in err
+        and variable not in {"BOT_TOKEN", "WEBHOOK_SECRET", "CONSOLE_SECRET"}
+    ):
         message += f", got {err['input']!r}"  # never echo a secret back into logs
     return f"{variable}: {message}"

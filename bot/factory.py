@@ -10,7 +10,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -20,11 +20,14 @@ from bot.content.loader import load_content
 from bot.db import create_engine, create_sessionmaker, is_embedded, migrate, transaction
 from bot.i18n import LANGUAGES, Translations
 from bot.jobs import create_scheduler
+from bot.metrics import MetricsMiddleware, add_ops_routes
 from bot.services.faq import FaqMatcher
 from bot.services.moderation import Lexicon, Moderator
 from bot.services.rules import Promises
+from bot.telegram.limiter import TelegramLimiter
 from bot.telegram.outbound import OutboundLog
 from bot.telegram.splitting import SplitLongMessages
+from bot.telegram.webhook import SecretCheckedHandler
 from bot.timers.calendar import plan_day_marks
 from handlers import build_router
 from handlers.middlewares import ContextMiddleware, DbSessionMiddleware, InboundLogMiddleware
@@ -71,7 +74,16 @@ def create_bot(services: Services) -> Bot:
         if url == OFFICIAL_API_URL
         else AiohttpSession(api=TelegramAPIServer.from_base(url))
     )
-    session.middleware(SplitLongMessages())  # outermost: each part is then logged
+    session.middleware(SplitLongMessages())  # outermost: each part is then limited and logged
+    telegram = services.settings.telegram
+    session.middleware(
+        TelegramLimiter(
+            services.settings.storage.redis_url,
+            telegram.rate_limit_chat,
+            telegram.rate_limit_group,
+            telegram.rate_limit_overall,
+        )
+    )
     session.middleware(
         OutboundLog(services.sessions, services.settings.telegram.staff_chat_id, services.clock)
     )
@@ -97,7 +109,8 @@ def create_dispatcher(services: Services, bot: Bot, key_prefix: str = "fsm") -> 
     """Build the dispatcher: storage, middlewares, routers and the scheduler's life cycle."""
     storage, isolation = create_storage(services.settings, key_prefix)
     dp = Dispatcher(storage=storage, events_isolation=isolation, services=services)
-    dp.update.outer_middleware(DbSessionMiddleware(services.sessions))
+    dp.update.outer_middleware(MetricsMiddleware())
+    dp.update.outer_middleware(DbSessionMiddleware(services.sessions, lambda: services.clock()))
     dp.update.outer_middleware(ContextMiddleware(services))
     inbound = InboundLogMiddleware(services)
     dp.message.outer_middleware(inbound)
@@ -138,16 +151,18 @@ async def _on_shutdown(scheduler: AsyncIOScheduler, services: Services) -> None:
     logger.info("bot stopped")
 
 
-def create_webhook_app(services: Services, bot: Bot, dp: Dispatcher) -> web.Application:
+def create_webhook_app(
+    services: Services, bot: Bot, dp: Dispatcher, register: bool = True
+) -> web.Application:
     """Build the aiohttp app that receives updates, checking Telegram's secret token."""
     webhook = services.settings.webhook
     secret = webhook.webhook_secret.get_secret_value() if webhook.webhook_secret else None
     app = web.Application()
     # Acknowledge an update only after its handler committed, so a crash means redelivery.
-    SimpleRequestHandler(dp, bot, handle_in_background=False, secret_token=secret).register(
+    SecretCheckedHandler(dp, bot, handle_in_background=False, secret_token=secret).register(
         app, path=webhook.webhook_path
     )
-    app.router.add_get("/healthz", _healthz)
+    add_ops_routes(app, services)
     setup_application(app, dp, bot=bot)
 
     async def set_webhook(_app: web.Application) -> None:
@@ -158,9 +173,8 @@ def create_webhook_app(services: Services, bot: Bot, dp: Dispatcher) -> web.Appl
                 drop_pending_updates=False,
             )
 
-    app.on_startup.append(set_webhook)
+    if register:
+        app.on_startup.append(set_webhook)
     return app
 
 
-async def _healthz(_request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})

@@ -28,10 +28,17 @@ class L10n:
         if self._bundle.has_message(key):
             message = self._bundle.get_message(key)
             if message.value is not None:
-                text, errors = self._bundle.format_pattern(message.value, args)
+                # Fluent refuses placeables over 2,500 characters; a customer's complaint can be
+                # longer, so long texts go in after formatting, in place of a marker.
+                long = {k: v for k, v in args.items() if isinstance(v, str) and len(v) > 2000}
+                marked = {**args, **{k: f"\ufffc{k}\ufffc" for k in long}}
+                text, errors = self._bundle.format_pattern(message.value, marked)
                 if errors:
                     raise ValueError(f"locale {self.language}: {key}: {errors[0]}")
-                return str(text)
+                text = str(text)
+                for name, value in long.items():
+                    text = text.replace(f"\ufffc{name}\ufffc", value)
+                return text
         if self._fallback is not None:
             return self._fallback(key, **args)
         raise KeyError(f"no text {key!r} in locale {self.language}")

@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.db import transaction
 from bot.services.deadlines import claim_due, mark_failed, mark_fired
+from bot.services.updates import forget_old_updates
 from models import Deadline
 
 if TYPE_CHECKING:
@@ -84,4 +85,16 @@ def create_scheduler(services: Services, bot: Bot) -> AsyncIOScheduler:
         misfire_grace_time=None,
         next_run_time=datetime.now(UTC),  # deadlines that fell due while we were down fire now
     )
+    scheduler.add_job(
+        housekeeping, "interval", hours=1, args=(services,), id="housekeeping",
+        max_instances=1, coalesce=True,
+    )
     return scheduler
+
+
+async def housekeeping(services: Services) -> None:
+    """Forget processed update ids older than Telegram's redelivery window."""
+    async with transaction(services.sessions) as session:
+        forgotten = await forget_old_updates(session, services.clock())
+    if forgotten:
+        logger.info("forgot %s old update ids", forgotten)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import multiprocessing
 
 from aiohttp import web
 
 from bot.config import ConfigError, Settings
+from bot.console.server import start_console, stop_console
 from bot.db import create_engine, migrate
 from bot.factory import create_bot, create_dispatcher, create_services, create_webhook_app
+from bot.logs import setup_logging
 
 logger = logging.getLogger(__name__)
 
@@ -20,29 +24,83 @@ async def run_polling(settings: Settings) -> None:
     bot = create_bot(services)
     dp = create_dispatcher(services, bot)
     await bot.delete_webhook(drop_pending_updates=False)
+    console = await start_console(settings, services.engine, services.clock)
     try:
         await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
     finally:
+        await stop_console(console)
         await bot.session.close()
 
 
-async def run_webhook(settings: Settings) -> None:
-    """Serve the webhook until interrupted; Telegram must reach WEBHOOK_URL."""
+def check_webhook_settings(settings: Settings, workers: int) -> None:
+    """Refuse a webhook set-up that cannot work, naming the variable to fix."""
     if not settings.webhook.webhook_url:
         raise ConfigError("WEBHOOK_URL: not set (the public https address Telegram posts to)")
     if settings.webhook.webhook_secret is None:
         raise ConfigError("WEBHOOK_SECRET: not set (a random string Telegram echoes back)")
-    services = await create_services(settings)
+    if workers > 1 and not settings.storage.redis_url:
+        raise ConfigError("REDIS_URL: required with --workers above 1 (workers share FSM state)")
+    if workers < 1:
+        raise ConfigError(f"--workers: must be at least 1, got {workers}")
+
+
+async def run_webhook(settings: Settings, worker: int = 0, workers: int = 1) -> None:
+    """Serve the webhook until interrupted; with several workers they share one port."""
+    # Only the first worker migrates the embedded database; the others find it ready.
+    services = await create_services(settings, auto_migrate=None if worker == 0 else False)
     bot = create_bot(services)
     dp = create_dispatcher(services, bot)
-    runner = web.AppRunner(create_webhook_app(services, bot, dp))
+    # Only the first worker registers the webhook with Telegram; all of them answer it.
+    app = create_webhook_app(services, bot, dp, register=worker == 0)
+    runner = web.AppRunner(app)
     await runner.setup()
-    await web.TCPSite(runner, settings.webhook.webhook_host, settings.webhook.webhook_port).start()
-    logger.info("webhook server listening on port %s", settings.webhook.webhook_port)
+    site = web.TCPSite(
+        runner,
+        settings.webhook.webhook_host,
+        settings.webhook.webhook_port,
+        reuse_port=workers > 1,
+    )
+    await site.start()
+    logger.info("webhook worker %s listening on port %s", worker, settings.webhook.webhook_port)
+    # One console per cluster is enough: the first worker serves it.
+    console = (
+        await start_console(settings, services.engine, services.clock) if worker == 0 else None
+    )
     try:
         await asyncio.Event().wait()  # serve until cancelled
     finally:
+        await stop_console(console)
         await runner.cleanup()
+
+
+def serve_webhook(settings: Settings, workers: int) -> None:
+    """Run `workers` webhook processes on one port (SO_REUSEPORT); the kernel spreads requests."""
+    check_webhook_settings(settings, workers)
+    if workers == 1:
+        asyncio.run(run_webhook(settings))
+        return
+    context = multiprocessing.get_context("spawn")
+    children = [
+        context.Process(target=_worker, args=(index, workers), name=f"webhook-{index}", daemon=True)
+        for index in range(1, workers)
+    ]
+    for child in children:
+        child.start()
+    try:
+        asyncio.run(run_webhook(settings, 0, workers))
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.join(timeout=10)
+
+
+def _worker(index: int, workers: int) -> None:
+    """Entry point of a worker process: settings come from the same environment."""
+    settings = Settings.load()
+    setup_logging(settings.app.log_level)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_webhook(settings, index, workers))
 
 
 async def run_migrations(settings: Settings) -> None:

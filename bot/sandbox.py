@@ -7,6 +7,7 @@ import logging
 import os
 
 from bot.config import Settings
+from bot.console.server import start_console, stop_console
 from bot.emulator import DEFAULT_TOKEN, Emulator, seed_demo
 from bot.emulator.run import DEMO_STAFF
 from bot.factory import create_bot, create_dispatcher, create_services
@@ -28,6 +29,7 @@ def sandbox_settings(settings: Settings, api_url: str, group_id: int) -> Setting
         "timezone": settings.app.timezone,
         "log_level": settings.app.log_level,
         "staff_language": settings.app.staff_language,
+        "console_port": settings.app.console_port,
     }
     return Settings.load(env_file=None, **overrides)
 
@@ -41,14 +43,19 @@ async def run_sandbox(settings: Settings, host: str = "127.0.0.1", port: int = 8
         services = await create_services(sandbox_settings(settings, base_url, emu.group_id))
         bot = create_bot(services)
         dp = create_dispatcher(services, bot)
-        print(  # noqa: T201 - the one thing a newcomer must see
+        print(
             f"\n  Sandbox ready: open {base_url}/ in your browser.\n"
             "  Play a customer on the left and the staff group on the right. Ctrl+C stops.\n",
             flush=True,
         )
+        console = await start_console(services.settings, services.engine, services.clock)
+        if console is not None:
+            url = services.settings.console.base_url(services.settings.app.console_port)
+            print(f"  Manager console: {url}/ (sign in with /console as Boris).\n", flush=True)
         try:
             await dp.start_polling(bot, handle_signals=False)
         finally:
+            await stop_console(console)
             await bot.session.close()
     except asyncio.CancelledError:
         pass

@@ -24,6 +24,10 @@ from handlers.customer import (
     start,
 )
 from handlers.customer import relay as customer_relay
+from handlers.manager import console as manager_console
+from handlers.manager import log as manager_log
+from handlers.manager import stats as manager_stats
+from handlers.middlewares.menu import MenuLeavesStep
 from handlers.staff import callbacks as staff_callbacks
 from handlers.staff import canned, duty
 from handlers.staff import commands as staff_commands
@@ -44,12 +48,23 @@ def _detached(*routers: Router) -> list[Router]:
     return list(routers)
 
 
+def _manager_router() -> Router:
+    """Manager commands in private chats, before the customer catch-all."""
+    manager = Router(name="manager")
+    manager.message.filter(F.chat.type == ChatType.PRIVATE)
+    manager.include_routers(
+        *_detached(manager_console.router, manager_stats.router, manager_log.router)
+    )
+    return manager
+
+
 def _customer_router() -> Router:
     """Private chats with customers: blocked first, the catch-all relay last."""
     customer = Router(name="customer")
     customer.message.filter(F.chat.type == ChatType.PRIVATE)
     customer.edited_message.filter(F.chat.type == ChatType.PRIVATE)
     customer.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    customer.message.outer_middleware(MenuLeavesStep())
     customer.include_routers(
         *_detached(
             blocked.router,
@@ -100,7 +115,8 @@ def build_router(settings: Settings) -> Router:
     """Assemble the feature routers: customers in private chats, staff in the staff chat."""
     root = Router(name="root")
     root.include_routers(
-        *_detached(errors.router),
+        *_detached(errors.router, stale.forged),
+        _manager_router(),
         _customer_router(),
         _staff_router(settings.telegram.staff_chat_id),
         # Unclaimed buttons anywhere are refused politely and change nothing.

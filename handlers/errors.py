@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 
@@ -34,6 +36,19 @@ async def on_domain_error(event: ErrorEvent, l10n: L10n) -> None:
         await update.callback_query.answer(text, show_alert=True)
     elif update.message is not None:
         await update.message.reply(text)
+
+
+@router.errors(
+    ExceptionTypeFilter(TelegramBadRequest),
+    F.update.callback_query,
+    F.exception.message.contains("message is not modified"),
+)
+async def on_stale_edit(event: ErrorEvent, l10n: L10n) -> None:
+    """A button whose message already changed (a double tap, an old or forged press) is stale."""
+    assert event.update.callback_query is not None
+    logger.info("update %s: stale button, nothing to edit", event.update.update_id)
+    with contextlib.suppress(TelegramBadRequest):  # the handler may have answered it already
+        await event.update.callback_query.answer(l10n("stale-button"), show_alert=True)
 
 
 @router.errors()

@@ -18,6 +18,7 @@ from models.message import Message
 from models.rating import SatisfactionRating
 from models.staff import StaffMember
 from models.ticket import Ticket
+from models.update import ProcessedUpdate
 
 __all__ = [
     "AuthorKind",
@@ -30,6 +31,7 @@ __all__ = [
     "Event",
     "Language",
     "Message",
+    "ProcessedUpdate",
     "SatisfactionRating",
     "StaffMember",
     "StaffRole",

@@ -20,6 +20,7 @@ class Message(SQLModel, table=True):
         sa.Index("ix_messages_conversation_created", "conversation_id", "created_at"),
         sa.Index("ix_messages_customer_created", "customer_id", "created_at"),
         sa.Index("ix_messages_created_at", "created_at"),
+        sa.Index("ix_messages_author_conversation", "author_telegram_id", "conversation_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -18,6 +18,7 @@ class Ticket(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_tickets_customer_kind_created", "customer_id", "kind", "created_at"),
         sa.Index("ix_tickets_status", "status"),
+        sa.Index("ix_tickets_conversation_kind", "conversation_id", "kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -71,6 +71,9 @@ class Closure(StrictModel):
         """Reject mixed naive/aware bounds and empty or reversed periods."""
         if (self.start.tzinfo is None) != (self.end.tzinfo is None):
             raise ValueError("start and end must both have a UTC offset or both lack one")
+        for moment in (self.start, self.end):
+            if not 1 < moment.year < 9999:  # the calendar converts them to UTC and back
+                raise ValueError(f"{moment.isoformat()} is too far from today")
         if self.end <= self.start:
             raise ValueError(f"end {self.end.isoformat()} is not after start")
         return self

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError
-from yaml.nodes import MappingNode
+from yaml.nodes import MappingNode, ScalarNode
 
 from bot.content.errors import ContentError
 
@@ -42,6 +42,18 @@ class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
                 )
             seen.add(key)
         return super().construct_mapping(node, deep)
+
+    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
+        """Construct a date or time; an impossible one (2026-02-30) is a marked YAML error."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise ConstructorError(
+                None, None, f"invalid date or time {node.value!r}: {exc}", node.start_mark
+            ) from None
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
 
 
 def _resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:

@@ -273,7 +273,9 @@ class World:
         self.topics: dict[tuple[int, int], Topic] = {}
         self.callback_queries: dict[str, CallbackQueryState] = {}
         self.updates: list[Json] = []
-        self.next_update_id = 1
+        # Like Telegram after a pause, start from an arbitrary id: the bot's database may
+        # remember ids from an earlier run (the sandbox keeps its data), so never reuse them.
+        self.next_update_id = int(self.clock() * 1000)
         self.files.clear()
         # Change log for the control feed: (kind, key) per change; seq = position + 1.
         self.log: list[tuple[str, Any]] = []

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.types import Message, User
+from pydantic import Field
 
 from bot.i18n import language_for
 from bot.services.customers import Person
 from bot.services.message_log import MessageContent
+
+# A row id carried in callback data: what the database holds (a positive 32-bit integer), so
+# a forged button with a huge number is refused like a stale one instead of failing the query.
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 # Message attributes holding a file, in the order Telegram documents them.
 _FILE_KINDS = ("animation", "audio", "document", "sticker", "video", "video_note", "voice")

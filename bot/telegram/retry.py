@@ -7,7 +7,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -30,3 +35,12 @@ async def with_retry(
                 raise
             await asyncio.sleep(0.2 * 2**attempt)
     raise AssertionError("unreachable")
+
+
+async def deliver(call: Callable[[], Awaitable[T]]) -> T | None:
+    """Send something to a customer with retries; None if they have blocked the bot."""
+    try:
+        return await with_retry(call)
+    except TelegramForbiddenError as exc:
+        logger.info("not delivered: %s", exc.message)
+        return None

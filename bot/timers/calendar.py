@@ -20,6 +20,7 @@ from bot.services.duty import on_duty_members
 from bot.services.rules import CALLBACK, DAILY_SUMMARY, MORNING_LIST
 from bot.services.staff import manager_ids
 from bot.services.summary import summarize
+from bot.telegram.content import RowId
 from bot.telegram.dates import promise_time
 from bot.telegram.retry import with_retry
 from bot.telegram.topics import topic_link
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 class CallbackDone(CallbackData, prefix="cb"):
     """A staff member has contacted a customer on the morning list."""
 
-    conversation: int
+    conversation: RowId
 
 
 def upcoming(schedule: Schedule, now: datetime, closing: bool) -> datetime | None:

@@ -13,6 +13,7 @@ from bot.services.events import log_event
 from bot.services.handoff import escalate
 from bot.services.rules import COMPLAINT_RESOLUTION, FOLLOW_UP, RETURN_DECISION
 from bot.telegram.alerts import alert_managers
+from bot.telegram.content import RowId
 from bot.telegram.retry import with_retry
 from models import Conversation, Customer, Deadline, Ticket, TicketStatus
 
@@ -20,7 +21,7 @@ from models import Conversation, Customer, Deadline, Ticket, TicketStatus
 class FollowUpAnswer(CallbackData, prefix="fu"):
     """The customer's answer to "is everything all right now?"."""
 
-    ticket: int
+    ticket: RowId
     ok: bool
 
 

@@ -49,11 +49,9 @@ async def start(message: Message, state: FSMContext, l10n: L10n) -> None:
     await message.answer(l10n("complaint-start"))
 
 
-@router.message(ComplaintForm.text, F.text | F.caption)
+@router.message(ComplaintForm.text, F.text | F.caption, ~F.text.startswith("/"))
 async def text(message: Message, state: FSMContext, l10n: L10n) -> None:
     """Keep the story (and a photo sent with it); offer to add photos."""
-    if message.text and message.text.startswith("/"):
-        return
     photos = [message.photo[-1].file_id] if message.photo else []
     await state.update_data(text=(message.text or message.caption or "")[:4000], photos=photos)
     await state.set_state(ComplaintForm.photos)

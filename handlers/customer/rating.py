@@ -14,6 +14,7 @@ from bot.container import Services
 from bot.i18n import L10n
 from bot.services.satisfaction import add_comment, is_low, rate
 from bot.telegram.alerts import alert_managers
+from bot.telegram.content import RowId
 from models import Conversation, Customer
 
 router = Router(name=__name__)
@@ -22,7 +23,7 @@ router = Router(name=__name__)
 class RatingPick(CallbackData, prefix="rt5"):
     """A score for a conversation."""
 
-    conversation: int
+    conversation: RowId
     score: int
 
 
@@ -95,7 +96,7 @@ async def comment(message: Message, state: FSMContext, session: AsyncSession, l1
     await message.answer(l10n("rating-comment-saved"))
 
 
-@router.callback_query(SkipComment.filter())
+@router.callback_query(RatingForm.comment, SkipComment.filter())
 async def skip(query: CallbackQuery, state: FSMContext, l10n: L10n) -> None:
     """Leave without a comment."""
     await state.clear()

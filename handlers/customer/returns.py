@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services import tickets
+from bot.telegram.content import RowId
 from handlers.customer.filters import MenuButton
 from handlers.customer.handoff import after_hours_promise, open_handoff
 from handlers.customer.keyboards import main_menu
@@ -47,7 +48,7 @@ class ReturnChoice(CallbackData, prefix="rt"):
 class RefundPick(CallbackData, prefix="rf"):
     """The refund method for an approved return."""
 
-    ticket: int
+    ticket: RowId
     method: str
 
 

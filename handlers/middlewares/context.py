@@ -10,6 +10,7 @@ from aiogram.enums import ChatType
 from aiogram.types import Chat, TelegramObject, User
 
 from bot.container import Services
+from bot.logs import current_conversation as log_conversation
 from bot.services.conversations import current_conversation
 from bot.services.customers import get_or_create_customer
 from bot.telegram.content import person_of
@@ -42,5 +43,6 @@ class ContextMiddleware(BaseMiddleware):
             customer = await get_or_create_customer(data["session"], person_of(user), now)
             data["customer"] = customer
             data["conversation"] = await current_conversation(data["session"], customer, now)
+            log_conversation.set(data["conversation"].id)
             data["l10n"] = services.translations.get(customer.language)
         return await handler(event, data)

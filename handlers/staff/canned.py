@@ -13,6 +13,7 @@ from bot.container import Services
 from bot.i18n import L10n
 from bot.services.handoff import staff_replied
 from bot.telegram.outbound import Author, outbound_author
+from bot.telegram.retry import deliver
 from handlers.staff.topic import TopicContext
 from models import AuthorKind
 
@@ -60,10 +61,14 @@ async def send(
         return
     await staff_replied(session, topic.conversation, query.from_user.id, services.clock())
     token = outbound_author.set(Author(AuthorKind.STAFF, query.from_user.id))
+    text = answer.text.get(topic.customer.language)
     try:
-        await bot.send_message(topic.customer.telegram_id, answer.text.get(topic.customer.language))
+        sent = await deliver(lambda: bot.send_message(topic.customer.telegram_id, text))
     finally:
         outbound_author.reset(token)
+    if sent is None:
+        await query.answer(l10n("staff-customer-blocked-bot"), show_alert=True)
+        return
     await query.answer(l10n("staff-canned-sent"))
     if query.message is not None and isinstance(query.message, Message):
         await query.message.edit_text(

@@ -13,6 +13,7 @@ from bot.services import handoff
 from bot.services.abuse import lift_abuse
 from bot.services.staff import is_manager
 from bot.telegram.alerts import alert_managers
+from bot.telegram.retry import deliver
 from handlers.customer.rating import rating_keyboard
 from handlers.staff.topic import TopicContext
 from models import AuthorKind
@@ -38,14 +39,19 @@ async def resolve(
     assert message.from_user is not None
     await handoff.resolve(session, topic.conversation, message.from_user.id, services.clock())
     customer_l10n = services.translations.get(topic.customer.language)
-    assert topic.conversation.id is not None
-    await bot.send_message(topic.customer.telegram_id, customer_l10n("conversation-resolved"))
-    await bot.send_message(
-        topic.customer.telegram_id,
-        customer_l10n("rating-ask"),
-        reply_markup=rating_keyboard(topic.conversation.id),
+    conversation_id, customer_id = topic.conversation.id, topic.customer.telegram_id
+    assert conversation_id is not None
+    told = await deliver(
+        lambda: bot.send_message(customer_id, customer_l10n("conversation-resolved"))
     )
-    await message.reply(l10n("staff-resolved"))
+    if told is not None:
+        keyboard = rating_keyboard(conversation_id)
+        await deliver(
+            lambda: bot.send_message(
+                customer_id, customer_l10n("rating-ask"), reply_markup=keyboard
+            )
+        )
+    await message.reply(l10n("staff-resolved" if told is not None else "staff-resolved-not-told"))
 
 
 @router.message(Command("reopen"))

@@ -12,6 +12,7 @@ from bot.i18n import L10n
 from bot.services.abuse import end_abusive, set_blocked
 from bot.services.staff import is_manager
 from bot.telegram.alerts import alert_managers
+from bot.telegram.retry import deliver
 from handlers.staff.topic import TopicContext
 from models import AuthorKind
 
@@ -38,7 +39,7 @@ async def close_abusive(
     )
     if closed:
         l10n = services.translations.get(topic.customer.language)
-        await bot.send_message(topic.customer.telegram_id, l10n("insult-goodbye"))
+        await deliver(lambda: bot.send_message(topic.customer.telegram_id, l10n("insult-goodbye")))
         await alert_managers(bot, services, session, "alert-insult", customer=topic.customer)
     return closed
 

@@ -10,21 +10,26 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
+from bot.telegram.content import RowId
+from bot.telegram.splitting import fit
 from bot.telegram.topics import post_in_topic
 from models import Conversation, Customer, Ticket, TicketStatus
+
+# A complaint's text on its card: the card, status and footer stay within one message.
+CARD_TEXT_LIMIT = 3700
 
 
 class ReturnDecision(CallbackData, prefix="rd"):
     """Approve or reject a pending return."""
 
-    ticket: int
+    ticket: RowId
     approve: bool
 
 
 class ComplaintMove(CallbackData, prefix="cm"):
     """Move a complaint to a status."""
 
-    ticket: int
+    ticket: RowId
     status: str
 
 
@@ -74,11 +79,11 @@ def complaint_keyboard(l10n: L10n, ticket: Ticket) -> InlineKeyboardMarkup:
 
 
 def complaint_card(l10n: L10n, ticket: Ticket) -> str:
-    """Describe a complaint for staff."""
+    """Describe a complaint for staff, short enough to be edited as one message."""
     return l10n(
         "staff-complaint-card",
         number=ticket.number,
-        text=ticket.description,
+        text=fit(ticket.description, CARD_TEXT_LIMIT),
         photos=len(ticket.photo_file_ids or []),
         status=l10n(f"ticket-status-{ticket.status}"),
     )
@@ -103,7 +108,11 @@ async def post_return_for_decision(
     async def send(topic: int) -> object:
         if photos:
             return await bot.send_photo(
-                chat, photos[0], caption=text[:1024], message_thread_id=topic, reply_markup=markup
+                chat,
+                photos[0],
+                caption=fit(text, 1024),
+                message_thread_id=topic,
+                reply_markup=markup,
             )
         return await bot.send_message(chat, text, message_thread_id=topic, reply_markup=markup)
 

@@ -9,6 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services import tickets
+from bot.telegram.retry import deliver
+from bot.telegram.splitting import fit
 from handlers.customer.returns import refund_keyboard
 from handlers.staff.ticket_cards import (
     ComplaintMove,
@@ -48,22 +50,22 @@ async def decide(
     )
     customer_l10n = services.translations.get(topic.customer.language)
     assert ticket.id is not None
-    if ticket.status == TicketStatus.APPROVED:
-        await bot.send_message(
-            topic.customer.telegram_id,
-            customer_l10n("return-staff-approved", number=ticket.number),
-            reply_markup=refund_keyboard(customer_l10n, ticket.id),
-        )
-    else:
-        await bot.send_message(
-            topic.customer.telegram_id, customer_l10n("return-staff-rejected", number=ticket.number)
-        )
-    await query.answer(l10n("staff-decision-saved"))
+    approved = ticket.status == TicketStatus.APPROVED
+    text = customer_l10n(
+        "return-staff-approved" if approved else "return-staff-rejected", number=ticket.number
+    )
+    keyboard = refund_keyboard(customer_l10n, ticket.id) if approved else None
+    told = await deliver(
+        lambda: bot.send_message(topic.customer.telegram_id, text, reply_markup=keyboard)
+    )
+    await query.answer(
+        l10n("staff-decision-saved" if told else "staff-customer-blocked-bot"), show_alert=not told
+    )
     if isinstance(query.message, Message):
         card = return_card(l10n, ticket, services.content.policy.currency_symbol)
         footer = l10n("staff-decided-by", by=query.from_user.full_name)
         if query.message.photo:
-            await query.message.edit_caption(caption=f"{card}\n{footer}"[:1024])
+            await query.message.edit_caption(caption=fit(f"{card}\n{footer}", 1024))
         else:
             await query.message.edit_text(f"{card}\n{footer}")
 
@@ -96,15 +98,15 @@ async def move(
         services.promises,
     )
     customer_l10n = services.translations.get(topic.customer.language)
-    await bot.send_message(
-        topic.customer.telegram_id,
-        customer_l10n(
-            "complaint-status-changed",
-            number=ticket.number,
-            status=customer_l10n(f"ticket-status-{ticket.status}"),
-        ),
+    text = customer_l10n(
+        "complaint-status-changed",
+        number=ticket.number,
+        status=customer_l10n(f"ticket-status-{ticket.status}"),
     )
-    await query.answer(l10n("staff-decision-saved"))
+    told = await deliver(lambda: bot.send_message(topic.customer.telegram_id, text))
+    await query.answer(
+        l10n("staff-decision-saved" if told else "staff-customer-blocked-bot"), show_alert=not told
+    )
     if isinstance(query.message, Message):
         await query.message.edit_text(
             complaint_card(l10n, ticket)

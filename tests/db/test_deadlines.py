@@ -69,3 +69,13 @@ async def test_concurrent_sweepers_fire_each_deadline_once(sessions) -> None:
 
     await asyncio.gather(sweeper(), sweeper(), sweeper())
     assert sorted(fired) == sorted(f"conversation:{i}" for i in range(40))
+
+
+async def test_an_update_is_claimed_once(session) -> None:
+    from bot.services.updates import claim_update, forget_old_updates
+
+    assert await claim_update(session, 42, NOW)
+    assert not await claim_update(session, 42, NOW)
+    assert await claim_update(session, 43, NOW + timedelta(days=8))
+    assert await forget_old_updates(session, NOW + timedelta(days=8)) == 1
+    assert await claim_update(session, 42, NOW + timedelta(days=8))

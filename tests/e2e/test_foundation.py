@@ -115,3 +115,46 @@ async def test_webhook_refuses_a_wrong_secret(webhook_harness: Harness) -> None:
             assert r.status == 401
         async with http.post(url, json=update) as r:
             assert r.status == 401
+
+
+async def test_a_redelivered_update_is_not_handled_twice(webhook_harness: Harness) -> None:
+    h = webhook_harness
+    await h.emu.wait_for_call("setWebhook")
+    user = h.customer(700005, "Olga", "en")
+    await h.say(user, "/start")
+    update = {
+        "update_id": 987654321,
+        "message": {
+            "message_id": 999,
+            "date": 0,
+            "text": "/help",
+            "chat": {"id": user, "type": "private", "first_name": "Olga"},
+            "from": {"id": user, "is_bot": False, "first_name": "Olga"},
+        },
+    }
+    url = f"http://127.0.0.1:{h.extra['port']}/webhook"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": h.extra["secret"]}
+    async with aiohttp.ClientSession() as http:
+        for _ in range(2):  # Telegram retries when it did not hear back in time
+            async with http.post(url, json=update, headers=headers) as response:
+                assert response.status == 200
+    helps = [m for m in h.emu.bot_messages(user) if "/menu" in (m.get("text") or "")]
+    assert len(helps) == 1
+
+
+async def test_health_and_metrics_are_served(webhook_harness: Harness) -> None:
+    h = webhook_harness
+    await h.emu.wait_for_call("setWebhook")
+    user = h.customer(700006)
+    await h.say(user, "👤 Talk to a person")
+    base = f"http://127.0.0.1:{h.extra['port']}"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/healthz") as response:
+            assert response.status == 200 and (await response.json()) == {"ok": True}
+        async with http.get(f"{base}/metrics") as response:
+            body = await response.text()
+    assert 'bot_updates_total{outcome="ok",type="message"}' in body
+    assert "bot_update_seconds_bucket" in body
+    assert "bot_waiting_conversations 1" in body
+    assert "bot_pending_deadlines" in body and 'bot_breaches{kind="reply_breach"} 0' in body
+    assert h.services.settings.telegram.bot_token.get_secret_value() not in body

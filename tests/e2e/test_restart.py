@@ -34,6 +34,7 @@ def launch(emu: Emulator, database_url: str) -> subprocess.Popen[bytes]:
         "SECOND_ALERT_SECONDS": "3600",
         "SWEEP_INTERVAL_SECONDS": "0.2",
         "LOG_LEVEL": "WARNING",
+        "CONSOLE_PORT": "0",  # the console has its own tests; keep ports free
     }
     return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=ROOT)
 

@@ -51,6 +51,7 @@ staff-unknown-command = Unknown command: nothing was sent to the customer. Comma
 staff-free-text-off = Free-text answers are turned off by policy: choose a prepared answer with /canned.
 staff-customer-blocked-bot = The customer has blocked the bot; the message could not be delivered.
 staff-resolved = ✅ Resolved. The customer was told.
+staff-resolved-not-told = ✅ Resolved. The customer has blocked the bot, so they were not told.
 staff-reopened = 🔄 Reopened.
 staff-escalated = ⬆️ Escalated to managers ({ $count } notified).
 error-conversation-closed = This conversation is resolved. Use /reopen to continue it.

@@ -51,6 +51,7 @@ staff-unknown-command = Неизвестная команда: клиенту н
 staff-free-text-off = Свободные ответы отключены политикой: выберите готовый ответ через /canned.
 staff-customer-blocked-bot = Клиент заблокировал бота, сообщение не доставлено.
 staff-resolved = ✅ Решено. Клиенту сообщили.
+staff-resolved-not-told = ✅ Решено. Клиент заблокировал бота, поэтому ему не сообщили.
 staff-reopened = 🔄 Открыто снова.
 staff-escalated = ⬆️ Передано руководителям (уведомлено: { $count }).
 error-conversation-closed = Обращение решено. Чтобы продолжить, используйте /reopen.

@@ -1,0 +1,81 @@
+"""What the console's pages need: settings, keys, sessions for reads and writes, files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import ConfigError, Settings
+from bot.console.database import create_reader
+from bot.console.files import TelegramFiles
+from bot.console.settings import ConsoleSettings
+from bot.db import create_sessionmaker
+from bot.services.console_auth import ConsoleKeys, derive_secret
+from models.types import utcnow
+
+
+@dataclass
+class ConsoleContext:
+    """The console's dependencies, built once per app."""
+
+    settings: Settings
+    console: ConsoleSettings
+    keys: ConsoleKeys
+    writer: async_sessionmaker[AsyncSession]
+    reader: async_sessionmaker[AsyncSession]
+    reader_engine: AsyncEngine
+    files: TelegramFiles
+    clock: Callable[[], datetime] = utcnow
+    owns_reader: bool = False
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The business time zone that pages show times in."""
+        return ZoneInfo(self.settings.app.timezone)
+
+    @property
+    def managers(self) -> frozenset[int]:
+        """The managers configured in MANAGER_IDS (the database adds those with the role)."""
+        return self.settings.telegram.manager_ids
+
+    @property
+    def backend(self) -> str:
+        """The database dialect: sqlite or postgresql."""
+        return self.reader_engine.dialect.name
+
+
+def console_keys(settings: Settings, console: ConsoleSettings) -> ConsoleKeys:
+    """Build the signing keys from CONSOLE_SECRET or the bot token."""
+    secret = console.console_secret.get_secret_value() if console.console_secret else None
+    token = settings.telegram.bot_token.get_secret_value() if settings.telegram.bot_token else None
+    try:
+        key = derive_secret(secret, token)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return ConsoleKeys(key, console.link_ttl, console.session_ttl)
+
+
+def build_context(
+    settings: Settings,
+    console: ConsoleSettings,
+    engine: AsyncEngine,
+    clock: Callable[[], datetime] = utcnow,
+) -> ConsoleContext:
+    """Assemble the console's context around the bot's (or its own) database engine."""
+    reader = create_reader(settings.storage.database_url, engine)
+    return ConsoleContext(
+        settings=settings,
+        console=console,
+        keys=console_keys(settings, console),
+        writer=create_sessionmaker(engine),
+        reader=create_sessionmaker(reader),
+        reader_engine=reader,
+        files=TelegramFiles(settings.telegram.telegram_api_url, settings.telegram.bot_token),
+        clock=clock,
+        owns_reader=reader is not engine,
+    )

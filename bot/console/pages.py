@@ -1,0 +1,252 @@
+"""The console's pages: sign-in, conversations, transcript, tickets, figures, export, media."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiohttp import web
+from sqlmodel import col, select
+
+from bot.console import dashboard
+from bot.console.export import COLUMNS, FORMATS, KINDS, encode, export_rows
+from bot.console.files import IMAGE_TYPES, FileUnavailable, sniff_type
+from bot.console.filters import STATUSES, BadFilter, ConversationFilter
+from bot.console.listing import BadCursor, list_conversations
+from bot.console.tickets import TicketFilter, list_tickets
+from bot.console.transcript import load_transcript
+from bot.console.web import COOKIE, context_of, render, session_of
+from bot.db import transaction
+from bot.services.console_auth import LinkRefused, check_link, redeem_link, sign_out
+from bot.services.figures import compute_figures
+from models import Message, StaffMember, Ticket
+
+REFUSALS = {
+    "expired": "This sign-in link has expired.",
+    "used": "This sign-in link has already been used.",
+    "invalid": "This sign-in link is not valid.",
+    "not-manager": "This sign-in link belongs to someone who is no longer a manager.",
+}
+ASK_AGAIN = "Send /console to the bot in Telegram for a new one."
+
+
+def register(app: web.Application) -> None:
+    """Add the console's routes."""
+    app.router.add_get("/", home)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/login", login_page)
+    app.router.add_post("/login", login)
+    app.router.add_post("/logout", logout)
+    app.router.add_get("/conversations", conversations)
+    app.router.add_get("/conversations/{id:\\d+}", conversation)
+    app.router.add_get("/tickets", tickets)
+    app.router.add_get("/figures", figures)
+    app.router.add_get("/export/{kind:[a-z]+}.{fmt:[a-z]+}", export)
+    app.router.add_get("/media/{owner:message|ticket}/{id:\\d+}/{n:\\d+}", media)
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    """Answer the health check."""
+    return web.json_response({"ok": True})
+
+
+async def home(_request: web.Request) -> web.Response:
+    """Start at the conversations."""
+    raise web.HTTPFound("/conversations")
+
+
+def _refused(request: web.Request, reason: str) -> web.Response:
+    text = f"{REFUSALS.get(reason, REFUSALS['invalid'])} {ASK_AGAIN}"
+    return render(request, "message.html", status=403, title="Sign-in link refused", text=text)
+
+
+async def login_page(request: web.Request) -> web.Response:
+    """Show the sign-in button; opening the link alone uses nothing (previews open links)."""
+    ctx = context_of(request)
+    token = request.query.get("t", "")
+    try:
+        async with ctx.reader() as session:
+            claim = await check_link(session, ctx.keys, token, ctx.managers)
+    except LinkRefused as refused:
+        return _refused(request, refused.reason)
+    return render(request, "login.html", token=token, telegram_id=claim.telegram_id)
+
+
+async def login(request: web.Request) -> web.Response:
+    """Use the link once and open a session."""
+    ctx = context_of(request)
+    form = await request.post()
+    token = str(form.get("t", ""))
+    try:
+        async with transaction(ctx.writer) as session:
+            claim = await redeem_link(session, ctx.keys, token, ctx.managers, ctx.clock())
+    except LinkRefused as refused:
+        return _refused(request, refused.reason)
+    response = web.HTTPSeeOther("/conversations")
+    response.set_cookie(
+        COOKIE,
+        ctx.keys.issue_session_cookie(claim.telegram_id),
+        max_age=int(ctx.keys.session_ttl.total_seconds()),
+        httponly=True,
+        samesite="Lax",
+        secure=ctx.console.base_url(ctx.settings.app.console_port).startswith("https://"),
+        path="/",
+    )
+    raise response
+
+
+async def logout(request: web.Request) -> web.Response:
+    """End the session for good."""
+    ctx = context_of(request)
+    async with transaction(ctx.writer) as session:
+        await sign_out(session, session_of(request), ctx.clock())
+    response = render(
+        request, "message.html", title="Signed out", text=f"You are signed out. {ASK_AGAIN}"
+    )
+    response.del_cookie(COOKIE, path="/")
+    return response
+
+
+def _bad_request(request: web.Request, error: Exception) -> web.Response:
+    return render(request, "message.html", status=400, title="Check the filters", text=str(error))
+
+
+async def conversations(request: web.Request) -> web.Response:
+    """List conversations with filters, full-text search and keyset paging."""
+    ctx = context_of(request)
+    try:
+        flt = ConversationFilter.from_query(request.query)
+        async with ctx.reader() as session:
+            page = await list_conversations(session, flt, ctx.tz, request.query.get("after"))
+            staff = list(
+                (await session.exec(select(StaffMember).order_by(col(StaffMember.name)))).all()
+            )
+    except (BadFilter, BadCursor) as error:
+        return _bad_request(request, error)
+    return render(
+        request,
+        "conversations.html",
+        flt=flt,
+        page=page,
+        staff=staff,
+        statuses=STATUSES,
+        now=ctx.clock(),
+        first_page="after" not in request.query,
+        exports=[(k, f) for k in KINDS for f in FORMATS],
+    )
+
+
+async def conversation(request: web.Request) -> web.Response:
+    """Show one conversation's transcript."""
+    ctx = context_of(request)
+    now = ctx.clock()
+    async with ctx.reader() as session:
+        transcript = await load_transcript(session, int(request.match_info["id"]), ctx.tz, now)
+    if transcript is None:
+        raise web.HTTPNotFound(text="No such conversation")
+    back = request.headers.get("Referer") or "/conversations"
+    return render(request, "transcript.html", t=transcript, now=now, back=back)
+
+
+async def tickets(request: web.Request) -> web.Response:
+    """List returns and complaints."""
+    ctx = context_of(request)
+    try:
+        flt = TicketFilter.from_query(request.query)
+        before = int(request.query["after"]) if request.query.get("after") else None
+    except (BadFilter, ValueError) as error:
+        return _bad_request(request, error)
+    async with ctx.reader() as session:
+        rows, next_cursor = await list_tickets(session, flt, ctx.tz, before)
+    return render(
+        request,
+        "tickets.html",
+        flt=flt,
+        rows=rows,
+        next_cursor=next_cursor,
+        kinds=("return", "complaint"),
+        statuses=("new", "pending", "approved", "in_progress", "resolved", "rejected"),
+    )
+
+
+async def figures(request: web.Request) -> web.Response:
+    """Show the service figures of a period, per day and per staff member."""
+    ctx = context_of(request)
+    now = ctx.clock()
+    try:
+        period = dashboard.choose_period(
+            request.query.get("from"), request.query.get("to"), now, ctx.tz
+        )
+    except ValueError as error:
+        return _bad_request(request, error)
+    async with ctx.reader() as session:
+        result = await compute_figures(session, period, sessions=ctx.reader)
+    return render(
+        request,
+        "figures.html",
+        f=result,
+        charts=dashboard.charts(result),
+        presets=dashboard.presets(now, ctx.tz),
+        days=period.days(),
+    )
+
+
+async def export(request: web.Request) -> web.StreamResponse:
+    """Stream the filtered conversations, their messages or tickets as CSV or JSON."""
+    ctx = context_of(request)
+    kind, fmt = request.match_info["kind"], request.match_info["fmt"]
+    if kind not in KINDS or fmt not in FORMATS:
+        raise web.HTTPNotFound(text="No such export")
+    try:
+        flt = ConversationFilter.from_query(request.query)
+    except BadFilter as error:
+        return _bad_request(request, error)
+    stamp = datetime.now(ctx.tz).strftime("%Y%m%d-%H%M")
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8"
+            if fmt == "csv"
+            else "application/json; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{kind}-{stamp}.{fmt}"',
+        }
+    )
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    async with ctx.reader_engine.connect() as connection:
+        chunks = export_rows(connection, kind, flt, ctx.tz)
+        async for chunk in encode(chunks, fmt, COLUMNS[kind]):
+            await response.write(chunk)
+    await response.write_eof()
+    return response
+
+
+async def media(request: web.Request) -> web.Response:
+    """Serve a photo or file of a logged message or ticket, fetched from Telegram."""
+    ctx = context_of(request)
+    owner, row_id, index = (
+        request.match_info["owner"],
+        int(request.match_info["id"]),
+        int(request.match_info["n"]),
+    )
+    async with ctx.reader() as session:
+        if owner == "message":
+            message = await session.get(Message, row_id)
+            file_ids = (message.file_ids or []) if message else []
+        else:
+            ticket = await session.get(Ticket, row_id)
+            file_ids = (ticket.photo_file_ids or []) if ticket else []
+    if index >= len(file_ids):
+        raise web.HTTPNotFound(text="No such file")
+    try:
+        data = await ctx.files.fetch(file_ids[index])
+    except FileUnavailable as error:
+        return web.Response(status=502, text=f"Telegram did not give the file: {error}")
+    kind = sniff_type(data)
+    disposition = "inline" if kind in IMAGE_TYPES else "attachment"
+    return web.Response(
+        body=data,
+        content_type=kind,
+        headers={
+            "Cache-Control": "private, max-age=3600",
+            "Content-Disposition": f'{disposition}; filename="{owner}-{row_id}-{index}"',
+        },
+    )

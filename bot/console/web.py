@@ -1,0 +1,160 @@
+"""The console's aiohttp application: sessions, CSRF, security headers and templates."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from bot.console import formatting
+from bot.console.context import ConsoleContext
+from bot.services.console_auth import ConsoleSession, redact_links, session_active
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+COOKIE = "console_session"
+CONTEXT = web.AppKey("console_context", ConsoleContext)
+TEMPLATES = web.AppKey("console_templates", jinja2.Environment)
+SESSION = web.RequestKey("console_session", ConsoleSession)
+PUBLIC = ("/login", "/healthz", "/favicon.ico")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def context_of(request: web.Request) -> ConsoleContext:
+    """Return the console's dependencies."""
+    return request.app[CONTEXT]
+
+
+def session_of(request: web.Request) -> ConsoleSession:
+    """Return the signed-in manager's session (the guard has checked it)."""
+    value = request[SESSION]
+    assert isinstance(value, ConsoleSession)
+    return value
+
+
+def templates(ctx: ConsoleContext) -> jinja2.Environment:
+    """Build the Jinja2 environment with the console's filters."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    tz = ctx.tz
+    env.filters["local"] = lambda moment, pattern="%d %b %Y %H:%M": formatting.local(
+        moment, tz, pattern
+    )
+    env.filters["duration"] = formatting.duration
+    env.filters["percent"] = formatting.percent
+    env.filters["redact"] = redact_links
+    env.globals["timezone"] = ctx.settings.app.timezone
+    css = (HERE / "static" / "console.css").read_bytes()
+    env.globals["css_url"] = f"/static/console.css?v={hashlib.sha256(css).hexdigest()[:10]}"
+    return env
+
+
+def render(request: web.Request, name: str, status: int = 200, **values: Any) -> web.Response:
+    """Render a page; signed-in pages get the CSRF token for their forms."""
+    ctx = context_of(request)
+    console = request.get(SESSION)
+    csrf = ctx.keys.csrf_token(console) if isinstance(console, ConsoleSession) else ""
+    html = (
+        request.app[TEMPLATES]
+        .get_template(name)
+        .render(request=request, csrf=csrf, signed_in=console, **values)
+    )
+    return web.Response(text=html, status=status, content_type="text/html")
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Forbid framing, inline scripts and referrers (sign-in links carry a token)."""
+    response = await handler(request)
+    response.headers.setdefault("Content-Security-Policy", _CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # Static files have versioned URLs; everything else is private data.
+    static = request.path.startswith("/static/")
+    response.headers.setdefault("Cache-Control", "max-age=31536000" if static else "no-store")
+    return response
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Let only signed-in managers through; check CSRF on every form post."""
+    if request.path in PUBLIC or request.path.startswith("/static/"):
+        return await handler(request)
+    ctx = context_of(request)
+    console = ctx.keys.read_session_cookie(request.cookies.get(COOKIE))
+    if console is not None:
+        async with ctx.reader() as session:
+            if not await session_active(session, console, ctx.managers):
+                console = None
+    if console is None:
+        return _signed_out(request)
+    request[SESSION] = console
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        form = await request.post()
+        token = request.headers.get("X-CSRF-Token") or form.get("csrf")
+        if not ctx.keys.csrf_valid(console, token if isinstance(token, str) else None):
+            logger.warning(
+                "console: %s %s refused without a valid CSRF token", request.method, request.path
+            )
+            return render(
+                request,
+                "message.html",
+                status=403,
+                title="Refused",
+                text=(
+                    "This form was not sent from a console page you opened. Reload the page and "
+                    "try again."
+                ),
+            )
+    return await handler(request)
+
+
+def _signed_out(request: web.Request) -> web.StreamResponse:
+    response = render(
+        request,
+        "message.html",
+        status=401,
+        title="Sign in",
+        text=(
+            "Send /console to the bot in a private chat in Telegram: it answers managers with "
+            "a sign-in link that works once."
+        ),
+    )
+    if COOKIE in request.cookies:
+        response.del_cookie(COOKIE, path="/")
+    return response
+
+
+def create_app(ctx: ConsoleContext) -> web.Application:
+    """Build the console application around its context."""
+    from bot.console import pages  # the pages import this module's helpers
+
+    app = web.Application(middlewares=[security_headers, guard], client_max_size=64 * 1024)
+    app[CONTEXT] = ctx
+    app[TEMPLATES] = templates(ctx)
+    pages.register(app)
+    app.router.add_static("/static/", HERE / "static")
+
+    async def close(_app: web.Application) -> None:
+        await ctx.files.close()
+        if ctx.owns_reader:
+            await ctx.reader_engine.dispose()
+
+    app.on_cleanup.append(close)
+    return app

@@ -1,0 +1,537 @@
+"""Service figures for a period, per day and per staff member, computed from the event log.
+
+Plain functions over a session and a period, shared by the console, /stats and the daily
+summary. Definitions (docs/console.md has the long form):
+
+* first response: `waited_seconds` of the `reply_clock_stopped` event written with the
+  conversation's `first_response_at` (the same staff answer sets both);
+* 3-minute compliance: waits answered in time / (those + `reply_breach` events), so each
+  wait counts once, answered or not; per staff member, their answers' `breached` flags;
+* callback compliance: `callback_done` on time / (those + `callback_breach` events);
+* resolution time: from the conversation's opening to each `resolved` event;
+* satisfaction: ratings given in the period, credited to whoever last resolved the
+  conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Conversation, Event, SatisfactionRating, StaffMember, Ticket, TicketKind
+
+COUNTED_KINDS = (
+    "handoff",
+    "faq_answered",
+    "faq_helpful",
+    "faq_unhelpful",
+    "escalated",
+    "reply_breach",
+    "callback_breach",
+    "complaint_opened",
+    "follow_up_sent",
+    "follow_up_ok",
+    "follow_up_problem",
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days from `first` to `last` inclusive, in the business time zone."""
+
+    first: date
+    last: date
+    tz: ZoneInfo
+
+    def __post_init__(self) -> None:
+        """Refuse a period that ends before it starts."""
+        if self.last < self.first:
+            raise ValueError(f"period ends ({self.last}) before it starts ({self.first})")
+
+    @property
+    def start(self) -> datetime:
+        """The first moment of the period, in UTC."""
+        return _midnight(self.first, self.tz)
+
+    @property
+    def end(self) -> datetime:
+        """The first moment after the period, in UTC."""
+        return _midnight(self.last + timedelta(days=1), self.tz)
+
+    def days(self) -> list[date]:
+        """Every local date of the period, in order."""
+        count = (self.last - self.first).days + 1
+        return [self.first + timedelta(days=n) for n in range(count)]
+
+    def day_of(self, moment: datetime) -> date:
+        """The local date a moment falls on."""
+        return moment.astimezone(self.tz).date()
+
+
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tz).astimezone(UTC)
+
+
+def local_today(now: datetime, tz: ZoneInfo) -> date:
+    """Return today's date in the business time zone."""
+    return now.astimezone(tz).date()
+
+
+def day_period(day: date, tz: ZoneInfo) -> Period:
+    """Return a one-day period."""
+    return Period(day, day, tz)
+
+
+def week_period(day: date, tz: ZoneInfo) -> Period:
+    """Return the week (Monday first) up to and including `day`."""
+    return Period(day - timedelta(days=day.weekday()), day, tz)
+
+
+def last_days(day: date, count: int, tz: ZoneInfo) -> Period:
+    """Return the `count` days ending with `day`."""
+    return Period(day - timedelta(days=count - 1), day, tz)
+
+
+@dataclass
+class Durations:
+    """A sample of durations in seconds, summarised by median and 90th percentile."""
+
+    values: list[float] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """How many durations there are."""
+        return len(self.values)
+
+    @property
+    def median(self) -> float | None:
+        """The median, or None with no data."""
+        return statistics.median(self.values) if self.values else None
+
+    @property
+    def p90(self) -> float | None:
+        """The 90th percentile (inclusive method), or None with no data."""
+        if len(self.values) < 2:
+            return self.values[0] if self.values else None
+        return statistics.quantiles(self.values, n=10, method="inclusive")[-1]
+
+
+@dataclass
+class Rate:
+    """How many of some promises were kept."""
+
+    kept: int = 0
+    total: int = 0
+
+    @property
+    def percent(self) -> float | None:
+        """The share kept, in percent, or None when nothing was due."""
+        return 100.0 * self.kept / self.total if self.total else None
+
+    def add(self, kept: bool) -> None:
+        """Count one promise."""
+        self.total += 1
+        self.kept += int(kept)
+
+
+@dataclass
+class FigureSet:
+    """The service figures for one slice of a period: all of it, one day or one person."""
+
+    conversations_opened: int = 0
+    first_response: Durations = field(default_factory=Durations)
+    reply_compliance: Rate = field(default_factory=Rate)
+    callback_compliance: Rate = field(default_factory=Rate)
+    resolution: Durations = field(default_factory=Durations)
+    complaints_opened: int = 0
+    complaints_resolved: int = 0
+    follow_ups_sent: int = 0
+    follow_ups_ok: int = 0
+    follow_ups_problem: int = 0
+    ratings: Counter[int] = field(default_factory=Counter)
+    escalations: Counter[str] = field(default_factory=Counter)
+    handoffs: Counter[str] = field(default_factory=Counter)
+    faq_answered: int = 0
+    faq_helpful: int = 0
+    faq_unhelpful: int = 0
+    replies: int = 0
+
+    @property
+    def rating_count(self) -> int:
+        """How many ratings were given."""
+        return sum(self.ratings.values())
+
+    @property
+    def rating_average(self) -> float | None:
+        """The average score, or None without ratings."""
+        count = self.rating_count
+        return sum(s * n for s, n in self.ratings.items()) / count if count else None
+
+    @property
+    def handoff_total(self) -> int:
+        """How many conversations went to a person."""
+        return sum(self.handoffs.values())
+
+    @property
+    def escalation_total(self) -> int:
+        """How many escalations to managers there were."""
+        return sum(self.escalations.values())
+
+
+@dataclass
+class Figures:
+    """The figures of a period: in total, per local day and per staff member."""
+
+    period: Period
+    total: FigureSet
+    by_day: dict[date, FigureSet]
+    by_staff: dict[int, FigureSet]
+    staff_names: dict[int, str]
+
+    def staff_label(self, telegram_id: int) -> str:
+        """Name a staff member, falling back to their Telegram id."""
+        return self.staff_names.get(telegram_id) or str(telegram_id)
+
+
+class _Tally:
+    """Adds counts and values to the total, their day and, when someone did it, their person."""
+
+    def __init__(self, period: Period) -> None:
+        self.period = period
+        self.total = FigureSet()
+        self.by_day = {day: FigureSet() for day in period.days()}
+        self.by_staff: dict[int, FigureSet] = {}
+        self._days: dict[Any, date] = {}
+
+    def person(self, actor: int | None) -> FigureSet | None:
+        """The figures of the staff member who did something, if a person did."""
+        if actor is None:
+            return None
+        return self.by_staff.setdefault(actor, FigureSet())
+
+    def sets(self, day: Any, actor: int | None = None) -> list[FigureSet]:
+        """The total, the day's (a date, or its ISO text from SQLite) and the person's."""
+        found = [self.total]
+        local = self._day(day)
+        if local is not None and local in self.by_day:
+            found.append(self.by_day[local])
+        person = self.person(actor)
+        if person is not None:
+            found.append(person)
+        return found
+
+    def _day(self, value: Any) -> date | None:
+        if value is None or isinstance(value, date):
+            return value
+        parsed = self._days.get(value)
+        if parsed is None:
+            parsed = self._days[value] = date.fromisoformat(str(value))
+        return parsed
+
+    def durations(
+        self, rows: Iterable[tuple[Any, int | None, float]], pick: Callable[[FigureSet], Durations]
+    ) -> None:
+        """Add (day, person, seconds) values, grouped first so each list grows once per group."""
+        groups: dict[tuple[Any, int | None], list[float]] = {}
+        for day, actor, seconds in rows:
+            groups.setdefault((day, actor), []).append(seconds)
+        for (day, actor), values in groups.items():
+            for figures in self.sets(day, actor):
+                pick(figures).values.extend(values)
+
+
+def _count_into(figures: FigureSet, kind: str, reason: str | None, n: int) -> None:
+    if kind == "handoff":
+        figures.handoffs[reason or "unknown"] += n
+    elif kind == "escalated":
+        figures.escalations[reason or "unknown"] += n
+    elif kind == "reply_breach":
+        figures.reply_compliance.total += n
+    elif kind == "callback_breach":
+        figures.callback_compliance.total += n
+    else:
+        name = {
+            "faq_answered": "faq_answered",
+            "faq_helpful": "faq_helpful",
+            "faq_unhelpful": "faq_unhelpful",
+            "complaint_opened": "complaints_opened",
+            "follow_up_sent": "follow_ups_sent",
+            "follow_up_ok": "follow_ups_ok",
+            "follow_up_problem": "follow_ups_problem",
+        }[kind]
+        setattr(figures, name, getattr(figures, name) + n)
+
+
+def _in_period(period: Period, column: Any) -> Any:
+    return sa.and_(column >= period.start, column < period.end)
+
+
+def _offsets(period: Period) -> list[tuple[datetime | None, int]]:
+    """Split the period where the zone's UTC offset changes: (until, offset in minutes)."""
+
+    def offset(moment: datetime) -> int:
+        delta = moment.astimezone(period.tz).utcoffset() or timedelta(0)
+        return int(delta.total_seconds() // 60)
+
+    segments: list[tuple[datetime | None, int]] = []
+    current = offset(period.start)
+    day = period.start
+    while day < period.end:
+        step = min(day + timedelta(days=1), period.end)
+        if offset(step - timedelta(seconds=1)) != current:
+            low, high = day, step
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if offset(middle) == current else (low, middle)
+            segments.append((high, current))
+            current = offset(high)
+        day = step
+    segments.append((None, current))
+    return segments
+
+
+def _local_day(column: Any, period: Period, dialect: str) -> Any:
+    """The local date of a UTC column, computed by the database (no row parsing here)."""
+    if dialect == "postgresql":
+        return sa.cast(sa.func.timezone(period.tz.key, column), sa.Date)
+    # SQLite keeps naive UTC text; date() shifts it by the zone's offset, segment by segment.
+    cases = [
+        (column < until, sa.func.date(column, f"{minutes:+d} minutes"))
+        for until, minutes in _offsets(period)
+        if until is not None
+    ]
+    last = sa.func.date(column, f"{_offsets(period)[-1][1]:+d} minutes")
+    return sa.case(*cases, else_=last) if cases else last  # ISO text, parsed once per day
+
+
+def _seconds_between(later: Any, earlier: Any, dialect: str) -> Any:
+    if dialect == "postgresql":
+        return sa.func.extract("epoch", later - earlier)
+    # Julian days are floats: good to a few microseconds, rounded off by the caller.
+    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
+
+
+async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
+    connection = await session.connection()  # core rows: cheaper than ORM entities
+    return list((await connection.execute(stmt)).all())
+
+
+Step = Callable[[AsyncSession, Period, str, "_Tally"], Awaitable[None]]
+
+
+async def compute_figures(
+    session: AsyncSession,
+    period: Period,
+    *,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
+) -> Figures:
+    """Compute every figure of the period; the database groups, Python only adds up.
+
+    With `sessions`, the eight queries run side by side on connections of their own.
+    """
+    tally = _Tally(period)
+    dialect = session.get_bind().dialect.name
+    steps = (
+        _simple_events,
+        _replies,
+        _first_responses,
+        _callbacks_done,
+        _resolutions,
+        _complaints_resolved,
+        _ratings,
+        _opened,
+    )
+    if sessions is None:
+        for step in steps:
+            await step(session, period, dialect, tally)
+    else:
+
+        async def run(step: Step) -> None:
+            async with sessions() as own:
+                await step(own, period, dialect, tally)
+
+        # Each step adds to the tally only after its query: one event loop, no races.
+        await asyncio.gather(*(run(step) for step in steps))
+    names = await _staff_names(session, tally.by_staff)
+    return Figures(period, tally.total, tally.by_day, tally.by_staff, names)
+
+
+async def _simple_events(
+    session: AsyncSession, period: Period, dialect: str, tally: _Tally
+) -> None:
+    day = _local_day(col(Event.created_at), period, dialect).label("day")
+    # Only escalations by a person are theirs; handoffs and FAQ answers are the bot's.
+    actor = sa.case((col(Event.kind) == "escalated", col(Event.actor_telegram_id))).label("actor")
+    stmt = (
+        sa.select(day, col(Event.kind), col(Event.reason), actor, sa.func.count())
+        .where(col(Event.kind).in_(COUNTED_KINDS), _in_period(period, col(Event.created_at)))
+        .group_by(day, col(Event.kind), col(Event.reason), actor)
+    )
+    for moment, kind, reason, who, n in await _rows(session, stmt):
+        for figures in tally.sets(moment, who):
+            _count_into(figures, kind, reason, int(n))
+
+
+async def _replies(session: AsyncSession, period: Period, dialect: str, tally: _Tally) -> None:
+    day = _local_day(col(Event.created_at), period, dialect).label("day")
+    breached = col(Event.data)["breached"].as_boolean().label("breached")
+    stmt = (
+        sa.select(day, col(Event.actor_telegram_id), breached, sa.func.count())
+        .where(col(Event.kind) == "reply_clock_stopped", _in_period(period, col(Event.created_at)))
+        .group_by(day, col(Event.actor_telegram_id), breached)
+    )
+    for moment, actor, late, n in await _rows(session, stmt):
+        count = int(n)
+        shared = tally.sets(moment)
+        person = tally.person(actor)
+        for figures in [*shared, *([person] if person else [])]:
+            figures.replies += count
+        # A late answer's wait already counts as broken through its reply_breach event.
+        if not late:
+            for figures in shared:
+                figures.reply_compliance.kept += count
+                figures.reply_compliance.total += count
+        if person is not None:
+            person.reply_compliance.total += count
+            person.reply_compliance.kept += 0 if late else count
+
+
+async def _first_responses(
+    session: AsyncSession, period: Period, dialect: str, tally: _Tally
+) -> None:
+    # The first answer stops the clock at the very moment it sets first_response_at.
+    day = _local_day(col(Event.created_at), period, dialect)
+    waited = col(Event.data)["waited_seconds"].as_float()
+    stmt = (
+        sa.select(day, col(Event.actor_telegram_id), waited)
+        .select_from(Conversation)
+        .join(
+            Event,
+            sa.and_(
+                col(Event.conversation_id) == col(Conversation.id),
+                col(Event.created_at) == col(Conversation.first_response_at),
+                col(Event.kind) == "reply_clock_stopped",
+            ),
+        )
+        .where(_in_period(period, col(Conversation.first_response_at)))
+    )
+    rows = await _rows(session, stmt)
+    tally.durations(
+        ((day, actor, float(v)) for day, actor, v in rows if v is not None),
+        lambda figures: figures.first_response,
+    )
+
+
+async def _callbacks_done(
+    session: AsyncSession, period: Period, dialect: str, tally: _Tally
+) -> None:
+    day = _local_day(col(Event.created_at), period, dialect).label("day")
+    on_time = col(Event.data)["on_time"].as_boolean().label("on_time")
+    stmt = (
+        sa.select(day, col(Event.actor_telegram_id), on_time, sa.func.count())
+        .where(col(Event.kind) == "callback_done", _in_period(period, col(Event.created_at)))
+        .group_by(day, col(Event.actor_telegram_id), on_time)
+    )
+    for moment, actor, kept, n in await _rows(session, stmt):
+        count = int(n)
+        # A late callback already counted as a breach at the deadline; count it once.
+        if kept:
+            for figures in tally.sets(moment, actor):
+                figures.callback_compliance.kept += count
+                figures.callback_compliance.total += count
+        elif (person := tally.person(actor)) is not None:
+            person.callback_compliance.total += count
+
+
+async def _resolutions(session: AsyncSession, period: Period, dialect: str, tally: _Tally) -> None:
+    day = _local_day(col(Event.created_at), period, dialect)
+    seconds = _seconds_between(col(Event.created_at), col(Conversation.opened_at), dialect)
+    stmt = (
+        sa.select(day, col(Event.actor_telegram_id), seconds)
+        .join(Conversation, col(Conversation.id) == col(Event.conversation_id))
+        .where(col(Event.kind) == "resolved", _in_period(period, col(Event.created_at)))
+    )
+    rows = await _rows(session, stmt)
+    tally.durations(
+        ((day, actor, max(round(float(v or 0), 3), 0.0)) for day, actor, v in rows),
+        lambda figures: figures.resolution,
+    )
+
+
+async def _complaints_resolved(
+    session: AsyncSession, period: Period, dialect: str, tally: _Tally
+) -> None:
+    day = _local_day(col(Event.created_at), period, dialect).label("day")
+    target = col(Event.data)["to"].as_string()
+    stmt = (
+        sa.select(day, col(Event.actor_telegram_id), sa.func.count())
+        .join(Ticket, col(Ticket.id) == col(Event.ticket_id))
+        .where(
+            col(Event.kind) == "ticket_status",
+            col(Ticket.kind) == TicketKind.COMPLAINT,
+            target == "resolved",
+            _in_period(period, col(Event.created_at)),
+        )
+        .group_by(day, col(Event.actor_telegram_id))
+    )
+    for moment, actor, n in await _rows(session, stmt):
+        for figures in tally.sets(moment, actor):
+            figures.complaints_resolved += int(n)
+
+
+async def _ratings(session: AsyncSession, period: Period, dialect: str, tally: _Tally) -> None:
+    resolver = (
+        select(Event.actor_telegram_id)
+        .where(
+            Event.conversation_id == SatisfactionRating.conversation_id,
+            Event.kind == "resolved",
+            col(Event.created_at) <= SatisfactionRating.created_at,
+        )
+        .order_by(col(Event.created_at).desc(), col(Event.id).desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("resolver")
+    )
+    day = _local_day(col(SatisfactionRating.created_at), period, dialect).label("day")
+    stmt = (
+        sa.select(day, col(SatisfactionRating.score), resolver, sa.func.count())
+        .where(_in_period(period, col(SatisfactionRating.created_at)))
+        .group_by(day, col(SatisfactionRating.score), resolver)
+    )
+    for moment, score, actor, n in await _rows(session, stmt):
+        for figures in tally.sets(moment, actor):
+            figures.ratings[int(score)] += int(n)
+
+
+async def _opened(session: AsyncSession, period: Period, dialect: str, tally: _Tally) -> None:
+    day = _local_day(col(Conversation.opened_at), period, dialect).label("day")
+    stmt = (
+        sa.select(day, sa.func.count())
+        .where(_in_period(period, col(Conversation.opened_at)))
+        .group_by(day)
+    )
+    for moment, n in await _rows(session, stmt):
+        for figures in tally.sets(moment):
+            figures.conversations_opened += int(n)
+
+
+async def _staff_names(session: AsyncSession, people: Iterable[int]) -> dict[int, str]:
+    ids = list(people)
+    if not ids:
+        return {}
+    stmt = select(StaffMember.telegram_id, StaffMember.name, StaffMember.username).where(
+        col(StaffMember.telegram_id).in_(ids)
+    )
+    rows = (await session.exec(stmt)).all()
+    return {tid: name or (f"@{username}" if username else str(tid)) for tid, name, username in rows}

@@ -176,5 +176,3 @@ def create_webhook_app(
     if register:
         app.on_startup.append(set_webhook)
     return app
-
-

@@ -86,8 +86,13 @@ def create_scheduler(services: Services, bot: Bot) -> AsyncIOScheduler:
         next_run_time=datetime.now(UTC),  # deadlines that fell due while we were down fire now
     )
     scheduler.add_job(
-        housekeeping, "interval", hours=1, args=(services,), id="housekeeping",
-        max_instances=1, coalesce=True,
+        housekeeping,
+        "interval",
+        hours=1,
+        args=(services,),
+        id="housekeeping",
+        max_instances=1,
+        coalesce=True,
     )
     return scheduler
 

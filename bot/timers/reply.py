@@ -17,7 +17,7 @@ from bot.services.handoff import escalate
 from bot.services.rules import CALLBACK, REPLY, REPLY_SECOND, conversation_subject
 from bot.telegram.alerts import alert_managers
 from bot.telegram.dates import promise_time
-from bot.telegram.retry import with_retry
+from bot.telegram.retry import deliver, with_retry
 from bot.timers.people import duty_mentions, staff_texts
 from models import Conversation, ConversationStatus, Customer, Deadline
 
@@ -83,7 +83,8 @@ async def reply_overdue(
         bot, services, session, "alert-reply-manager", customer=customer, minutes=_minutes(waited)
     )
     customer_l10n = services.translations.get(customer.language)
-    await with_retry(lambda: bot.send_message(customer.telegram_id, customer_l10n("reply-holding")))
+    # A customer who blocked the bot must not make the sweeper retry (and re-alert managers).
+    await deliver(lambda: bot.send_message(customer.telegram_id, customer_l10n("reply-holding")))
 
 
 @deadline_action(REPLY_SECOND)

@@ -14,7 +14,7 @@ from bot.services.handoff import escalate
 from bot.services.rules import COMPLAINT_RESOLUTION, FOLLOW_UP, RETURN_DECISION
 from bot.telegram.alerts import alert_managers
 from bot.telegram.content import RowId
-from bot.telegram.retry import with_retry
+from bot.telegram.retry import deliver
 from models import Conversation, Customer, Deadline, Ticket, TicketStatus
 
 
@@ -103,7 +103,7 @@ async def follow_up(
     builder.button(
         text=l10n("follow-up-problem"), callback_data=FollowUpAnswer(ticket=ticket.id, ok=False)
     )
-    await with_retry(
+    await deliver(
         lambda: bot.send_message(
             customer.telegram_id,
             l10n("follow-up-question", number=ticket.number),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlmodel import select
 
@@ -85,3 +87,16 @@ async def test_staff_reply_in_time_stops_the_clock(fast: Harness) -> None:
     assert await eventually(cancelled)
     with pytest.raises(TimeoutError):
         await h.emu.wait_for_bot_message(MANAGER_ID, lambda m: "3-minute" in m["text"], timeout=3)
+
+
+async def test_breach_alerts_once_when_the_customer_blocked_the_bot(fast: Harness) -> None:
+    h = fast
+    user = h.customer(720003, "Gone")
+    await h.say(user, "👤 Talk to a person")
+    await h.wait_topic(user)
+    await h.emu.block_bot(user)
+    await h.emu.wait_for_bot_message(MANAGER_ID, lambda m: "3-minute" in m["text"], timeout=8)
+    await asyncio.sleep(1.5)  # a failed action would be retried by the next sweeps
+    alerts = [m for m in h.emu.bot_messages(MANAGER_ID) if "3-minute" in m["text"]]
+    assert len(alerts) == 1
+    assert len(await events(h, "reply_breach")) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,6 +22,7 @@ from bot.emulator import Emulator
 from bot.factory import create_bot, create_dispatcher, create_services, create_webhook_app
 from tests.conftest import ROOT
 
+WAIT = 20.0
 STAFF_ID = 900001
 MANAGER_ID = 900002
 Json = dict[str, Any]
@@ -47,7 +49,7 @@ class Harness:
         self.emu.add_user(user_id, name, language_code=language)
         return user_id
 
-    async def say(self, user_id: int, text: str, timeout: float = 5.0) -> Json:
+    async def say(self, user_id: int, text: str, timeout: float = WAIT) -> Json:
         """Write as a customer and return the bot's next message to them."""
         mark = self.emu.mark()
         await self.emu.send_text(user_id, text)
@@ -59,7 +61,7 @@ class Harness:
         message: Json,
         label: str,
         chat_id: int | None = None,
-        timeout: float = 5.0,
+        timeout: float = WAIT,
     ) -> Json:
         """Press an inline button by label and wait for the bot's answer to the press."""
         query = await self.emu.press_button(
@@ -74,7 +76,7 @@ class Harness:
                 return int(topic["message_thread_id"])
         raise AssertionError(f"no topic for customer {user_id}: {self.emu.topics()}")
 
-    async def wait_topic(self, user_id: int, timeout: float = 5.0) -> int:
+    async def wait_topic(self, user_id: int, timeout: float = WAIT) -> int:
         """Wait until the bot has created the customer's staff topic; return its id."""
 
         async def find() -> int | None:
@@ -94,7 +96,7 @@ class Harness:
         await self.emu.wait_until_delivered(timeout)
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 5.0) -> Any:
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = WAIT) -> Any:
     """Retry an async check until it returns something truthy; the bot commits after it replies."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -128,10 +130,34 @@ def always_open(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIMEZONE", "Europe/Moscow")
 
 
+def _patient(emulator: Emulator) -> None:
+    """Give the emulator's waits a longer default timeout; explicit timeouts still win."""
+    for name in ("wait_for_bot_message", "wait_for_callback_answer", "wait_until_delivered"):
+        method = getattr(emulator, name)
+        default = inspect.signature(method).parameters["timeout"]
+
+        def patient(
+            *args: Any, _method: Any = method, _pos: int = _position(method), **kwargs: Any
+        ) -> Any:
+            if len(args) <= _pos and "timeout" not in kwargs:
+                kwargs["timeout"] = WAIT
+            return _method(*args, **kwargs)
+
+        assert default.default is not inspect.Parameter.empty
+        setattr(emulator, name, patient)
+
+
+def _position(method: Any) -> int:
+    """Index of the timeout parameter among a bound method's positional parameters."""
+    return list(inspect.signature(method).parameters).index("timeout")
+
+
 @pytest.fixture
 async def emu() -> AsyncIterator[Emulator]:
     """Yield a started emulator with one duty staff member and one manager."""
     emulator = Emulator()
+    # A loaded 2-core CI machine can take seconds per step; waits end early when all is well.
+    _patient(emulator)
     await emulator.start()
     emulator.add_user(STAFF_ID, "Anna", "Duty", staff=True)
     emulator.add_user(MANAGER_ID, "Boris", "Manager", staff=True)

@@ -174,7 +174,12 @@ async def test_follow_up_still_a_problem_reopens_and_escalates(open_shop: Harnes
     card = await h.emu.wait_for_bot_message(
         h.staff_chat, has("Complaint C-"), thread_id=await h.wait_topic(user)
     )
-    await h.press(STAFF_ID, card, "✅ Resolved", chat_id=h.staff_chat)
+    # The card is posted inside the transaction that creates the ticket (an outbox would post it
+    # after commit): a button pressed within milliseconds could beat the commit on PostgreSQL.
+    await h.emu.wait_for_bot_message(user, has("is registered"))
+    await eventually(lambda: events(h, "complaint_opened"))
+    answer = await h.press(STAFF_ID, card, "✅ Resolved", chat_id=h.staff_chat)
+    assert not answer.get("show_alert"), answer
     await h.emu.wait_for_bot_message(user, has("now: resolved"))
     clock.advance(days=2, seconds=5)
     question = await h.emu.wait_for_bot_message(

@@ -56,8 +56,9 @@ async def test_reply_rule_alerts_topic_managers_and_customer(fast: Harness) -> N
     assert holding
     louder = await h.emu.wait_for_bot_message(MANAGER_ID, lambda m: "STILL" in m["text"], timeout=8)
     assert louder
-    assert len(await events(h, "reply_breach")) == 1
-    assert len(await events(h, "reply_breach_second")) == 1
+    # Alerts go out inside the sweeper's transaction: read the events once it has committed.
+    assert len(await eventually(lambda: events(h, "reply_breach"))) == 1
+    assert len(await eventually(lambda: events(h, "reply_breach_second"))) == 1
     holds = [m for m in h.emu.bot_messages(user) if "Thank you for waiting" in m["text"]]
     assert len(holds) == 1  # one holding message per wait
 
@@ -99,4 +100,4 @@ async def test_breach_alerts_once_when_the_customer_blocked_the_bot(fast: Harnes
     await asyncio.sleep(1.5)  # a failed action would be retried by the next sweeps
     alerts = [m for m in h.emu.bot_messages(MANAGER_ID) if "3-minute" in m["text"]]
     assert len(alerts) == 1
-    assert len(await events(h, "reply_breach")) == 1
+    assert len(await eventually(lambda: events(h, "reply_breach"))) == 1

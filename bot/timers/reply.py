@@ -35,17 +35,28 @@ async def _subject(
     return (conversation, customer) if customer is not None else None
 
 
+async def _still_waiting(
+    session: AsyncSession, deadline: Deadline
+) -> tuple[Conversation, Customer] | None:
+    """The conversation and customer, if the customer still waits for a person."""
+    found = await _subject(session, deadline)
+    if found is None:
+        return None
+    conversation, _ = found
+    if conversation.status != ConversationStatus.WAITING_STAFF or conversation.abusive:
+        return None  # answered or closed meanwhile; the cancel lost the race by a hair
+    return found
+
+
 @deadline_action(REPLY)
 async def reply_overdue(
     session: AsyncSession, deadline: Deadline, services: Services, bot: Bot
 ) -> None:
     """Nobody answered in time: alert the topic and the managers, reassure the customer."""
-    found = await _subject(session, deadline)
+    found = await _still_waiting(session, deadline)
     if found is None:
         return
     conversation, customer = found
-    if conversation.status != ConversationStatus.WAITING_STAFF or conversation.abusive:
-        return  # answered or closed meanwhile; the cancel lost the race by a hair
     now = services.clock()
     l10n = staff_texts(services)
     waited = int((now - (conversation.waiting_since or now)).total_seconds())
@@ -92,12 +103,10 @@ async def reply_still_overdue(
     session: AsyncSession, deadline: Deadline, services: Services, bot: Bot
 ) -> None:
     """Still unanswered after another period: a louder alert to the managers."""
-    found = await _subject(session, deadline)
+    found = await _still_waiting(session, deadline)
     if found is None:
         return
     conversation, customer = found
-    if conversation.status != ConversationStatus.WAITING_STAFF or conversation.abusive:
-        return
     now = services.clock()
     waited = int((now - (conversation.waiting_since or now)).total_seconds())
     await log_event(

@@ -24,16 +24,27 @@ current_session: contextvars.ContextVar[AsyncSession | None] = contextvars.Conte
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create an async engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create an async engine; SQLite gets WAL, foreign keys, one connection and BEGIN IMMEDIATE."""
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
+        if not _in_memory(url):
+            # SQLite has one writer and every transaction takes the write lock at BEGIN, so
+            # more connections only wait in SQLite's busy handler, which sleeps up to 100 ms
+            # between retries; waiters in the pool's queue are handed the connection at once.
+            # Nothing may open a second session while holding one (it would wait forever).
+            kwargs.setdefault("pool_size", 1)
+            kwargs.setdefault("max_overflow", 0)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
+    # A pre-ping costs three round trips per transaction; a connection that died (a server
+    # restart) fails one transaction instead, and SQLAlchemy then replaces the whole pool.
+    # Recycling keeps connections younger than the idle timeouts of proxies and NAT.
+    kwargs.setdefault("pool_pre_ping", False)
+    kwargs.setdefault("pool_recycle", 300)
     engine = create_async_engine(url, **kwargs)
     event.listen(engine.sync_engine, "before_cursor_execute", _no_nul, retval=True)
     return engine
@@ -55,6 +66,12 @@ def _clean(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items()}
     return value
+
+
+def _in_memory(url: str) -> bool:
+    # SQLAlchemy gives in-memory databases a pool without a size.
+    _, sep, path = url.partition(":///")
+    return not sep or path in ("", ":memory:") or "mode=memory" in path
 
 
 def _ensure_sqlite_dir(url: str) -> None:

@@ -24,6 +24,7 @@ from handlers.customer import (
     start,
 )
 from handlers.customer import relay as customer_relay
+from handlers.magic import Magic
 from handlers.manager import console as manager_console
 from handlers.manager import log as manager_log
 from handlers.manager import stats as manager_stats
@@ -51,7 +52,7 @@ def _detached(*routers: Router) -> list[Router]:
 def _manager_router() -> Router:
     """Manager commands in private chats, before the customer catch-all."""
     manager = Router(name="manager")
-    manager.message.filter(F.chat.type == ChatType.PRIVATE)
+    manager.message.filter(Magic(F.chat.type == ChatType.PRIVATE))
     manager.include_routers(
         *_detached(manager_console.router, manager_stats.router, manager_log.router)
     )
@@ -61,9 +62,9 @@ def _manager_router() -> Router:
 def _customer_router() -> Router:
     """Private chats with customers: blocked first, the catch-all relay last."""
     customer = Router(name="customer")
-    customer.message.filter(F.chat.type == ChatType.PRIVATE)
-    customer.edited_message.filter(F.chat.type == ChatType.PRIVATE)
-    customer.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    customer.message.filter(Magic(F.chat.type == ChatType.PRIVATE))
+    customer.edited_message.filter(Magic(F.chat.type == ChatType.PRIVATE))
+    customer.callback_query.filter(Magic(F.message.chat.type == ChatType.PRIVATE))
     customer.message.outer_middleware(MenuLeavesStep())
     customer.include_routers(
         *_detached(
@@ -90,9 +91,9 @@ def _customer_router() -> Router:
 def _staff_router(staff_chat_id: int | None) -> Router:
     """The staff supergroup; inside a customer's topic, the topic commands and relay."""
     staff = Router(name="staff")
-    staff.message.filter(F.chat.id == staff_chat_id)
-    staff.edited_message.filter(F.chat.id == staff_chat_id)
-    staff.callback_query.filter(F.message.chat.id == staff_chat_id)
+    staff.message.filter(Magic(F.chat.id == staff_chat_id))
+    staff.edited_message.filter(Magic(F.chat.id == staff_chat_id))
+    staff.callback_query.filter(Magic(F.message.chat.id == staff_chat_id))
     topic = Router(name="staff-topic")
     topic.message.filter(InCustomerTopic())
     topic.edited_message.filter(InCustomerTopic())

@@ -19,6 +19,7 @@ from bot.services.customers import get_or_create_customer
 from bot.services.errors import DomainError
 from bot.services.inbound import record_inbound
 from bot.telegram.content import person_of
+from handlers.magic import Magic
 from handlers.middlewares.inbound import inbound_of
 
 router = Router(name=__name__)
@@ -40,8 +41,7 @@ async def on_domain_error(event: ErrorEvent, l10n: L10n) -> None:
 
 @router.errors(
     ExceptionTypeFilter(TelegramBadRequest),
-    F.update.callback_query,
-    F.exception.message.contains("message is not modified"),
+    Magic(F.update.callback_query, F.exception.message.contains("message is not modified")),
 )
 async def on_stale_edit(event: ErrorEvent, l10n: L10n) -> None:
     """A button whose message already changed (a double tap, an old or forged press) is stale."""

@@ -13,6 +13,7 @@ from bot.container import Services
 from bot.i18n import L10n
 from handlers.customer.filters import MenuButton
 from handlers.customer.person import connect_person
+from handlers.magic import Magic
 from models import Conversation, Customer
 
 router = Router(name=__name__)
@@ -48,7 +49,7 @@ async def from_menu(message: Message, state: FSMContext, l10n: L10n) -> None:
     await ask_for_phone(message, state, l10n)
 
 
-@router.message(CallbackForm.phone, F.contact)
+@router.message(StateFilter(CallbackForm.phone), Magic(F.contact))
 async def shared(
     message: Message,
     state: FSMContext,
@@ -79,7 +80,7 @@ async def shared(
     )
 
 
-@router.message(CallbackForm.phone, F.text)
+@router.message(StateFilter(CallbackForm.phone), Magic(F.text))
 async def without_phone(
     message: Message,
     state: FSMContext,

@@ -15,6 +15,7 @@ from bot.services.events import log_event
 from handlers.customer.filters import WithBot
 from handlers.customer.handoff import relay_to_topic
 from handlers.customer.person import PersonRequest
+from handlers.magic import Magic
 from models import AuthorKind, Conversation, Customer
 
 router = Router(name=__name__)
@@ -35,7 +36,7 @@ def feedback_keyboard(l10n: L10n, entry_id: str) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-@router.message(StateFilter(None), WithBot(), F.text, ~F.text.startswith("/"))
+@router.message(StateFilter(None), WithBot(), Magic(F.text, ~F.text.startswith("/")))
 async def answer(
     message: Message,
     bot: Bot,

@@ -11,6 +11,7 @@ from bot.container import Services
 from bot.i18n import L10n
 from bot.services.handoff import with_person
 from handlers.customer.handoff import relay_to_topic
+from handlers.magic import Magic
 from models import Conversation, Customer
 
 router = Router(name=__name__)
@@ -19,7 +20,7 @@ router = Router(name=__name__)
 UNSUPPORTED = ("sticker", "animation", "dice", "poll", "game", "story")
 
 
-@router.message(StateFilter(None), F.func(lambda m: m.content_type in UNSUPPORTED))
+@router.message(StateFilter(None), Magic(F.content_type.in_(UNSUPPORTED)))
 async def unsupported(
     message: Message,
     bot: Bot,

@@ -13,12 +13,13 @@ from bot.console.settings import console_settings
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services.console_auth import LINK_PATH
+from handlers.magic import Magic
 from handlers.manager.access import allowed
 
 router = Router(name=__name__)
 
 
-@router.message(Command("console"), F.chat.type == ChatType.PRIVATE)
+@router.message(Command("console"), Magic(F.chat.type == ChatType.PRIVATE))
 async def console_link(
     message: Message, session: AsyncSession, services: Services, l10n: L10n
 ) -> None:

@@ -13,18 +13,19 @@ from bot.services.handoff import staff_replied
 from bot.services.inbound import is_note
 from bot.telegram.outbound import Author, outbound_author
 from bot.telegram.retry import with_retry
+from handlers.magic import Magic
 from handlers.staff.topic import TopicContext
 from models import AuthorKind
 
 router = Router(name=__name__)
 
 
-@router.message(F.func(lambda m: is_note(m.text or m.caption)))
+@router.message(Magic(F.func(lambda m: is_note(m.text or m.caption))))
 async def note(message: Message) -> None:
     """Keep a `//` note in the topic and the log; it never reaches the customer."""
 
 
-@router.message(F.text.startswith("/"))
+@router.message(Magic(F.text.startswith("/")))
 async def unknown_command(message: Message, l10n: L10n) -> None:
     """Stop a mistyped command from being sent to the customer."""
     await message.reply(l10n("staff-unknown-command"))

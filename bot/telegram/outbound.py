@@ -57,6 +57,24 @@ outbound_author: contextvars.ContextVar[Author | None] = contextvars.ContextVar(
 )
 
 
+@dataclass(frozen=True)
+class ChatOwner:
+    """The customer behind a private chat and their latest conversation, loaded for an update."""
+
+    session: AsyncSession
+    chat_id: int
+    customer_id: int
+    conversation_id: int | None
+
+
+# Set while an update from a customer is handled, so its answers are logged without looking
+# the customer and the conversation up again. Conversations are opened only by the lookup that
+# loaded this one, so it stays the customer's latest for the rest of the update.
+chat_owner: contextvars.ContextVar[ChatOwner | None] = contextvars.ContextVar(
+    "chat_owner", default=None
+)
+
+
 class OutboundLog(BaseRequestMiddleware):
     """A request middleware that records each message the bot sends or edits."""
 
@@ -141,6 +159,9 @@ class OutboundLog(BaseRequestMiddleware):
     async def _owner(
         self, session: AsyncSession, chat_id: int, thread_id: int | None
     ) -> tuple[int | None, int | None]:
+        known = chat_owner.get()
+        if known is not None and known.session is session and known.chat_id == chat_id:
+            return known.customer_id, known.conversation_id
         if chat_id == self._staff_chat_id:
             customer = await find_by_topic(session, thread_id) if thread_id else None
         else:

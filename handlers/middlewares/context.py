@@ -14,6 +14,7 @@ from bot.logs import current_conversation as log_conversation
 from bot.services.conversations import current_conversation
 from bot.services.customers import get_or_create_customer
 from bot.telegram.content import person_of
+from bot.telegram.outbound import ChatOwner, chat_owner
 
 
 class ContextMiddleware(BaseMiddleware):
@@ -40,9 +41,17 @@ class ContextMiddleware(BaseMiddleware):
             and chat.type == ChatType.PRIVATE
         ):
             now = services.clock()
-            customer = await get_or_create_customer(data["session"], person_of(user), now)
-            data["customer"] = customer
-            data["conversation"] = await current_conversation(data["session"], customer, now)
-            log_conversation.set(data["conversation"].id)
+            session = data["session"]
+            customer = await get_or_create_customer(session, person_of(user), now)
+            conversation = await current_conversation(session, customer, now)
+            data["customer"], data["conversation"] = customer, conversation
+            log_conversation.set(conversation.id)
             data["l10n"] = services.translations.get(customer.language)
+            assert customer.id is not None
+            owner = ChatOwner(session, customer.telegram_id, customer.id, conversation.id)
+            token = chat_owner.set(owner)
+            try:
+                return await handler(event, data)
+            finally:
+                chat_owner.reset(token)
         return await handler(event, data)

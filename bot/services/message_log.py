@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -45,27 +47,33 @@ async def record_message(
     relay_of: int | None = None,
 ) -> Message:
     """Store a message; a redelivered one is recognised and returned unchanged."""
-    existing = await find_message(session, ref.chat_id, ref.message_id)
-    if existing is not None:
-        return existing
-    row = Message(
-        conversation_id=conversation_id,
-        customer_id=customer_id,
-        chat_id=ref.chat_id,
-        telegram_message_id=ref.message_id,
-        thread_id=ref.thread_id,
-        direction=ref.direction,
-        author_kind=ref.author_kind,
-        author_telegram_id=ref.author_telegram_id,
-        content_type=content.content_type,
-        text=content.text,
-        file_ids=content.file_ids or None,
-        extra=content.extra,
-        relay_of=relay_of,
-        created_at=now,
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # One INSERT … ON CONFLICT DO NOTHING RETURNING instead of a lookup, then the ORM's flush.
+    stmt = (
+        insert(Message)
+        .values(
+            conversation_id=conversation_id,
+            customer_id=customer_id,
+            chat_id=ref.chat_id,
+            telegram_message_id=ref.message_id,
+            thread_id=ref.thread_id,
+            direction=ref.direction,
+            author_kind=ref.author_kind,
+            author_telegram_id=ref.author_telegram_id,
+            content_type=content.content_type,
+            text=content.text,
+            file_ids=content.file_ids or None,
+            extra=content.extra,
+            relay_of=relay_of,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["chat_id", "telegram_message_id"])
+        .returning(Message)
     )
-    session.add(row)
-    await session.flush()
+    row = (await session.exec(stmt)).scalars().first()
+    if row is None:
+        row = await find_message(session, ref.chat_id, ref.message_id)
+        assert row is not None
     return row
 
 

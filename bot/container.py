@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,6 +17,9 @@ from bot.services.faq import FaqMatcher
 from bot.services.moderation import Moderator
 from bot.services.rules import Promises
 from models.types import utcnow
+
+if TYPE_CHECKING:
+    from bot.telegram.outbox import Outbox
 
 
 @dataclass
@@ -31,3 +35,10 @@ class Services:
     promises: Promises
     moderator: Moderator
     clock: Callable[[], datetime] = utcnow
+    outbox: Outbox = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Give the services their outbox (imported here: it needs the services itself)."""
+        from bot.telegram.outbox import Outbox
+
+        self.outbox = Outbox(self)

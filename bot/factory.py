@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-import aiogram.methods
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
-from aiogram.methods.base import Response, TelegramMethod
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
@@ -36,24 +33,6 @@ from handlers import build_router
 from handlers.middlewares import ContextMiddleware, DbSessionMiddleware, InboundLogMiddleware
 
 logger = logging.getLogger(__name__)
-
-# aiogram parses every answer with `Response[method.__returning__]`, and pydantic caches such
-# classes only weakly: after a garbage collection the next call rebuilds the class and its
-# schema (milliseconds each). Holding one of each keeps them cached for the process's life.
-_RESPONSE_TYPES: dict[Any, type[Response[Any]]] = {}
-
-
-def _pin_response_types() -> None:
-    """Build aiogram's Response[T] for every Bot API method once and keep them alive."""
-    for method in vars(aiogram.methods).values():
-        if (
-            isinstance(method, type)
-            and issubclass(method, TelegramMethod)
-            and method is not TelegramMethod
-        ):
-            returning = method.__returning__
-            if returning not in _RESPONSE_TYPES:
-                _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
 
 
 async def create_services(settings: Settings, *, auto_migrate: bool | None = None) -> Services:
@@ -89,7 +68,6 @@ def create_bot(services: Services) -> Bot:
     token = services.settings.telegram.bot_token
     if token is None:
         raise ConfigError("BOT_TOKEN: not set (try `python -m bot sandbox` to run without one)")
-    _pin_response_types()
     url = services.settings.telegram.telegram_api_url
     session = (
         AiohttpSession()
@@ -166,9 +144,10 @@ async def _on_startup(bot: Bot, scheduler: AsyncIOScheduler, services: Services)
 
 
 async def _on_shutdown(scheduler: AsyncIOScheduler, services: Services) -> None:
-    """Stop the scheduler and close the database."""
+    """Stop the scheduler, let the outbox finish a send, and close the database."""
     if scheduler.running:
         scheduler.shutdown(wait=False)
+    await services.outbox.close()
     await services.engine.dispose()
     logger.info("bot stopped")
 
@@ -180,12 +159,14 @@ def create_webhook_app(
     webhook = services.settings.webhook
     secret = webhook.webhook_secret.get_secret_value() if webhook.webhook_secret else None
     app = web.Application()
+    # First, so the dispatcher's shutdown (scheduler, outbox) runs before the handler closes
+    # the bot's HTTP session: a send after that would open a new session and leak it.
+    setup_application(app, dp, bot=bot)
     # Acknowledge an update only after its handler committed, so a crash means redelivery.
     SecretCheckedHandler(dp, bot, handle_in_background=False, secret_token=secret).register(
         app, path=webhook.webhook_path
     )
     add_ops_routes(app, services)
-    setup_application(app, dp, bot=bot)
 
     async def set_webhook(_app: web.Application) -> None:
         if webhook.webhook_url:

@@ -74,6 +74,19 @@ def create_scheduler(services: Services, bot: Bot) -> AsyncIOScheduler:
     from bot import timers  # noqa: F401 - registers the deadline actions (imported late: cycle)
 
     scheduler = AsyncIOScheduler(timezone=UTC)
+    # Commits that queue messages wake the outbox at once; the poll catches retries that fall
+    # due, messages queued by other processes, and anything left from before a restart.
+    services.outbox.attach(bot)
+    scheduler.add_job(
+        services.outbox.drain,
+        "interval",
+        seconds=services.settings.app.outbox_poll_seconds,
+        id="outbox",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(UTC),
+    )
     scheduler.add_job(
         sweep,
         "interval",
@@ -98,8 +111,11 @@ def create_scheduler(services: Services, bot: Bot) -> AsyncIOScheduler:
 
 
 async def housekeeping(services: Services) -> None:
-    """Forget processed update ids older than Telegram's redelivery window."""
+    """Forget processed update ids and sent outbox messages older than a week."""
     async with transaction(services.sessions) as session:
         forgotten = await forget_old_updates(session, services.clock())
     if forgotten:
         logger.info("forgot %s old update ids", forgotten)
+    sent = await services.outbox.forget_sent()
+    if sent:
+        logger.info("forgot %s sent outbox messages", sent)

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from bot.container import Services
 from bot.db import transaction
 from bot.logs import current_update
+from bot.services.outbox import backlog as outbox_backlog
 from models import Conversation, ConversationStatus, Deadline, DeadlineStatus, Event
 
 UPDATES = Counter("bot_updates_total", "Telegram updates handled", ["type", "outcome"])
@@ -73,6 +74,7 @@ async def _gauges(services: Services) -> str:
                 )
             )
         ).one()
+        backlog = await outbox_backlog(session)
         breaches = (
             await session.exec(
                 select(Event.kind, func.count())
@@ -90,6 +92,9 @@ async def _gauges(services: Services) -> str:
         "# HELP bot_overdue_deadlines Promises past due and not yet fired (sweeper backlog)",
         "# TYPE bot_overdue_deadlines gauge",
         f"bot_overdue_deadlines {overdue}",
+        "# HELP bot_outbox_backlog Messages to staff and managers waiting to be sent",
+        "# TYPE bot_outbox_backlog gauge",
+        f"bot_outbox_backlog {backlog}",
         "# HELP bot_breaches Broken promises recorded, by kind",
         "# TYPE bot_breaches gauge",
     ]

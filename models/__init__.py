@@ -9,12 +9,14 @@ from models.enums import (
     DeadlineStatus,
     Direction,
     Language,
+    OutboxStatus,
     StaffRole,
     TicketKind,
     TicketStatus,
 )
 from models.event import Event
 from models.message import Message
+from models.outbox import OutboxMessage
 from models.rating import SatisfactionRating
 from models.staff import StaffMember
 from models.ticket import Ticket
@@ -31,6 +33,8 @@ __all__ = [
     "Event",
     "Language",
     "Message",
+    "OutboxMessage",
+    "OutboxStatus",
     "ProcessedUpdate",
     "SatisfactionRating",
     "StaffMember",

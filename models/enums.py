@@ -72,3 +72,11 @@ class StaffRole(StrEnum):
 
     STAFF = "staff"
     MANAGER = "manager"
+
+
+class OutboxStatus(StrEnum):
+    """Life of a queued message to staff or managers."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"

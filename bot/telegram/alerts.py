@@ -1,25 +1,20 @@
-"""Direct alerts to managers, with a link to the customer's topic."""
+"""Alerts to managers about a customer, with a link to their topic, queued in the outbox."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import SendMessage
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.services.staff import manager_ids
-from bot.telegram.retry import with_retry
+from bot.telegram.outbox import queue_to_chat
 from bot.telegram.topics import topic_link
 from models import Customer
 
-logger = logging.getLogger(__name__)
-
 
 async def alert_managers(
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     key: str,
@@ -27,7 +22,7 @@ async def alert_managers(
     customer: Customer,
     **args: Any,
 ) -> int:
-    """Send every manager an alert about a customer; return how many got it."""
+    """Queue an alert about a customer to every manager; return how many will get it."""
     settings = services.settings
     l10n = services.translations.get(settings.app.staff_language)
     link = "—"
@@ -36,11 +31,12 @@ async def alert_managers(
     text = l10n(
         key, customer=customer.display_name, id=str(customer.telegram_id), link=link, **args
     )
-    sent = 0
-    for manager in await manager_ids(session, settings.telegram.manager_ids):
-        try:
-            await with_retry(lambda m=manager: bot.send_message(m, text))  # type: ignore[misc]
-            sent += 1
-        except TelegramAPIError as exc:  # e.g. a manager who never opened the bot
-            logger.warning("alert to manager %s failed: %s", manager, exc.message)
-    return sent
+    return await tell_managers(services, session, text)
+
+
+async def tell_managers(services: Services, session: AsyncSession, text: str) -> int:
+    """Queue a text to every manager; return how many managers there are."""
+    managers = await manager_ids(session, services.settings.telegram.manager_ids)
+    for manager in managers:
+        queue_to_chat(session, services, SendMessage(chat_id=manager, text=text))
+    return len(managers)

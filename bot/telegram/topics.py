@@ -1,12 +1,12 @@
-"""The customer's forum topic in the staff chat: created on first need, then reused."""
+"""The customer's forum topic in the staff chat: created on first need, then reused.
+
+Messages for a topic are queued in the outbox (bot/telegram/outbox.py), which finds or
+creates the topic when it sends them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
@@ -14,7 +14,6 @@ from bot.telegram.retry import with_retry
 from models import Conversation, Customer
 
 TOPIC_NAME_LIMIT = 128
-T = TypeVar("T")
 
 
 def topic_name(customer: Customer) -> str:
@@ -49,23 +48,3 @@ async def ensure_topic(
     if conversation is not None and conversation.staff_topic_id != customer.topic_id:
         conversation.staff_topic_id = customer.topic_id
     return customer.topic_id, created
-
-
-async def post_in_topic(
-    bot: Bot,
-    services: Services,
-    session: AsyncSession,
-    customer: Customer,
-    conversation: Conversation | None,
-    send: Callable[[int], Awaitable[T]],
-) -> T:
-    """Send into the customer's topic; if staff deleted it, make a new one and send again."""
-    topic_id, _ = await ensure_topic(bot, services, session, customer, conversation)
-    try:
-        return await with_retry(lambda: send(topic_id))
-    except TelegramBadRequest as exc:
-        if "thread not found" not in exc.message.lower():
-            raise
-    customer.topic_id = None
-    topic_id, _ = await ensure_topic(bot, services, session, customer, conversation)
-    return await with_retry(lambda: send(topic_id))

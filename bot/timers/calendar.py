@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.filters.callback_data import CallbackData
+from aiogram.methods import SendMessage
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -18,11 +19,11 @@ from bot.services.calendar import CalendarError, Schedule
 from bot.services.deadlines import set_deadline
 from bot.services.duty import on_duty_members
 from bot.services.rules import CALLBACK, DAILY_SUMMARY, MORNING_LIST
-from bot.services.staff import manager_ids
 from bot.services.summary import summarize
+from bot.telegram.alerts import tell_managers
 from bot.telegram.content import RowId
 from bot.telegram.dates import promise_time
-from bot.telegram.retry import with_retry
+from bot.telegram.outbox import queue_to_chat
 from bot.telegram.topics import topic_link
 from bot.timers.people import staff_texts
 from models import Conversation, Customer, Deadline, DeadlineStatus
@@ -104,22 +105,21 @@ async def opening(session: AsyncSession, deadline: Deadline, services: Services,
                 callback_data=CallbackDone(conversation=conversation.id),
             )
         builder.adjust(1)
-        await with_retry(
-            lambda: bot.send_message(staff_chat, "\n".join(lines), reply_markup=builder.as_markup())
+        queue_to_chat(
+            session,
+            services,
+            SendMessage(
+                chat_id=staff_chat, text="\n".join(lines), reply_markup=builder.as_markup()
+            ),
         )
     if not await on_duty_members(session):
-        await warn_nobody_on_duty(session, services, bot)
+        await warn_nobody_on_duty(session, services)
     await plan_day_marks(session, services, now)
 
 
-async def warn_nobody_on_duty(session: AsyncSession, services: Services, bot: Bot) -> None:
+async def warn_nobody_on_duty(session: AsyncSession, services: Services) -> None:
     """Tell every manager that nobody is on duty during working hours."""
-    l10n = staff_texts(services)
-    for manager in await manager_ids(session, services.settings.telegram.manager_ids):
-        try:
-            await with_retry(lambda m=manager: bot.send_message(m, l10n("alert-nobody-on-duty")))  # type: ignore[misc]
-        except Exception as exc:  # one unreachable manager must not silence the rest
-            logger.warning("duty warning to %s failed: %s", manager, exc)
+    await tell_managers(services, session, staff_texts(services)("alert-nobody-on-duty"))
 
 
 @deadline_action(DAILY_SUMMARY)
@@ -143,11 +143,7 @@ async def closing(session: AsyncSession, deadline: Deadline, services: Services,
         complaints=day.open_complaints,
         rating=f"{day.average_rating:.1f} ({day.ratings})" if day.average_rating else "—",
     )
-    for manager in await manager_ids(session, services.settings.telegram.manager_ids):
-        try:
-            await with_retry(lambda m=manager: bot.send_message(m, text))  # type: ignore[misc]
-        except Exception as exc:
-            logger.warning("summary to %s failed: %s", manager, exc)
+    await tell_managers(services, session, text)
     await plan_day_marks(session, services, now)
 
 

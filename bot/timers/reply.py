@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from aiogram import Bot
+from aiogram.methods import SendMessage
 from aiogram.utils.formatting import Text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,7 +18,8 @@ from bot.services.handoff import escalate
 from bot.services.rules import CALLBACK, REPLY, REPLY_SECOND, conversation_subject
 from bot.telegram.alerts import alert_managers
 from bot.telegram.dates import promise_time
-from bot.telegram.retry import deliver, with_retry
+from bot.telegram.outbox import queue_in_topic
+from bot.telegram.retry import deliver
 from bot.timers.people import duty_mentions, staff_texts
 from models import Conversation, ConversationStatus, Customer, Deadline
 
@@ -79,19 +81,17 @@ async def reply_overdue(
         now,
     )
     staff_chat = services.settings.telegram.staff_chat_id
-    if staff_chat is not None and customer.topic_id is not None:
+    if staff_chat is not None:
         alert = Text(
             l10n("alert-reply-topic", minutes=_minutes(waited)),
             " ",
             await duty_mentions(session, l10n),
         )
-        await with_retry(
-            lambda: bot.send_message(
-                staff_chat, message_thread_id=customer.topic_id, **alert.as_kwargs()
-            )
+        queue_in_topic(
+            session, services, customer, SendMessage(chat_id=staff_chat, **alert.as_kwargs())
         )
     await alert_managers(
-        bot, services, session, "alert-reply-manager", customer=customer, minutes=_minutes(waited)
+        services, session, "alert-reply-manager", customer=customer, minutes=_minutes(waited)
     )
     customer_l10n = services.translations.get(customer.language)
     # A customer who blocked the bot must not make the sweeper retry (and re-alert managers).
@@ -118,7 +118,6 @@ async def reply_still_overdue(
     )
     await escalate(session, conversation, now, "reply_breach")
     await alert_managers(
-        bot,
         services,
         session,
         "alert-reply-manager-second",
@@ -149,7 +148,6 @@ async def callback_missed(
     l10n = staff_texts(services)
     due = promise_time(deadline.due_at, services.promises.schedule.tz, l10n.language)
     await alert_managers(
-        bot,
         services,
         session,
         "alert-callback-missed",

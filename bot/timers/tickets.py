@@ -52,7 +52,6 @@ async def _escalate_ticket(
             session, "escalated", now, customer_id=customer.id, ticket_id=ticket.id, reason=reason
         )
     await alert_managers(
-        bot,
         services,
         session,
         f"alert-{reason.replace('_', '-')}",

@@ -46,11 +46,11 @@ async def answered(
             await message.answer(l10n("follow-up-thanks"))
         return
     await open_handoff(
-        bot, services, session, customer, conversation, "follow_up_problem", detail=ticket.number
+        services, session, customer, conversation, "follow_up_problem", detail=ticket.number
     )
     await escalate(session, conversation, now, "follow_up_problem", note=ticket.number)
     await alert_managers(
-        bot, services, session, "alert-follow-up-problem", customer=customer, number=ticket.number
+        services, session, "alert-follow-up-problem", customer=customer, number=ticket.number
     )
     if message is not None:
         await message.answer(l10n("follow-up-sorry"))

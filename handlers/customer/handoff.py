@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from aiogram import Bot
+from aiogram.methods import CopyMessage, SendMessage
 from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services.handoff import Waiting, hand_to_person
+from bot.services.outbox import has_pending, topic_lane
 from bot.services.tickets import open_tickets
 from bot.telegram.dates import promise_time
-from bot.telegram.topics import post_in_topic
+from bot.telegram.outbox import queue_in_topic
 from handlers.staff.cards import context_card
 from models import Conversation, Customer
 
 
 async def open_handoff(
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     customer: Customer,
@@ -28,10 +29,13 @@ async def open_handoff(
     """Queue the conversation for staff and brief them in the topic when it starts."""
     now = services.clock()
     waiting = await hand_to_person(session, conversation, now, reason, services.promises)
-    if not waiting.started and customer.topic_id is not None:
-        return waiting
+    assert customer.id is not None
+    if not waiting.started and (
+        customer.topic_id is not None or await has_pending(session, topic_lane(customer.id))
+    ):
+        return waiting  # staff were briefed when the handoff started
     staff_chat = services.settings.telegram.staff_chat_id
-    assert staff_chat is not None and customer.id is not None
+    assert staff_chat is not None
     staff_l10n = services.translations.get(services.settings.app.staff_language)
     card = context_card(staff_l10n, customer, await open_tickets(session, customer.id), reason)
     if detail:
@@ -39,14 +43,7 @@ async def open_handoff(
     if waiting.callback_due is not None:
         due = promise_time(waiting.callback_due, services.promises.schedule.tz, staff_l10n.language)
         card += "\n" + staff_l10n("staff-context-callback", due=due)
-    await post_in_topic(
-        bot,
-        services,
-        session,
-        customer,
-        conversation,
-        lambda topic: bot.send_message(staff_chat, card, message_thread_id=topic),
-    )
+    queue_in_topic(session, services, customer, SendMessage(chat_id=staff_chat, text=card))
     return waiting
 
 
@@ -77,19 +74,13 @@ async def relay_to_topic(
     l10n: L10n,
 ) -> Waiting:
     """Hand the conversation to staff, copy the message into the topic, keep the promise."""
-    waiting = await open_handoff(bot, services, session, customer, conversation, reason)
+    waiting = await open_handoff(services, session, customer, conversation, reason)
     staff_chat = services.settings.telegram.staff_chat_id
     assert staff_chat is not None
-    await post_in_topic(
-        bot,
-        services,
-        session,
-        customer,
-        conversation,
-        lambda topic: bot.copy_message(
-            staff_chat, message.chat.id, message.message_id, message_thread_id=topic
-        ),
+    copy = CopyMessage(
+        chat_id=staff_chat, from_chat_id=message.chat.id, message_id=message.message_id
     )
+    queue_in_topic(session, services, customer, copy)
     if waiting.new_promise:
         await message.answer(
             after_hours_promise(services, l10n, waiting), reply_markup=share_phone_keyboard(l10n)

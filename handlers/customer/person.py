@@ -36,7 +36,7 @@ async def connect_person(
     detail: str | None = None,
 ) -> None:
     """Hand the customer to staff and tell them what happens next."""
-    waiting = await open_handoff(bot, services, session, customer, conversation, reason, detail)
+    waiting = await open_handoff(services, session, customer, conversation, reason, detail)
     if waiting.after_hours:
         markup = None if customer.phone else share_phone_keyboard(l10n)
         await message.answer(after_hours_promise(services, l10n, waiting), reply_markup=markup)

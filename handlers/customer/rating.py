@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -16,7 +15,6 @@ from bot.i18n import L10n
 from bot.services.satisfaction import add_comment, is_low, rate
 from bot.telegram.alerts import alert_managers
 from bot.telegram.content import RowId
-from handlers.magic import Magic
 from models import Conversation, Customer
 
 router = Router(name=__name__)
@@ -75,7 +73,7 @@ async def picked(
     await query.answer()
     if is_low(callback_data.score):
         await alert_managers(
-            bot, services, session, "alert-low-rating", customer=customer, score=callback_data.score
+            services, session, "alert-low-rating", customer=customer, score=callback_data.score
         )
     await state.set_state(RatingForm.comment)
     await state.update_data(conversation=conversation.id)
@@ -87,7 +85,7 @@ async def picked(
         await query.message.answer(l10n(key), reply_markup=builder.as_markup())
 
 
-@router.message(StateFilter(RatingForm.comment), Magic(F.text, ~F.text.startswith("/")))
+@router.message(RatingForm.comment, F.text, ~F.text.startswith("/"))
 async def comment(message: Message, state: FSMContext, session: AsyncSession, l10n: L10n) -> None:
     """Attach the comment to the rating."""
     data = await state.get_data()
@@ -98,7 +96,7 @@ async def comment(message: Message, state: FSMContext, session: AsyncSession, l1
     await message.answer(l10n("rating-comment-saved"))
 
 
-@router.callback_query(StateFilter(RatingForm.comment), SkipComment.filter())
+@router.callback_query(RatingForm.comment, SkipComment.filter())
 async def skip(query: CallbackQuery, state: FSMContext, l10n: L10n) -> None:
     """Leave without a comment."""
     await state.clear()

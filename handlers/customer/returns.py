@@ -18,7 +18,6 @@ from bot.telegram.content import RowId
 from handlers.customer.filters import MenuButton
 from handlers.customer.handoff import after_hours_promise, open_handoff
 from handlers.customer.keyboards import main_menu
-from handlers.magic import Magic
 from handlers.staff.ticket_cards import post_return_for_decision
 from models import Conversation, Customer, TicketStatus
 
@@ -81,7 +80,7 @@ async def start(message: Message, state: FSMContext, l10n: L10n) -> None:
     await message.answer(l10n("return-start"))
 
 
-@router.message(StateFilter(ReturnForm.item), Magic(F.text, ~F.text.startswith("/")))
+@router.message(ReturnForm.item, F.text, ~F.text.startswith("/"))
 async def item(message: Message, state: FSMContext, l10n: L10n) -> None:
     """Take what is being returned; ask roughly when it was bought."""
     await state.update_data(item=(message.text or "")[:1000])
@@ -89,7 +88,7 @@ async def item(message: Message, state: FSMContext, l10n: L10n) -> None:
     await message.answer(l10n("return-ask-when"), reply_markup=_choices(l10n, "when", WHEN))
 
 
-@router.callback_query(StateFilter(ReturnForm.when), ReturnChoice.filter(F.step == "when"))
+@router.callback_query(ReturnForm.when, ReturnChoice.filter(F.step == "when"))
 async def when(
     query: CallbackQuery, callback_data: ReturnChoice, state: FSMContext, l10n: L10n
 ) -> None:
@@ -109,7 +108,7 @@ async def when(
         )
 
 
-@router.callback_query(StateFilter(ReturnForm.reason), ReturnChoice.filter(F.step == "reason"))
+@router.callback_query(ReturnForm.reason, ReturnChoice.filter(F.step == "reason"))
 async def reason(
     query: CallbackQuery, callback_data: ReturnChoice, state: FSMContext, l10n: L10n
 ) -> None:
@@ -129,7 +128,7 @@ async def reason(
         )
 
 
-@router.message(StateFilter(ReturnForm.photo), Magic(F.photo))
+@router.message(ReturnForm.photo, F.photo)
 async def photo(message: Message, state: FSMContext, l10n: L10n) -> None:
     """Keep the photo; ask the amount."""
     assert message.photo is not None
@@ -138,7 +137,7 @@ async def photo(message: Message, state: FSMContext, l10n: L10n) -> None:
     await message.answer(l10n("return-ask-amount"))
 
 
-@router.callback_query(StateFilter(ReturnForm.photo), ReturnChoice.filter(F.step == "photo"))
+@router.callback_query(ReturnForm.photo, ReturnChoice.filter(F.step == "photo"))
 async def skip_photo(query: CallbackQuery, state: FSMContext, l10n: L10n) -> None:
     """Go on without a photo; ask the amount."""
     await state.set_state(ReturnForm.amount)
@@ -148,7 +147,7 @@ async def skip_photo(query: CallbackQuery, state: FSMContext, l10n: L10n) -> Non
         await query.message.answer(l10n("return-ask-amount"))
 
 
-@router.message(StateFilter(ReturnForm.amount), Magic(F.text, ~F.text.startswith("/")))
+@router.message(ReturnForm.amount, F.text, ~F.text.startswith("/"))
 async def amount(
     message: Message,
     state: FSMContext,
@@ -194,8 +193,8 @@ async def amount(
         )
         await message.answer(l10n("refund-ask"), reply_markup=refund_keyboard(l10n, ticket.id))
         return
-    waiting = await open_handoff(bot, services, session, customer, conversation, "return")
-    await post_return_for_decision(bot, services, session, ticket, customer, conversation)
+    waiting = await open_handoff(services, session, customer, conversation, "return")
+    await post_return_for_decision(services, session, ticket, customer, conversation)
     await message.answer(
         l10n("return-pending", number=ticket.number, hours=policy.returns.return_decision_hours),
         reply_markup=main_menu(l10n),
@@ -204,16 +203,16 @@ async def amount(
         await message.answer(after_hours_promise(services, l10n, waiting))
 
 
-@router.message(StateFilter(ReturnForm.item))
-@router.message(StateFilter(ReturnForm.amount))
+@router.message(ReturnForm.item)
+@router.message(ReturnForm.amount)
 async def need_text(message: Message, l10n: L10n) -> None:
     """Ask again when the step needs words or a number."""
     await message.answer(l10n("return-need-text"))
 
 
-@router.message(StateFilter(ReturnForm.when))
-@router.message(StateFilter(ReturnForm.reason))
-@router.message(StateFilter(ReturnForm.photo))
+@router.message(ReturnForm.when)
+@router.message(ReturnForm.reason)
+@router.message(ReturnForm.photo)
 async def need_button(message: Message, l10n: L10n) -> None:
     """Ask again when the step needs a button (or a photo)."""
     await message.answer(l10n("return-need-button"))

@@ -96,7 +96,6 @@ async def escalate(
         note=command.args,
     )
     sent = await alert_managers(
-        bot,
         services,
         session,
         "alert-escalated",

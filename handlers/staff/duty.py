@@ -39,7 +39,7 @@ async def duty(
             l10n("duty-now-on" if argument == "on" else "duty-now-off", name=member.name)
         )
         if change.nobody_left and services.promises.schedule.is_open(now):
-            await warn_nobody_on_duty(session, services, bot)
+            await warn_nobody_on_duty(session, services)
         return
     members = await on_duty_members(session)
     names = ", ".join(m.name for m in members) or l10n("duty-nobody")

@@ -40,7 +40,7 @@ async def close_abusive(
     if closed:
         l10n = services.translations.get(topic.customer.language)
         await deliver(lambda: bot.send_message(topic.customer.telegram_id, l10n("insult-goodbye")))
-        await alert_managers(bot, services, session, "alert-insult", customer=topic.customer)
+        await alert_managers(services, session, "alert-insult", customer=topic.customer)
     return closed
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from aiogram import Bot
 from aiogram.filters.callback_data import CallbackData
+from aiogram.methods import SendMessage, SendPhoto
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,8 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.telegram.content import RowId
+from bot.telegram.outbox import queue_in_topic
 from bot.telegram.splitting import fit
-from bot.telegram.topics import post_in_topic
 from models import Conversation, Customer, Ticket, TicketStatus
 
 # A complaint's text on its card: the card, status and footer stay within one message.
@@ -90,7 +90,6 @@ def complaint_card(l10n: L10n, ticket: Ticket) -> str:
 
 
 async def post_return_for_decision(
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     ticket: Ticket,
@@ -105,22 +104,15 @@ async def post_return_for_decision(
     markup = decision_keyboard(l10n, ticket.id)
     photos = ticket.photo_file_ids or []
 
-    async def send(topic: int) -> object:
-        if photos:
-            return await bot.send_photo(
-                chat,
-                photos[0],
-                caption=fit(text, 1024),
-                message_thread_id=topic,
-                reply_markup=markup,
-            )
-        return await bot.send_message(chat, text, message_thread_id=topic, reply_markup=markup)
-
-    await post_in_topic(bot, services, session, customer, conversation, send)
+    card: SendPhoto | SendMessage = (
+        SendPhoto(chat_id=chat, photo=photos[0], caption=fit(text, 1024), reply_markup=markup)
+        if photos
+        else SendMessage(chat_id=chat, text=text, reply_markup=markup)
+    )
+    queue_in_topic(session, services, customer, card)
 
 
 async def post_complaint(
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     ticket: Ticket,
@@ -132,24 +124,10 @@ async def post_complaint(
     chat = services.settings.telegram.staff_chat_id
     assert chat is not None
     for photo in ticket.photo_file_ids or []:
-        await post_in_topic(
-            bot,
-            services,
-            session,
-            customer,
-            conversation,
-            lambda topic, p=photo: bot.send_photo(chat, p, message_thread_id=topic),  # type: ignore[misc]
-        )
-    await post_in_topic(
-        bot,
-        services,
-        session,
-        customer,
-        conversation,
-        lambda topic: bot.send_message(
-            chat,
-            complaint_card(l10n, ticket),
-            message_thread_id=topic,
-            reply_markup=complaint_keyboard(l10n, ticket),
-        ),
+        queue_in_topic(session, services, customer, SendPhoto(chat_id=chat, photo=photo))
+    card = SendMessage(
+        chat_id=chat,
+        text=complaint_card(l10n, ticket),
+        reply_markup=complaint_keyboard(l10n, ticket),
     )
+    queue_in_topic(session, services, customer, card)

@@ -79,7 +79,7 @@ async def talk(live: ConsoleHarness) -> int:
     await h.say(user, "👤 Talk to a person")
     await h.emu.send_text(user, "My parcel #4711 arrived crushed")
     await h.emu.send_photo(user, caption="the box")
-    topic = h.topic_id(user)
+    topic = await h.wait_topic(user)
     # The bot handles updates concurrently: wait for the copies before staff answer.
     await h.emu.wait_for_bot_message(
         h.staff_chat, lambda m: m.get("caption") == "the box", thread_id=topic
@@ -221,7 +221,7 @@ async def test_screenshots_of_the_main_pages(
     async with transaction(live.h.services.sessions) as session:
         session.add(StaffMember(telegram_id=STAFF_ID, name="Anna Duty", role="staff"))
     user = await talk(live)
-    await live.h.emu.staff_send(STAFF_ID, live.h.topic_id(user), "/resolve")
+    await live.h.emu.staff_send(STAFF_ID, await live.h.wait_topic(user), "/resolve")
     await live.h.emu.wait_until_delivered()
     async with transaction(live.h.services.sessions) as session:
         from models import Customer, Ticket

@@ -231,6 +231,11 @@ class QuietHarness(Harness):
             if loop.time() > deadline:
                 raise TimeoutError(f"updates {sorted(wanted - finished.ids)} not finished")
             await asyncio.sleep(0.02)
+        # Messages to staff and managers leave through the outbox after the commit.
+        while self.services.outbox.sending or await self.services.outbox.backlog():
+            if loop.time() > deadline:
+                raise TimeoutError("outbox not drained")
+            await asyncio.sleep(0.02)
 
     async def say(self, user_id: int, text: str, timeout: float = 5.0) -> Json:
         """Write as a customer; return the bot's first reply once the bot has finished."""

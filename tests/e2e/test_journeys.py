@@ -66,7 +66,7 @@ async def test_handoff_both_ways_with_note_and_canned(harness: Harness) -> None:
     h = harness
     user = h.customer(710004, "Pavel")
     await h.say(user, "👤 Talk to a person")
-    topic = h.topic_id(user)
+    topic = await h.wait_topic(user)
     assert h.emu.topic(topic)["name"] == "Pavel · 710004"
 
     mark = h.emu.mark()
@@ -113,7 +113,7 @@ async def test_staff_reply_answers_the_conversation(harness: Harness) -> None:
     h = harness
     user = h.customer(710005)
     await h.say(user, "👤 Talk to a person")
-    await h.emu.staff_send(STAFF_ID, h.topic_id(user), "Hello, how can I help?")
+    await h.emu.staff_send(STAFF_ID, await h.wait_topic(user), "Hello, how can I help?")
     await h.emu.wait_for_bot_message(user, lambda m: m.get("text") == "Hello, how can I help?")
 
     async def status() -> str | None:
@@ -123,7 +123,7 @@ async def test_staff_reply_answers_the_conversation(harness: Harness) -> None:
 
     assert await eventually(status) == ConversationStatus.ANSWERED
     mark = h.emu.mark()
-    await h.emu.staff_send(STAFF_ID, h.topic_id(user), "/resolve")
+    await h.emu.staff_send(STAFF_ID, await h.wait_topic(user), "/resolve")
     done = await h.emu.wait_for_bot_message(user, since=mark)
     assert "resolved" in done["text"]
 

@@ -1,0 +1,285 @@
+"""Queue messages to staff topics and managers with the change, and send them after commit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import aiogram.methods
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import TelegramMethod
+from aiogram.types import Message, MessageId
+from sqlalchemy import event
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import is_embedded, transaction
+from bot.services import outbox
+from bot.services.conversations import latest_conversation
+from bot.telegram.topics import topic_name
+from models import Customer, OutboxMessage, OutboxStatus
+
+if TYPE_CHECKING:
+    from bot.container import Services
+
+logger = logging.getLogger(__name__)
+
+KEEP_SENT = timedelta(days=7)
+SKIPPED = -1  # _send's answer when another process holds the message
+
+
+def queue_call(
+    session: AsyncSession,
+    services: Services,
+    lane: str,
+    method: TelegramMethod[Any],
+    customer_id: int | None = None,
+) -> OutboxMessage:
+    """Queue a Bot API call in this transaction; the sender makes it after the commit."""
+    payload = method.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    payload.pop("message_thread_id", None)  # topics are resolved when sending
+    chat_id = payload.get("chat_id")
+    if not isinstance(chat_id, int):
+        raise ValueError(f"outbox needs a numeric chat_id, got {chat_id!r}")
+    row = outbox.queue(
+        session,
+        lane,
+        chat_id,
+        type(method).__name__,
+        payload,
+        services.clock(),
+        customer_id,
+    )
+    sync = session.sync_session
+    if not event.contains(sync, "after_commit", services.outbox.after_commit):
+        event.listen(sync, "after_commit", services.outbox.after_commit)
+    return row
+
+
+def queue_in_topic(
+    session: AsyncSession, services: Services, customer: Customer, method: TelegramMethod[Any]
+) -> OutboxMessage:
+    """Queue a message for the customer's topic (created when sent, if they have none)."""
+    assert customer.id is not None
+    return queue_call(session, services, outbox.topic_lane(customer.id), method, customer.id)
+
+
+def queue_to_chat(
+    session: AsyncSession, services: Services, method: TelegramMethod[Any]
+) -> OutboxMessage:
+    """Queue a message to a chat outside topics: a manager, the staff chat's general topic."""
+    chat_id = getattr(method, "chat_id", None)
+    assert isinstance(chat_id, int)
+    return queue_call(session, services, outbox.chat_lane(chat_id), method)
+
+
+class Outbox:
+    """Sends queued messages: woken after each commit that queued one, and every few seconds."""
+
+    def __init__(self, services: Services, concurrency: int = 8) -> None:
+        self._services = services
+        self._bot: Bot | None = None
+        self._lock = asyncio.Lock()
+        self._again = False
+        self._concurrency = concurrency
+        self._tasks: set[asyncio.Task[int]] = set()
+        self._draining: asyncio.Task[Any] | None = None
+        # On PostgreSQL several processes send: each locks the head of a lane while sending.
+        self._locking = not is_embedded(services.settings.storage.database_url)
+
+    def attach(self, bot: Bot) -> None:
+        """Send through this bot from now on."""
+        self._bot = bot
+
+    def after_commit(self, _session: Any) -> None:
+        """Session hook: a transaction that queued messages committed; send them soon."""
+        if self._bot is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        task = loop.create_task(self.drain())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self, timeout: float = 5) -> None:
+        """Let a send in progress finish; what is still queued waits for the next start."""
+        self._bot = None  # no new drains; a running one stops after its batch
+        running = set(self._tasks) | ({self._draining} if self._draining else set())
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=timeout)
+        # Still waiting (e.g. on the flood limiter): stop it, or it would send after the bot
+        # closed its session. Its message stays pending and goes out at the next start.
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+
+    async def drain(self) -> int:
+        """Send everything due, lane by lane in order; return how many were sent."""
+        bot = self._bot
+        if bot is None:
+            return 0
+        if self._lock.locked():
+            self._again = True  # the running drain goes round once more
+            return 0
+        async with self._lock:
+            self._draining = asyncio.current_task()
+            try:
+                return await self._drain(bot)
+            finally:
+                self._draining = None
+
+    async def _drain(self, bot: Bot) -> int:
+        sent = 0
+        while self._bot is not None:  # closing stops after the current batch
+            self._again = False
+            batch = await self._heads()
+            if batch:
+                gate = asyncio.Semaphore(self._concurrency)
+                results = await asyncio.gather(*(self._guarded(gate, bot, row) for row in batch))
+                sent += sum(r for r in results if r > 0)
+                if all(r == SKIPPED for r in results):
+                    return sent  # other processes hold these lanes; the poll comes back
+            elif not self._again:
+                return sent
+        return sent
+
+    @property
+    def sending(self) -> bool:
+        """Whether a drain is running or about to run."""
+        return self._lock.locked() or bool(self._tasks)
+
+    async def backlog(self) -> int:
+        """How many messages wait to be sent."""
+        async with transaction(self._services.sessions) as session:
+            return await outbox.backlog(session)
+
+    async def forget_sent(self) -> int:
+        """Delete sent messages after a week."""
+        services = self._services
+        async with transaction(services.sessions) as session:
+            return await outbox.forget_sent(session, services.clock(), KEEP_SENT)
+
+    async def _heads(self) -> list[OutboxMessage]:
+        async with transaction(self._services.sessions) as session:
+            return list(await outbox.due_heads(session, self._services.clock(), 100))
+
+    async def _guarded(self, gate: asyncio.Semaphore, bot: Bot, head: OutboxMessage) -> int:
+        async with gate:
+            try:
+                return await self._send(bot, head)
+            except Exception as exc:  # one bad message must not stop the others
+                logger.exception("outbox message %s could not be handled", head.id)
+                await self._postpone(head, f"{type(exc).__name__}: {exc}")
+                return 0
+
+    async def _postpone(self, head: OutboxMessage, error: str) -> None:
+        """Back off a message whose handling failed, so it is not retried in a tight loop."""
+        services = self._services
+        with contextlib.suppress(Exception):  # the database itself may be what failed
+            async with transaction(services.sessions) as session:
+                row = await session.get(OutboxMessage, head.id)
+                if row is not None and row.status == OutboxStatus.PENDING:
+                    outbox.mark_retry(row, services.clock(), error)
+
+    async def _send(self, bot: Bot, head: OutboxMessage) -> int:
+        services = self._services
+        assert head.id is not None
+        async with transaction(services.sessions) as session:
+            row: OutboxMessage | None = head
+            if self._locking:
+                row = await outbox.lock_pending(session, head.id)
+                if row is None:
+                    return SKIPPED  # another process is sending it, or has sent it
+            assert row is not None
+            # No statement has run in this session on SQLite yet, so its write lock is taken
+            # only after Telegram answered: the outbound log and the mark commit together.
+            outcome = await self._attempt(bot, row)
+            if not self._locking:
+                row = await session.get(OutboxMessage, head.id)
+                if row is None:
+                    return 0
+            return await self._settle(row, outcome)
+
+    async def _attempt(self, bot: Bot, row: OutboxMessage) -> Any:
+        """Make the call (into the customer's topic, found or created first)."""
+        method = _rebuild(row)
+        try:
+            if row.customer_id is not None:
+                topic = await self._topic(bot, row.customer_id)
+                method = method.model_copy(update={"message_thread_id": topic})
+            result: Message | MessageId | Any = await bot(method)
+        except TelegramAPIError as exc:
+            return exc
+        return result
+
+    async def _settle(self, row: OutboxMessage, outcome: Any) -> int:
+        now = self._services.clock()
+        if isinstance(outcome, TelegramRetryAfter):
+            outbox.mark_retry(row, now, outcome.message, wait=outcome.retry_after)
+        elif isinstance(outcome, TelegramServerError | TelegramNetworkError):
+            outbox.mark_retry(row, now, outcome.message)
+        elif isinstance(outcome, TelegramBadRequest) and _topic_gone(outcome):
+            await self._forget_topic(row)
+            outbox.mark_retry(row, now, outcome.message, wait=0)
+        elif isinstance(outcome, TelegramAPIError):
+            logger.warning("outbox message %s refused: %s", row.id, outcome.message)
+            outbox.mark_failed(row, now, outcome.message)
+        else:
+            message_id = getattr(outcome, "message_id", None)
+            outbox.mark_sent(row, now, message_id)
+            return 1
+        return 0
+
+    async def _topic(self, bot: Bot, customer_id: int) -> int:
+        """The customer's topic id, creating the topic if they have none."""
+        services = self._services
+        async with transaction(services.sessions) as session:
+            customer = await session.get(Customer, customer_id)
+            assert customer is not None
+            if customer.topic_id is not None:
+                return customer.topic_id
+            name = topic_name(customer)
+        staff_chat = services.settings.telegram.staff_chat_id
+        assert staff_chat is not None
+        topic = await bot.create_forum_topic(staff_chat, name)
+        async with transaction(services.sessions) as session:
+            customer = await session.get(Customer, customer_id, populate_existing=True)
+            assert customer is not None
+            if customer.topic_id is None:
+                customer.topic_id = topic.message_thread_id
+            conversation = await latest_conversation(session, customer_id)
+            if conversation is not None:
+                conversation.staff_topic_id = customer.topic_id
+            return customer.topic_id
+
+    async def _forget_topic(self, row: OutboxMessage) -> None:
+        """Staff deleted the topic: the next attempt creates a new one."""
+        assert row.customer_id is not None
+        async with transaction(self._services.sessions) as session:
+            customer = await session.get(Customer, row.customer_id, populate_existing=True)
+            if customer is not None:
+                customer.topic_id = None
+
+
+def _rebuild(row: OutboxMessage) -> TelegramMethod[Any]:
+    """Turn a queued row back into the aiogram method it was made from."""
+    cls = getattr(aiogram.methods, row.method, None)
+    if not (isinstance(cls, type) and issubclass(cls, TelegramMethod)):
+        raise ValueError(f"outbox message {row.id}: unknown method {row.method!r}")
+    return cls.model_validate(row.payload)
+
+
+def _topic_gone(exc: TelegramBadRequest) -> bool:
+    return "thread not found" in exc.message.lower()

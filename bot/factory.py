@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+import aiogram.methods
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.methods.base import Response, TelegramMethod
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
@@ -33,6 +36,24 @@ from handlers import build_router
 from handlers.middlewares import ContextMiddleware, DbSessionMiddleware, InboundLogMiddleware
 
 logger = logging.getLogger(__name__)
+
+# aiogram parses every answer with `Response[method.__returning__]`, and pydantic caches such
+# classes only weakly: after a garbage collection the next call rebuilds the class and its
+# schema (milliseconds each). Holding one of each keeps them cached for the process's life.
+_RESPONSE_TYPES: dict[Any, type[Response[Any]]] = {}
+
+
+def _pin_response_types() -> None:
+    """Build aiogram's Response[T] for every Bot API method once and keep them alive."""
+    for method in vars(aiogram.methods).values():
+        if (
+            isinstance(method, type)
+            and issubclass(method, TelegramMethod)
+            and method is not TelegramMethod
+        ):
+            returning = method.__returning__
+            if returning not in _RESPONSE_TYPES:
+                _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
 
 
 async def create_services(settings: Settings, *, auto_migrate: bool | None = None) -> Services:
@@ -68,6 +89,7 @@ def create_bot(services: Services) -> Bot:
     token = services.settings.telegram.bot_token
     if token is None:
         raise ConfigError("BOT_TOKEN: not set (try `python -m bot sandbox` to run without one)")
+    _pin_response_types()
     url = services.settings.telegram.telegram_api_url
     session = (
         AiohttpSession()

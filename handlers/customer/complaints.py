@@ -17,6 +17,7 @@ from bot.services import tickets
 from handlers.customer.filters import MenuButton
 from handlers.customer.handoff import after_hours_promise, open_handoff
 from handlers.customer.keyboards import main_menu
+from handlers.magic import Magic
 from handlers.staff.ticket_cards import post_complaint
 from models import Conversation, Customer
 
@@ -49,7 +50,7 @@ async def start(message: Message, state: FSMContext, l10n: L10n) -> None:
     await message.answer(l10n("complaint-start"))
 
 
-@router.message(ComplaintForm.text, F.text | F.caption, ~F.text.startswith("/"))
+@router.message(StateFilter(ComplaintForm.text), Magic(F.text | F.caption, ~F.text.startswith("/")))
 async def text(message: Message, state: FSMContext, l10n: L10n) -> None:
     """Keep the story (and a photo sent with it); offer to add photos."""
     photos = [message.photo[-1].file_id] if message.photo else []
@@ -58,7 +59,7 @@ async def text(message: Message, state: FSMContext, l10n: L10n) -> None:
     await message.answer(l10n("complaint-ask-photos"), reply_markup=done_keyboard(l10n))
 
 
-@router.message(ComplaintForm.photos, F.photo)
+@router.message(StateFilter(ComplaintForm.photos), Magic(F.photo))
 async def add_photo(message: Message, state: FSMContext, l10n: L10n) -> None:
     """Add a photo to the complaint."""
     assert message.photo is not None
@@ -75,7 +76,7 @@ async def add_photo(message: Message, state: FSMContext, l10n: L10n) -> None:
     )
 
 
-@router.callback_query(ComplaintForm.photos, ComplaintDone.filter())
+@router.callback_query(StateFilter(ComplaintForm.photos), ComplaintDone.filter())
 async def done(
     query: CallbackQuery,
     state: FSMContext,
@@ -111,8 +112,8 @@ async def done(
             await query.message.answer(after_hours_promise(services, l10n, waiting))
 
 
-@router.message(ComplaintForm.text)
-@router.message(ComplaintForm.photos)
+@router.message(StateFilter(ComplaintForm.text))
+@router.message(StateFilter(ComplaintForm.photos))
 async def need_text_or_photo(message: Message, l10n: L10n) -> None:
     """Ask for words or photos when something else arrives."""
     await message.answer(l10n("complaint-need-text"))

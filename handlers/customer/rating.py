@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -15,6 +16,7 @@ from bot.i18n import L10n
 from bot.services.satisfaction import add_comment, is_low, rate
 from bot.telegram.alerts import alert_managers
 from bot.telegram.content import RowId
+from handlers.magic import Magic
 from models import Conversation, Customer
 
 router = Router(name=__name__)
@@ -85,7 +87,7 @@ async def picked(
         await query.message.answer(l10n(key), reply_markup=builder.as_markup())
 
 
-@router.message(RatingForm.comment, F.text, ~F.text.startswith("/"))
+@router.message(StateFilter(RatingForm.comment), Magic(F.text, ~F.text.startswith("/")))
 async def comment(message: Message, state: FSMContext, session: AsyncSession, l10n: L10n) -> None:
     """Attach the comment to the rating."""
     data = await state.get_data()
@@ -96,7 +98,7 @@ async def comment(message: Message, state: FSMContext, session: AsyncSession, l1
     await message.answer(l10n("rating-comment-saved"))
 
 
-@router.callback_query(RatingForm.comment, SkipComment.filter())
+@router.callback_query(StateFilter(RatingForm.comment), SkipComment.filter())
 async def skip(query: CallbackQuery, state: FSMContext, l10n: L10n) -> None:
     """Leave without a comment."""
     await state.clear()

@@ -18,6 +18,7 @@ from bot.telegram.content import RowId
 from handlers.customer.filters import MenuButton
 from handlers.customer.handoff import after_hours_promise, open_handoff
 from handlers.customer.keyboards import main_menu
+from handlers.magic import Magic
 from handlers.staff.ticket_cards import post_return_for_decision
 from models import Conversation, Customer, TicketStatus
 
@@ -80,7 +81,7 @@ async def start(message: Message, state: FSMContext, l10n: L10n) -> None:
     await message.answer(l10n("return-start"))
 
 
-@router.message(ReturnForm.item, F.text, ~F.text.startswith("/"))
+@router.message(StateFilter(ReturnForm.item), Magic(F.text, ~F.text.startswith("/")))
 async def item(message: Message, state: FSMContext, l10n: L10n) -> None:
     """Take what is being returned; ask roughly when it was bought."""
     await state.update_data(item=(message.text or "")[:1000])
@@ -88,7 +89,7 @@ async def item(message: Message, state: FSMContext, l10n: L10n) -> None:
     await message.answer(l10n("return-ask-when"), reply_markup=_choices(l10n, "when", WHEN))
 
 
-@router.callback_query(ReturnForm.when, ReturnChoice.filter(F.step == "when"))
+@router.callback_query(StateFilter(ReturnForm.when), ReturnChoice.filter(F.step == "when"))
 async def when(
     query: CallbackQuery, callback_data: ReturnChoice, state: FSMContext, l10n: L10n
 ) -> None:
@@ -108,7 +109,7 @@ async def when(
         )
 
 
-@router.callback_query(ReturnForm.reason, ReturnChoice.filter(F.step == "reason"))
+@router.callback_query(StateFilter(ReturnForm.reason), ReturnChoice.filter(F.step == "reason"))
 async def reason(
     query: CallbackQuery, callback_data: ReturnChoice, state: FSMContext, l10n: L10n
 ) -> None:
@@ -128,7 +129,7 @@ async def reason(
         )
 
 
-@router.message(ReturnForm.photo, F.photo)
+@router.message(StateFilter(ReturnForm.photo), Magic(F.photo))
 async def photo(message: Message, state: FSMContext, l10n: L10n) -> None:
     """Keep the photo; ask the amount."""
     assert message.photo is not None
@@ -137,7 +138,7 @@ async def photo(message: Message, state: FSMContext, l10n: L10n) -> None:
     await message.answer(l10n("return-ask-amount"))
 
 
-@router.callback_query(ReturnForm.photo, ReturnChoice.filter(F.step == "photo"))
+@router.callback_query(StateFilter(ReturnForm.photo), ReturnChoice.filter(F.step == "photo"))
 async def skip_photo(query: CallbackQuery, state: FSMContext, l10n: L10n) -> None:
     """Go on without a photo; ask the amount."""
     await state.set_state(ReturnForm.amount)
@@ -147,7 +148,7 @@ async def skip_photo(query: CallbackQuery, state: FSMContext, l10n: L10n) -> Non
         await query.message.answer(l10n("return-ask-amount"))
 
 
-@router.message(ReturnForm.amount, F.text, ~F.text.startswith("/"))
+@router.message(StateFilter(ReturnForm.amount), Magic(F.text, ~F.text.startswith("/")))
 async def amount(
     message: Message,
     state: FSMContext,
@@ -203,16 +204,16 @@ async def amount(
         await message.answer(after_hours_promise(services, l10n, waiting))
 
 
-@router.message(ReturnForm.item)
-@router.message(ReturnForm.amount)
+@router.message(StateFilter(ReturnForm.item))
+@router.message(StateFilter(ReturnForm.amount))
 async def need_text(message: Message, l10n: L10n) -> None:
     """Ask again when the step needs words or a number."""
     await message.answer(l10n("return-need-text"))
 
 
-@router.message(ReturnForm.when)
-@router.message(ReturnForm.reason)
-@router.message(ReturnForm.photo)
+@router.message(StateFilter(ReturnForm.when))
+@router.message(StateFilter(ReturnForm.reason))
+@router.message(StateFilter(ReturnForm.photo))
 async def need_button(message: Message, l10n: L10n) -> None:
     """Ask again when the step needs a button (or a photo)."""
     await message.answer(l10n("return-need-button"))

@@ -137,7 +137,7 @@ class AppSettings(_Base):
     content_dir: Path = Path("content")
     log_level: str = "INFO"
     console_port: int = Field(default=8090, ge=0, le=65535)
-    sweep_interval_seconds: float = Field(default=1.0, gt=0, le=60)
+    sweep_interval_seconds: float = Field(default=0.5, gt=0, le=60)
     outbox_poll_seconds: float = Field(default=2.0, gt=0, le=60)
     staff_language: str = Field(default="en", pattern="^(en|ru)$")
 

@@ -12,7 +12,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.methods.base import Response, TelegramMethod
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.types import BotCommandScopeAllPrivateChats
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -33,6 +33,7 @@ from bot.telegram.splitting import SplitLongMessages
 from bot.telegram.webhook import SecretCheckedHandler
 from bot.timers.calendar import plan_day_marks
 from handlers import build_router
+from handlers.manager.menu import commands, publish_manager_menus
 from handlers.middlewares import ContextMiddleware, DbSessionMiddleware, InboundLogMiddleware
 
 logger = logging.getLogger(__name__)
@@ -148,16 +149,12 @@ def create_dispatcher(services: Services, bot: Bot, key_prefix: str = "fsm") -> 
 async def _on_startup(bot: Bot, scheduler: AsyncIOScheduler, services: Services) -> None:
     """Publish the command menus and start the scheduler."""
     for language in LANGUAGES:
-        l10n = services.translations.get(language)
-        commands = [
-            BotCommand(command=name, description=l10n(f"command-{name}"))
-            for name in ("start", "menu", "help", "cancel")
-        ]
         await bot.set_my_commands(
-            commands,
+            commands(services, language),
             scope=BotCommandScopeAllPrivateChats(),
             language_code=None if language == "en" else language,
         )
+    await publish_manager_menus(bot, services)
     async with transaction(services.sessions) as session:
         await plan_day_marks(session, services, services.clock())
     if not scheduler.running:

@@ -8,17 +8,17 @@
 For each size: a fresh database (a temporary SQLite file, or a fresh PostgreSQL database with
 --database-url postgres) migrated with `python -m bot migrate`; --pending `reply_sla` rows due
 in 1-7 days (bulk insert, subjects of conversations that do not exist); the real bot
-(`python -m bot run`, its APScheduler sweeper every SWEEP_INTERVAL_SECONDS, default 1 s)
+(`python -m bot run`, its APScheduler sweeper every SWEEP_INTERVAL_SECONDS, default 0.5 s)
 against the emulator in this process. Once the bot polls, --due customers with a conversation
 waiting for staff and a `reply_sla` deadline each are inserted, due at known times spread
 evenly over --window seconds starting 3 s later. When one fires, the reply action
-(bot/timers/reply.py) records a `reply_breach` event, DMs the manager and sends the customer
-the holding message.
+(bot/timers/reply.py) records a `reply_breach` event and queues the topic alert, the manager's
+DM and the customer's holding message in the outbox, which sends them after the sweep commits.
 
 Lateness is measured two ways: fired_at - due_at from the deadlines table (fired_at is the
 sweeper's clock when it started that deadline's action), and the arrival of the customer's
-holding message in the emulator - due_at (the alert actually delivered). With the default
-1-second sweep interval a deadline waits for the next sweep: up to 1 s by design.
+holding message in the emulator - due_at (the alert actually delivered). A deadline waits
+for the next sweep: up to the sweep interval (0.5 s by default) by design.
 
 The outgoing limiter is lifted unless --default-limits: a burst of breaches sends one DM per
 breach to the same manager chat, which Telegram's pace (about 1 a second per chat) throttles.
@@ -337,7 +337,7 @@ def main() -> int:
     parser.add_argument("--pending", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--due", type=int, default=300, help="deadlines due at known times")
     parser.add_argument("--window", type=float, default=10.0, help="seconds they are spread over")
-    parser.add_argument("--sweep-interval", type=float, default=1.0)
+    parser.add_argument("--sweep-interval", type=float, default=0.5)
     parser.add_argument("--timeout", type=float, default=60.0, help="extra wait for stragglers")
     parser.add_argument("--database-url", help="default: a temporary SQLite file; 'postgres'")
     parser.add_argument(

@@ -18,8 +18,7 @@ from bot.services.handoff import escalate
 from bot.services.rules import CALLBACK, REPLY, REPLY_SECOND, conversation_subject
 from bot.telegram.alerts import alert_managers
 from bot.telegram.dates import promise_time
-from bot.telegram.outbox import queue_in_topic
-from bot.telegram.retry import deliver
+from bot.telegram.outbox import queue_in_topic, queue_to_chat
 from bot.timers.people import duty_mentions, staff_texts
 from models import Conversation, ConversationStatus, Customer, Deadline
 
@@ -94,8 +93,10 @@ async def reply_overdue(
         services, session, "alert-reply-manager", customer=customer, minutes=_minutes(waited)
     )
     customer_l10n = services.translations.get(customer.language)
-    # A customer who blocked the bot must not make the sweeper retry (and re-alert managers).
-    await deliver(lambda: bot.send_message(customer.telegram_id, customer_l10n("reply-holding")))
+    # Queued like the alerts, so the sweep never waits for Telegram; a customer who blocked
+    # the bot only makes that one row fail.
+    holding = SendMessage(chat_id=customer.telegram_id, text=customer_l10n("reply-holding"))
+    queue_to_chat(session, services, holding)
 
 
 @deadline_action(REPLY_SECOND)

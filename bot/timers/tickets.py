@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import Bot
 from aiogram.filters.callback_data import CallbackData
+from aiogram.methods import SendMessage
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,7 +15,7 @@ from bot.services.handoff import escalate
 from bot.services.rules import COMPLAINT_RESOLUTION, FOLLOW_UP, RETURN_DECISION
 from bot.telegram.alerts import alert_managers
 from bot.telegram.content import RowId
-from bot.telegram.retry import deliver
+from bot.telegram.outbox import queue_to_chat
 from models import Conversation, Customer, Deadline, Ticket, TicketStatus
 
 
@@ -102,13 +103,12 @@ async def follow_up(
     builder.button(
         text=l10n("follow-up-problem"), callback_data=FollowUpAnswer(ticket=ticket.id, ok=False)
     )
-    await deliver(
-        lambda: bot.send_message(
-            customer.telegram_id,
-            l10n("follow-up-question", number=ticket.number),
-            reply_markup=builder.as_markup(),
-        )
+    question = SendMessage(
+        chat_id=customer.telegram_id,
+        text=l10n("follow-up-question", number=ticket.number),
+        reply_markup=builder.as_markup(),
     )
+    queue_to_chat(session, services, question)
     ticket.follow_up_outcome = "asked"
     await log_event(
         session,

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from bot.db import transaction
 from models import AuthorKind, Direction, Message
-from tests.e2e.conftest import Harness, eventually
+from tests.e2e.conftest import MANAGER_ID, STAFF_ID, Harness, eventually
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -70,6 +70,20 @@ async def test_commands_are_published_in_both_languages(harness: Harness) -> Non
         "cancel",
     }
     assert harness.emu.commands(scope, "ru")[0]["description"] == "Начать сначала"
+
+
+async def test_managers_get_their_commands_in_their_menu(harness: Harness) -> None:
+    await harness.emu.wait_for_call(
+        "setMyCommands",
+        lambda c: c.params.get("scope", {}).get("type") == "chat"
+        and c.params.get("language_code") == "ru",
+    )
+    scope = {"type": "chat", "chat_id": MANAGER_ID}
+    names = [c["command"] for c in harness.emu.commands(scope)]
+    assert names == ["start", "menu", "help", "cancel", "console", "stats", "log"]
+    assert harness.emu.commands(scope, "ru")[4]["description"] == "Войти в консоль сервиса"
+    # Staff who are not managers keep the customer menu.
+    assert harness.emu.commands({"type": "chat", "chat_id": STAFF_ID}) == []
 
 
 async def test_emulator_rejects_a_malformed_call(harness: Harness) -> None:

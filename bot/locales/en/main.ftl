@@ -20,6 +20,9 @@ command-start = Start over
 command-menu = Show the menu
 command-help = What I can do
 command-cancel = Cancel the current step
+command-console = Sign in to the service console
+command-stats = Service figures: today and this week
+command-log = A customer's or ticket's log as a file
 
 ## Customer: handoff
 unsupported-content = Sorry, I can't read that kind of message. Please write in words, or choose from the menu — or tap "Talk to a person".

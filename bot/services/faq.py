@@ -96,6 +96,14 @@ class FaqMatcher:
         self._neutral = {t for word in shop_words for t in _terms(word, {})} - self._family.keys()
         self._index(len(entries), phrasings, keywords)
         self._resolved: dict[str, tuple[str, float] | None] = {}
+        # A customer who types one of an entry's own phrasings gets that entry, however
+        # common its words are across the FAQ ("Where do you deliver?"), unless two entries
+        # share the phrasing: that stays ambiguous.
+        owners: dict[str, set[int]] = defaultdict(set)
+        for index, entry in enumerate(entries):
+            for text in (*entry.questions.en, *entry.questions.ru):
+                owners[_verbatim(text)].add(index)
+        self._verbatim = {text: min(found) for text, found in owners.items() if len(found) == 1}
 
     @classmethod
     def from_content(cls, content: Content) -> FaqMatcher:
@@ -109,6 +117,9 @@ class FaqMatcher:
         Both languages are always searched, since each word's script tells its language and
         customers mix them; `lang` (the chat language) is accepted but not needed.
         """
+        exact = self._verbatim.get(_verbatim(text))
+        if exact is not None:
+            return FaqMatch(self._ids[exact], 1.0, True)
         ranked = self._score(text)
         if not ranked:
             return None
@@ -294,6 +305,11 @@ _STOP_EN = frozenset(_STOP_EN_WORDS.split())
 _STOP_RU = frozenset(_STOP_RU_WORDS.split())
 _EN_STEMMER = snowballstemmer.stemmer("english")
 _RU_STEMMER = snowballstemmer.stemmer("russian")
+
+
+def _verbatim(text: str) -> str:
+    """A text's words in order, ignoring case, punctuation and spacing."""
+    return " ".join(_WORD_RE.findall(text.lower().translate(_FOLD)))
 
 
 def tokens(text: str) -> Iterator[str]:

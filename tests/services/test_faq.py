@@ -233,3 +233,10 @@ def test_main_rejects_bad_csv(
 def test_read_rows_missing_file(tmp_path: Path) -> None:
     with pytest.raises(EvalFileError, match="cannot read"):
         read_rows(tmp_path / "absent.csv", [])
+
+
+def test_every_stored_phrasing_answers_its_own_entry(content: Content, matcher: FaqMatcher) -> None:
+    for entry in content.faq:
+        for text in (*entry.questions.en, *entry.questions.ru):
+            for typed in (text, text.upper().rstrip("?"), f"  {text.lower()} "):
+                assert answered(matcher, typed) == entry.id, typed

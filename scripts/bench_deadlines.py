@@ -218,7 +218,7 @@ async def run_size(pending: int, args: argparse.Namespace) -> dict[str, Any]:
     try:
         bl.migrate_db(url)
         out["insert_s"] = await insert_background(url, pending)
-        extra = {"SWEEP_INTERVAL_SECONDS": str(args.sweep_interval)}
+        extra = {"SWEEP_INTERVAL_SECONDS": str(args.sweep_interval), "CONSOLE_PORT": "0"}
         env = bl.bot_env(emu, url, lifted_limits=not args.default_limits, extra=extra)
         proc = bl.BotProcess([bl.PYTHON, "-m", "bot", "run"], env, workdir / "bot.log")
         proc.start()

@@ -14,6 +14,7 @@ from aiogram.types import ErrorEvent
 from bot.container import Services
 from bot.db import transaction
 from bot.i18n import L10n
+from bot.resilience import is_transient
 from bot.services.conversations import current_conversation
 from bot.services.customers import get_or_create_customer
 from bot.services.errors import DomainError
@@ -55,6 +56,15 @@ async def on_stale_edit(event: ErrorEvent, l10n: L10n) -> None:
 async def on_error(event: ErrorEvent, bot: Bot, services: Services) -> None:
     """Save the message the failed handler rolled back and tell the customer politely."""
     update = event.update
+    if is_transient(event.exception):
+        # The database stayed away for the whole retry budget: nothing could be saved. Fail
+        # the update, so a webhook answers 500 and Telegram delivers it again later.
+        logger.error(
+            "update %s given up: database unavailable (%s)",
+            update.update_id,
+            type(event.exception).__name__,
+        )
+        raise event.exception
     logger.exception(
         "update %s failed: %s",
         update.update_id,

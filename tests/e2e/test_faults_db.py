@@ -303,15 +303,15 @@ async def logged_out(
 
 
 @on_postgresql
-async def test_a_connection_cut_mid_sweep_fires_the_deadline_once(
+async def test_a_connection_cut_while_a_deadline_fires_alerts_once(
     outage: tuple[Harness, Outage], sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    """The 3-minute action reassured the customer, then the sweep could not commit."""
+    """The 3-minute promise broke and its messages were being sent when the database went away."""
     h, fault = outage
     clock: FakeClock = h.extra["clock"]
     user = h.customer(763001, "Sweep")
     await hand_over(h, [user])
-    # The next message the bot sends is the holding message, from inside the sweep.
+    # The next message the bot sends is one of the three the fired deadline queued.
     await cut_during(h, fault, "sendMessage", lambda: _advance(clock, 200))
     clock.advance(seconds=30)  # past the outbox's backoff for anything it could not send
     assert await until(lambda: bool(alerts(h, user)))

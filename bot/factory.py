@@ -21,9 +21,11 @@ from bot.config import OFFICIAL_API_URL, ConfigError, Settings
 from bot.container import Services
 from bot.content.loader import load_content
 from bot.db import create_engine, create_sessionmaker, is_embedded, migrate, transaction
+from bot.fsm import ResilientIsolation, ResilientStorage
 from bot.i18n import LANGUAGES, Translations
 from bot.jobs import create_scheduler
 from bot.metrics import MetricsMiddleware, add_ops_routes
+from bot.resilience import ReplayGuard
 from bot.services.faq import FaqMatcher
 from bot.services.moderation import Lexicon, Moderator
 from bot.services.rules import Promises
@@ -110,6 +112,7 @@ def create_bot(services: Services) -> Bot:
     session.middleware(
         OutboundLog(services.sessions, services.settings.telegram.staff_chat_id, services.clock)
     )
+    session.middleware(ReplayGuard())  # innermost: a retried update does not send twice
     return Bot(token.get_secret_value(), session=session)
 
 
@@ -124,7 +127,9 @@ def create_storage(
             settings.storage.redis_url,
             key_builder=DefaultKeyBuilder(prefix=key_prefix, with_bot_id=True),
         )
-        return storage, RedisEventIsolation(storage.redis, key_builder=storage.key_builder)
+        isolation = RedisEventIsolation(storage.redis, key_builder=storage.key_builder)
+        # While Redis is down or just restarted, updates are handled as if at no step.
+        return ResilientStorage(storage), ResilientIsolation(isolation)
     return MemoryStorage(), SimpleEventIsolation()
 
 

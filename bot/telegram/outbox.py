@@ -23,6 +23,7 @@ from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import is_embedded, transaction
+from bot.resilience import replay_scope
 from bot.services import outbox
 from bot.services.conversations import latest_conversation
 from bot.telegram.topics import topic_name
@@ -205,7 +206,10 @@ class Outbox:
             assert row is not None
             # No statement has run in this session on SQLite yet, so its write lock is taken
             # only after Telegram answered: the outbound log and the mark commit together.
-            outcome = await self._attempt(bot, row)
+            # If the mark below cannot commit (the database went away), the next drain sends
+            # this row again: within this process, Telegram then gets the call only once.
+            with replay_scope(("outbox", row.id)):
+                outcome = await self._attempt(bot, row)
             if not self._locking:
                 row = await session.get(OutboxMessage, head.id)
                 if row is None:

@@ -79,6 +79,13 @@ async def customer_waits(
     subject = conversation_subject(conversation.id)
     schedule = promises.schedule
     if schedule.is_open(now):
+        pending = await pending_deadline(session, REPLY, subject)
+        if pending is not None:
+            return Waiting(False, False, reply_due=pending.due_at)
+        if await breach_recorded(session, conversation, conversation.waiting_since):
+            # This wait already broke the promise and was alerted (the louder second alert is
+            # pending): another message must not set a deadline in the past and alert again.
+            return Waiting(False, False)
         # Counted in working time, so a message at closing time is due at the next opening.
         due = schedule.add_working_time(conversation.waiting_since, promises.reply_sla_seconds)
         deadline = await set_deadline(session, REPLY, subject, due, now)

@@ -117,6 +117,25 @@ async def test_staff_reply_stops_the_clock_and_keeps_the_callback(session) -> No
     assert await complete_callback(session, conv, 77, morning) is False
 
 
+async def test_writing_again_after_the_alert_does_not_alert_again(session) -> None:
+    conv = await conversation_of(session)
+    await hand_to_person(session, conv, TUESDAY_10, "person", PROMISES)
+    (reply,) = await deadlines(session, REPLY)
+    reply.status = DeadlineStatus.FIRED  # the sweeper fired it and recorded the breach
+    session.add(Event(kind="reply_breach", conversation_id=conv.id, created_at=reply.due_at))
+    await session.flush()
+    again = await hand_to_person(
+        session, conv, TUESDAY_10 + timedelta(seconds=240), "customer", PROMISES
+    )
+    assert again.reply_due is None
+    assert [d.status for d in await deadlines(session, REPLY)] == [DeadlineStatus.FIRED]
+    # Once staff answered, the next wait has a promise of its own.
+    await staff_replied(session, conv, 5, TUESDAY_10 + timedelta(seconds=300))
+    later = TUESDAY_10 + timedelta(seconds=600)
+    fresh = await hand_to_person(session, conv, later, "customer", PROMISES)
+    assert fresh.reply_due == later + timedelta(seconds=180)
+
+
 async def test_a_late_reply_is_counted_as_breached(session) -> None:
     conv = await conversation_of(session)
     await hand_to_person(session, conv, TUESDAY_10, "person", PROMISES)

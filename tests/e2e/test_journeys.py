@@ -302,11 +302,18 @@ async def test_blocked_customer_is_refused_and_not_relayed(harness: Harness) -> 
     h = harness
     user = h.customer(710014)
     await h.say(user, "/start")
-    async with transaction(h.services.sessions) as session:
-        from models import Customer
 
-        customer = (await session.exec(select(Customer).where(Customer.telegram_id == user))).one()
-        customer.blocked = True
+    async def block() -> bool:  # the reply comes before the commit: wait for the row
+        async with transaction(h.services.sessions) as session:
+            from models import Customer
+
+            stmt = select(Customer).where(Customer.telegram_id == user)
+            customer = (await session.exec(stmt)).first()
+            if customer is not None:
+                customer.blocked = True
+            return customer is not None
+
+    assert await eventually(block)
     reply = await h.say(user, "hello?? answer me")
     assert "can no longer continue" in reply["text"]
     assert h.emu.topics() == []

@@ -11,6 +11,7 @@ from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.db import transaction
+from bot.resilience import is_transient
 from bot.services.deadlines import claim_due, mark_failed, mark_fired
 from bot.services.updates import forget_old_updates
 from models import Deadline
@@ -39,7 +40,19 @@ def deadline_action(kind: str) -> Callable[[DeadlineAction], DeadlineAction]:
 
 
 async def sweep(services: Services, bot: Bot, batch: int = 100) -> int:
-    """Fire every due deadline once; return how many fired."""
+    """Fire every due deadline once; return how many fired (the database away: none yet)."""
+    try:
+        return await _sweep(services, bot, batch)
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        # The next sweep fires what is due once the database is back; one line, not a
+        # traceback every interval of an outage.
+        logger.warning("deadline sweep skipped, database unavailable: %s", type(exc).__name__)
+        return 0
+
+
+async def _sweep(services: Services, bot: Bot, batch: int) -> int:
     fired = 0
     while True:
         async with transaction(services.sessions) as session:

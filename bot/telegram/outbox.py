@@ -23,7 +23,7 @@ from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import is_embedded, transaction
-from bot.resilience import replay_scope
+from bot.resilience import is_transient, replay_scope
 from bot.services import outbox
 from bot.services.conversations import latest_conversation
 from bot.telegram.topics import topic_name
@@ -138,6 +138,12 @@ class Outbox:
             self._draining = asyncio.current_task()
             try:
                 return await self._drain(bot)
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                # Everything stays queued; the poll drains it once the database is back.
+                logger.warning("outbox paused, database unavailable: %s", type(exc).__name__)
+                return 0
             finally:
                 self._draining = None
 
@@ -148,7 +154,13 @@ class Outbox:
             batch = await self._heads()
             if batch:
                 gate = asyncio.Semaphore(self._concurrency)
-                results = await asyncio.gather(*(self._guarded(gate, bot, row) for row in batch))
+                outcomes = await asyncio.gather(
+                    *(self._guarded(gate, bot, row) for row in batch), return_exceptions=True
+                )
+                for outcome in outcomes:
+                    if isinstance(outcome, BaseException):
+                        raise outcome  # the database went away: stop, the rows stay queued
+                results = [r for r in outcomes if isinstance(r, int)]
                 sent += sum(r for r in results if r > 0)
                 if all(r == SKIPPED for r in results):
                     return sent  # other processes hold these lanes; the poll comes back
@@ -181,6 +193,8 @@ class Outbox:
             try:
                 return await self._send(bot, head)
             except Exception as exc:  # one bad message must not stop the others
+                if is_transient(exc):
+                    raise
                 logger.exception("outbox message %s could not be handled", head.id)
                 await self._postpone(head, f"{type(exc).__name__}: {exc}")
                 return 0

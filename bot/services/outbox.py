@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import OutboxMessage, OutboxStatus
+from models import Customer, OutboxMessage, OutboxStatus
 
 MAX_BACKOFF_SECONDS = 300
 
@@ -70,6 +70,16 @@ async def due_heads(session: AsyncSession, now: datetime, limit: int) -> Sequenc
         .limit(limit)
     )
     return (await session.exec(stmt)).all()
+
+
+async def topics_of(session: AsyncSession, customer_ids: set[int]) -> dict[int, int]:
+    """The forum topics these customers already have."""
+    if not customer_ids:
+        return {}
+    stmt = select(Customer.id, Customer.topic_id).where(
+        col(Customer.id).in_(customer_ids), col(Customer.topic_id).is_not(None)
+    )
+    return {cid: topic for cid, topic in (await session.exec(stmt)).all() if cid and topic}
 
 
 async def lock_pending(session: AsyncSession, row_id: int) -> OutboxMessage | None:

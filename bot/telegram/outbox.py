@@ -155,7 +155,8 @@ class Outbox:
             if batch:
                 gate = asyncio.Semaphore(self._concurrency)
                 outcomes = await asyncio.gather(
-                    *(self._guarded(gate, bot, row) for row in batch), return_exceptions=True
+                    *(self._guarded(gate, bot, row, topic) for row, topic in batch),
+                    return_exceptions=True,
                 )
                 for outcome in outcomes:
                     if isinstance(outcome, BaseException):
@@ -184,14 +185,20 @@ class Outbox:
         async with transaction(services.sessions) as session:
             return await outbox.forget_sent(session, services.clock(), KEEP_SENT)
 
-    async def _heads(self) -> list[OutboxMessage]:
+    async def _heads(self) -> list[tuple[OutboxMessage, int | None]]:
+        """Due heads of lanes, each with its customer's topic if they have one already."""
         async with transaction(self._services.sessions) as session:
-            return list(await outbox.due_heads(session, self._services.clock(), 100))
+            heads = await outbox.due_heads(session, self._services.clock(), 100)
+            wanted = {h.customer_id for h in heads if h.customer_id is not None}
+            topics = await outbox.topics_of(session, wanted)
+        return [(h, topics.get(h.customer_id) if h.customer_id else None) for h in heads]
 
-    async def _guarded(self, gate: asyncio.Semaphore, bot: Bot, head: OutboxMessage) -> int:
+    async def _guarded(
+        self, gate: asyncio.Semaphore, bot: Bot, head: OutboxMessage, topic: int | None
+    ) -> int:
         async with gate:
             try:
-                return await self._send(bot, head)
+                return await self._send(bot, head, topic)
             except Exception as exc:  # one bad message must not stop the others
                 if is_transient(exc):
                     raise
@@ -208,7 +215,7 @@ class Outbox:
                 if row is not None and row.status == OutboxStatus.PENDING:
                     outbox.mark_retry(row, services.clock(), error)
 
-    async def _send(self, bot: Bot, head: OutboxMessage) -> int:
+    async def _send(self, bot: Bot, head: OutboxMessage, topic: int | None) -> int:
         services = self._services
         assert head.id is not None
         async with transaction(services.sessions) as session:
@@ -223,19 +230,19 @@ class Outbox:
             # If the mark below cannot commit (the database went away), the next drain sends
             # this row again: within this process, Telegram then gets the call only once.
             with replay_scope(("outbox", row.id)):
-                outcome = await self._attempt(bot, row)
+                outcome = await self._attempt(bot, row, topic)
             if not self._locking:
                 row = await session.get(OutboxMessage, head.id)
                 if row is None:
                     return 0
             return await self._settle(row, outcome)
 
-    async def _attempt(self, bot: Bot, row: OutboxMessage) -> Any:
-        """Make the call (into the customer's topic, found or created first)."""
+    async def _attempt(self, bot: Bot, row: OutboxMessage, topic: int | None) -> Any:
+        """Make the call (into the customer's topic, created first if they have none)."""
         method = _rebuild(row)
         try:
             if row.customer_id is not None:
-                topic = await self._topic(bot, row.customer_id)
+                topic = topic or await self._topic(bot, row.customer_id)
                 method = method.model_copy(update={"message_thread_id": topic})
             result: Message | MessageId | Any = await bot(method)
         except TelegramAPIError as exc:

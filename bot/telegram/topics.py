@@ -10,7 +10,6 @@ from aiogram import Bot
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
-from bot.telegram.retry import with_retry
 from models import Conversation, Customer
 
 TOPIC_NAME_LIMIT = 128
@@ -41,7 +40,7 @@ async def ensure_topic(
         raise RuntimeError("STAFF_CHAT_ID is not set")
     created = False
     if customer.topic_id is None:
-        topic = await with_retry(lambda: bot.create_forum_topic(staff_chat, topic_name(customer)))
+        topic = await bot.create_forum_topic(staff_chat, topic_name(customer))
         customer.topic_id = topic.message_thread_id
         await session.flush()
         created = True

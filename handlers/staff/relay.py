@@ -12,7 +12,6 @@ from bot.i18n import L10n
 from bot.services.handoff import staff_replied
 from bot.services.inbound import is_note
 from bot.telegram.outbound import Author, outbound_author
-from bot.telegram.retry import with_retry
 from handlers.magic import Magic
 from handlers.staff.topic import TopicContext
 from models import AuthorKind
@@ -48,11 +47,7 @@ async def relay(
     await staff_replied(session, topic.conversation, message.from_user.id, services.clock())
     token = outbound_author.set(Author(AuthorKind.STAFF, message.from_user.id))
     try:
-        await with_retry(
-            lambda: bot.copy_message(
-                topic.customer.telegram_id, message.chat.id, message.message_id
-            )
-        )
+        await bot.copy_message(topic.customer.telegram_id, message.chat.id, message.message_id)
     except TelegramForbiddenError:
         await message.reply(l10n("staff-customer-blocked-bot"))
     finally:

@@ -2,11 +2,17 @@
 
     .venv/bin/python scripts/bench_console.py                 # SQLite, and PostgreSQL if up
     .venv/bin/python scripts/bench_console.py --conversations 20000 --messages 200000
+    .venv/bin/python scripts/bench_console.py --reuse --pages figures   # iterate on one page
 
 Seeds 100,000 conversations and 1,000,000 messages (scripts/seed.py) into a fresh SQLite
 file and, when it answers, a fresh PostgreSQL database; signs in like a manager; and prints
 the median (and slowest) of several requests per page. Targets: list, search and transcript
 under 300 ms, figures under 1 s.
+
+With --reuse, the SQLite file and a PostgreSQL database named by --reuse-database are seeded
+only when they are not there yet and are kept afterwards (migrated to head each run; drop the
+database with --drop-reused when done). Their history ends when they were seeded, so reused
+numbers drift slightly from a fresh run's as the days pass.
 """
 
 from __future__ import annotations
@@ -36,12 +42,13 @@ from bot.config import Settings
 from bot.console.server import create_console_app
 from bot.console.settings import ConsoleSettings
 from bot.console.web import CONTEXT
-from bot.db import create_engine
+from bot.db import create_engine, migrate
 from scripts.seed import STAFF, Plan, seed
 
 PG_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 MANAGER = 900201
 TARGETS = {"list": 0.3, "search": 0.3, "transcript": 0.3, "figures": 1.0}
+PAGES = ("list", "search", "figures", "transcript", "export")
 
 
 @dataclass
@@ -70,13 +77,20 @@ class Result:
         return "ok" if self.median < target else f"over {target * 1000:.0f} ms"
 
 
-async def _pg_database(admin_url: str) -> str | None:
-    """Create a fresh PostgreSQL database; None when the server does not answer."""
+async def _pg_database(admin_url: str, name: str | None = None) -> str | None:
+    """Create a PostgreSQL database (a fresh name unless given; kept if it exists).
+
+    None when the server does not answer.
+    """
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"bench_{uuid.uuid4().hex[:8]}"
+    name = name or f"bench_{uuid.uuid4().hex[:8]}"
     try:
         async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+            found = await conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not found:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # any failure to create it means "not reachable"
         print(f"PostgreSQL not reachable ({type(exc).__name__}); skipping it", flush=True)
         return None
@@ -88,8 +102,37 @@ async def _pg_database(admin_url: str) -> str | None:
 async def _drop_pg(admin_url: str, url: str) -> None:
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
     await admin.dispose()
+
+
+async def _seeded(url: str, plan: Plan) -> bool:
+    """Tell whether a kept database already holds the whole plan (a cut-short seed does not)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            count = await conn.scalar(text("SELECT count(*) FROM conversations"))
+    except Exception:  # no tables yet
+        return False
+    finally:
+        await engine.dispose()
+    return count == plan.conversations
+
+
+async def _bring_up_to_date(url: str) -> None:
+    """Apply new migrations to a kept database, and refresh the planner's statistics if any."""
+    engine = create_engine(url)
+    version = "SELECT version_num FROM alembic_version"
+    async with engine.connect() as conn:
+        before = await conn.scalar(text(version))
+    await migrate(engine)
+    async with engine.connect() as conn:
+        after = await conn.scalar(text(version))
+        if after != before:  # a new index needs statistics, as a fresh seed's ANALYZE gives
+            await conn.execute(text("ANALYZE"))
+            await conn.commit()
+    await engine.dispose()
+    print(f"reusing the seeded database at revision {after} (was {before})", flush=True)
 
 
 async def _timed(client: TestClient[Any, Any], path: str, repeat: int) -> list[float]:
@@ -114,20 +157,26 @@ async def _sample_ids(engine: Any, sql: str, count: int) -> list[int]:
     return ids[:count]
 
 
-async def bench(backend: str, url: str, plan: Plan, repeat: int) -> list[Result]:
-    """Seed one database and time the pages on it."""
-    print(
-        f"[{backend}] seeding {plan.conversations:,} conversations, {plan.messages:,} messages…",
-        flush=True,
-    )
-    started = time.perf_counter()
-    written = await seed(url, plan)
-    seeded = time.perf_counter() - started
-    print(
-        f"[{backend}] seeded in {seeded:.0f} s: "
-        + ", ".join(f"{k} {v:,}" for k, v in written.items()),
-        flush=True,
-    )
+async def bench(
+    backend: str, url: str, plan: Plan, repeat: int, pages: Sequence[str], *, kept: bool = False
+) -> list[Result]:
+    """Seed one database (unless it is a kept one that holds the plan) and time its pages."""
+    if kept:
+        await _bring_up_to_date(url)
+    else:
+        print(
+            f"[{backend}] seeding {plan.conversations:,} conversations, "
+            f"{plan.messages:,} messages…",
+            flush=True,
+        )
+        started = time.perf_counter()
+        written = await seed(url, plan)
+        seeded = time.perf_counter() - started
+        print(
+            f"[{backend}] seeded in {seeded:.0f} s: "
+            + ", ".join(f"{k} {v:,}" for k, v in written.items()),
+            flush=True,
+        )
     settings = Settings.load(
         env_file=None,
         database_url=url,
@@ -189,28 +238,36 @@ async def bench(backend: str, url: str, plan: Plan, repeat: int) -> list[Result]
             "d90": (today.fromordinal(today.toordinal() - 89)).isoformat(),
         }
         for kind, name, path in cases:
+            if kind not in pages:
+                continue
             timings = await _timed(client, path.format(**dates), repeat)
             results.append(Result(backend, name, kind, timings))
-            print(f"[{backend}] {name}: {statistics.median(timings) * 1000:.0f} ms", flush=True)
-        timings = []
-        for cid in transcripts:
-            timings.extend(await _timed(client, f"/conversations/{cid}", 1))
-        results.append(Result(backend, "transcript, typical", "transcript", timings))
-        timings = await _timed(client, f"/conversations/{big[0]}", repeat)
-        results.append(Result(backend, "transcript, the longest", "transcript", timings))
-        started = time.perf_counter()
-        response = await client.get("/export/messages.csv")
-        size = len(await response.read())
-        elapsed = time.perf_counter() - started
-        results.append(
-            Result(
-                backend,
-                "export, all messages (CSV)",
-                "export",
-                [elapsed],
-                note=f"{size / 1e6:.0f} MB",
+            print(
+                f"[{backend}] {name}: {statistics.median(timings) * 1000:.0f} ms "
+                f"(slowest {max(timings) * 1000:.0f} ms)",
+                flush=True,
             )
-        )
+        if "transcript" in pages:
+            timings = []
+            for cid in transcripts:
+                timings.extend(await _timed(client, f"/conversations/{cid}", 1))
+            results.append(Result(backend, "transcript, typical", "transcript", timings))
+            timings = await _timed(client, f"/conversations/{big[0]}", repeat)
+            results.append(Result(backend, "transcript, the longest", "transcript", timings))
+        if "export" in pages:
+            started = time.perf_counter()
+            response = await client.get("/export/messages.csv")
+            size = len(await response.read())
+            elapsed = time.perf_counter() - started
+            results.append(
+                Result(
+                    backend,
+                    "export, all messages (CSV)",
+                    "export",
+                    [elapsed],
+                    note=f"{size / 1e6:.0f} MB",
+                )
+            )
     await engine.dispose()
     return results
 
@@ -236,22 +293,42 @@ def _fresh_file(name: str) -> Path:
 
 
 async def main_async(args: argparse.Namespace) -> int:
+    if args.drop_reused:
+        _fresh_file(args.sqlite_path)
+        url = args.postgres.rsplit("/", 1)[0] + f"/{args.reuse_database}"
+        await _drop_pg(args.postgres, url)
+        print(f"removed {args.sqlite_path} and dropped {args.reuse_database}")
+        return 0
+    pages = [p.strip() for p in args.pages.split(",") if p.strip()]
+    unknown = set(pages) - set(PAGES)
+    if unknown:
+        raise SystemExit(f"unknown pages {sorted(unknown)}; choose from {', '.join(PAGES)}")
     plan = Plan(args.conversations, args.messages, args.days, end=datetime.now(UTC), seed=7)
     results: list[Result] = []
     if "sqlite" in args.backends:
-        path = _fresh_file(args.sqlite_path)
-        results += await bench("SQLite", f"sqlite+aiosqlite:///{path}", plan, args.repeat)
+        path = Path(args.sqlite_path)
+        url = f"sqlite+aiosqlite:///{path}"
+        kept = args.reuse and path.exists() and await _seeded(url, plan)
+        if not kept:
+            _fresh_file(args.sqlite_path)  # also when a kept seed was cut short
+        results += await bench("SQLite", url, plan, args.repeat, pages, kept=kept)
     if "postgresql" in args.backends:
-        url = await _pg_database(args.postgres)
+        url = await _pg_database(args.postgres, args.reuse_database if args.reuse else None)
         if url is not None:
             try:
-                results += await bench("PostgreSQL", url, plan, args.repeat)
+                kept = args.reuse and await _seeded(url, plan)
+                if args.reuse and not kept:  # a cut-short seed: start again
+                    await _drop_pg(args.postgres, url)
+                    await _pg_database(args.postgres, args.reuse_database)
+                results += await bench("PostgreSQL", url, plan, args.repeat, pages, kept=kept)
             finally:
-                await _drop_pg(args.postgres, url)
+                if not args.reuse:
+                    await _drop_pg(args.postgres, url)
     print()
     print(
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; {args.repeat} requests per page after a warm-up"
+        f"Python {platform.python_version()}; {args.repeat} requests per page after a warm-up; "
+        f"load average {' '.join(f'{n:.2f}' for n in os.getloadavg())}"
     )
     print(table(results))
     return 0
@@ -271,6 +348,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="an admin URL; a fresh database is made beside it and dropped",
     )
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument(
+        "--pages", default=",".join(PAGES), help=f"which pages to time, of {', '.join(PAGES)}"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the seeded SQLite file and PostgreSQL database, and use them if already seeded",
+    )
+    parser.add_argument("--reuse-database", default="bench_console_kept")
+    parser.add_argument(
+        "--drop-reused", action="store_true", help="remove the kept file and database, then stop"
+    )
     return asyncio.run(main_async(parser.parse_args(argv)))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,16 +16,18 @@ OPEN_STATUSES = (
     ConversationStatus.ANSWERED,
 )
 
+# Built once: building a statement costs SQLAlchemy more than running it, on every update.
+_LATEST = (
+    select(Conversation)
+    .where(Conversation.customer_id == bindparam("customer_id"))
+    .order_by(col(Conversation.id).desc())
+    .limit(1)
+)
+
 
 async def latest_conversation(session: AsyncSession, customer_id: int) -> Conversation | None:
     """Return the customer's most recent conversation, open or not."""
-    stmt = (
-        select(Conversation)
-        .where(Conversation.customer_id == customer_id)
-        .order_by(col(Conversation.id).desc())
-        .limit(1)
-    )
-    return (await session.exec(stmt)).first()
+    return (await session.exec(_LATEST, params={"customer_id": customer_id})).first()
 
 
 async def current_conversation(

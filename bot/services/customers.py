@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Customer
+
+# Built once: building a statement costs SQLAlchemy more than running it, on every update.
+_BY_TELEGRAM_ID = select(Customer).where(Customer.telegram_id == bindparam("telegram_id"))
 
 
 @dataclass(frozen=True)
@@ -24,9 +28,8 @@ class Person:
 
 async def get_or_create_customer(session: AsyncSession, person: Person, now: datetime) -> Customer:
     """Return the customer for a Telegram user, registering them on first contact."""
-    customer = (
-        await session.exec(select(Customer).where(Customer.telegram_id == person.telegram_id))
-    ).first()
+    found = await session.exec(_BY_TELEGRAM_ID, params={"telegram_id": person.telegram_id})
+    customer = found.first()
     if customer is None:
         customer = Customer(
             telegram_id=person.telegram_id,

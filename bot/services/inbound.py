@@ -15,7 +15,7 @@ from bot.services.message_log import (
     record_edit,
     record_message,
 )
-from models import AuthorKind, Conversation, Customer, Direction, Message
+from models import AuthorKind, Conversation, Customer, Direction
 
 NOTE_PREFIX = "//"
 
@@ -45,12 +45,12 @@ async def record_inbound(
     staff_chat_id: int | None,
     customer: Customer | None = None,
     conversation: Conversation | None = None,
-) -> Message | None:
-    """Store a customer's or staff member's message; edits update the stored one."""
+) -> int | None:
+    """Store a customer's or staff member's message (edits update the stored one); its row id."""
     if inbound.edited:
         row = await record_edit(session, inbound.chat_id, inbound.message_id, inbound.content, now)
         if row is not None:
-            return row
+            return row.id
     if customer is not None:
         kind = AuthorKind.CUSTOMER
         if conversation is not None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
@@ -36,6 +38,19 @@ class MessageRef:
     thread_id: int | None = None
 
 
+@functools.cache
+def _insert(dialect: str) -> Insert:
+    """The message INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per dialect."""
+    # Building a statement with its values costs SQLAlchemy more than running it does.
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = Message.__table__  # type: ignore[attr-defined]
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["chat_id", "telegram_message_id"])
+        .returning(table.c.id)
+    )
+
+
 async def record_message(
     session: AsyncSession,
     ref: MessageRef,
@@ -45,36 +60,33 @@ async def record_message(
     conversation_id: int | None = None,
     customer_id: int | None = None,
     relay_of: int | None = None,
-) -> Message:
-    """Store a message; a redelivered one is recognised and returned unchanged."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # One INSERT … ON CONFLICT DO NOTHING RETURNING instead of a lookup, then the ORM's flush.
-    stmt = (
-        insert(Message)
-        .values(
-            conversation_id=conversation_id,
-            customer_id=customer_id,
-            chat_id=ref.chat_id,
-            telegram_message_id=ref.message_id,
-            thread_id=ref.thread_id,
-            direction=ref.direction,
-            author_kind=ref.author_kind,
-            author_telegram_id=ref.author_telegram_id,
-            content_type=content.content_type,
-            text=content.text,
-            file_ids=content.file_ids or None,
-            extra=content.extra,
-            relay_of=relay_of,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["chat_id", "telegram_message_id"])
-        .returning(Message)
-    )
-    row = (await session.exec(stmt)).scalars().first()
-    if row is None:
-        row = await find_message(session, ref.chat_id, ref.message_id)
-        assert row is not None
-    return row
+) -> int:
+    """Store a message once and return its row id; a redelivered one is left unchanged."""
+    values = {
+        "conversation_id": conversation_id,
+        "customer_id": customer_id,
+        "chat_id": ref.chat_id,
+        "telegram_message_id": ref.message_id,
+        "thread_id": ref.thread_id,
+        "direction": ref.direction,
+        "author_kind": ref.author_kind,
+        "author_telegram_id": ref.author_telegram_id,
+        "content_type": content.content_type,
+        "text": content.text,
+        "file_ids": content.file_ids or None,
+        "extra": content.extra,
+        "relay_of": relay_of,
+        "created_at": now,
+        "edited_at": None,
+    }
+    # One statement, without the ORM's unit of work: this runs twice for every answer.
+    stmt = _insert(session.get_bind().dialect.name)
+    row_id = (await session.exec(stmt, params=values)).scalar()
+    if row_id is None:
+        existing = await find_message(session, ref.chat_id, ref.message_id)
+        assert existing is not None and existing.id is not None
+        row_id = existing.id
+    return int(row_id)
 
 
 async def find_message(session: AsyncSession, chat_id: int, message_id: int) -> Message | None:

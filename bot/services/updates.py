@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import Insert, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
@@ -15,17 +16,20 @@ from models import ProcessedUpdate
 KEEP = timedelta(days=7)
 
 
+@functools.cache
+def _claim(dialect: str) -> Insert:
+    """The INSERT … ON CONFLICT DO NOTHING of an update id, built once per dialect."""
+    # Building a statement with its values costs SQLAlchemy more than running it does.
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    return insert(table).on_conflict_do_nothing(index_elements=["update_id"])
+
+
 async def claim_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
     """Record an update as handled; False if it already was (a redelivery)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # ON CONFLICT DO NOTHING: a concurrent twin waits for our commit, then inserts nothing.
-    stmt = (
-        insert(ProcessedUpdate)
-        .values(update_id=update_id, processed_at=now)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-    )
-    result = await session.exec(stmt)
+    stmt = _claim(session.get_bind().dialect.name)
+    result = await session.exec(stmt, params={"update_id": update_id, "processed_at": now})
     return bool(result.rowcount)
 
 

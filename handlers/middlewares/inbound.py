@@ -42,7 +42,7 @@ class InboundLogMiddleware(BaseMiddleware):
         """Record the message, then hand it on."""
         inbound = inbound_of(event) if isinstance(event, Message) else None
         if inbound is not None:
-            data["logged_message"] = await record_inbound(
+            await record_inbound(
                 data["session"],
                 inbound,
                 self._services.clock(),

@@ -23,7 +23,7 @@ from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import is_embedded, transaction
-from bot.resilience import is_transient, replay_scope
+from bot.resilience import forget_scope, is_transient, replay_scope
 from bot.services import outbox
 from bot.services.conversations import latest_conversation
 from bot.telegram.topics import topic_name
@@ -218,6 +218,8 @@ class Outbox:
     async def _send(self, bot: Bot, head: OutboxMessage, topic: int | None) -> int:
         services = self._services
         assert head.id is not None
+        # Per sender (its process and database): row ids restart in another database.
+        scope = ("outbox", id(self), head.id)
         async with transaction(services.sessions) as session:
             row: OutboxMessage | None = head
             if self._locking:
@@ -229,13 +231,15 @@ class Outbox:
             # only after Telegram answered: the outbound log and the mark commit together.
             # If the mark below cannot commit (the database went away), the next drain sends
             # this row again: within this process, Telegram then gets the call only once.
-            with replay_scope(("outbox", row.id)):
+            with replay_scope(scope):
                 outcome = await self._attempt(bot, row, topic)
             if not self._locking:
                 row = await session.get(OutboxMessage, head.id)
                 if row is None:
                     return 0
-            return await self._settle(row, outcome)
+            settled = await self._settle(row, outcome)
+        forget_scope(scope)  # committed: nothing left to replay
+        return settled
 
     async def _attempt(self, bot: Bot, row: OutboxMessage, topic: int | None) -> Any:
         """Make the call (into the customer's topic, created first if they have none)."""

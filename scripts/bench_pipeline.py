@@ -200,6 +200,9 @@ async def fixed_rate(
 async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, object]:
     """Start the emulator and one bot process, run the phases, stop both."""
     emu = await bl.start_emulator()
+    if args.telegram_latency:
+        # Every Bot API call waits this long in the emulator, as a round trip to Telegram would.
+        emu.inject_fault(None, "slow", count=None, delay=args.telegram_latency / 1000)
     probe = ReplyProbe(emu)
     workdir = bl.temp_dir(f"bench_pipeline_{kind}_")
     customers = [FIRST_CUSTOMER + i for i in range(args.customers)]
@@ -420,6 +423,7 @@ async def main_async(args: argparse.Namespace) -> None:
         f"{args.rate} updates/s for {args.rate_duration:g} s each, "
         f"handoff slots {args.handoff_slots}, "
         f"database {args.database_url or 'SQLite (temporary file)'}, limiter lifted, "
+        f"Bot API latency {args.telegram_latency:g} ms, "
         f"patches {args.patch or 'none'}",
         flush=True,
     )
@@ -475,6 +479,12 @@ def main() -> int:
         help="default: a temporary SQLite file; 'postgres': a fresh database on 127.0.0.1",
     )
     parser.add_argument("--redis-url", help="REDIS_URL for the bot (FSM, isolation, limiter)")
+    parser.add_argument(
+        "--telegram-latency",
+        type=float,
+        default=0.0,
+        help="milliseconds every Bot API call waits in the emulator (Telegram's round trip)",
+    )
     parser.add_argument("--profile", choices=["pyinstrument", "cprofile"])
     parser.add_argument(
         "--patch",

@@ -307,15 +307,12 @@ def profiled(
 
 
 # What-if patches, applied by the launcher to the bot's process only (the bot's code is not
-# changed): each one tries a proposed fix so its effect can be measured.
+# changed): each one tries a proposed fix so its effect can be measured. The first series
+# (pin-responses, inline-filters, sqlite-one-connection, no-pre-ping, limiter-inline-expiry,
+# gc-freeze) is in the code now; see docs/benchmarks.md.
 PATCHES = {
-    "count": "count to_thread hops, Response[T] rebuilds and SQL statements per update",
-    "pin-responses": "keep aiogram's Response[T] classes alive (pydantic's generic cache is weak)",
-    "inline-filters": "call aiogram's sync filters (F magic filters) inline, not via to_thread",
-    "sqlite-one-connection": "one SQLite connection (pool_size=1): no lock polling between them",
-    "no-pre-ping": "PostgreSQL pool without pool_pre_ping (saves 3 round trips a transaction)",
-    "limiter-inline-expiry": "the in-memory limiter's expiry sweep without a thread hop per key",
-    "gc-freeze": "gc.freeze() after start-up: long-lived objects leave the collected generations",
+    "count": "count to_thread hops, Response[T] rebuilds, SQL statements and GC pauses",
+    "gc-threshold": "gc.set_threshold(BENCH_GC_THRESHOLD or 50000,20,100) after start-up",
 }
 
 
@@ -335,6 +332,7 @@ def _apply_patches(patches: set[str]) -> None:
         import bot.metrics
 
         counts: collections.Counter[str] = collections.Counter()
+        gc_ms: collections.defaultdict[str, float] = collections.defaultdict(float)
         original_to_thread = asyncio.to_thread
 
         async def to_thread(func: Any, /, *a: Any, **kw: Any) -> Any:
@@ -358,8 +356,10 @@ def _apply_patches(patches: set[str]) -> None:
                 gc_started[:] = [time.perf_counter()]
             elif gc_started:
                 gen = info["generation"]
+                took = (time.perf_counter() - gc_started[0]) * 1000
                 counts[f"gc{gen}_runs"] += 1
-                counts[f"gc{gen}_ms"] += round((time.perf_counter() - gc_started[0]) * 1000)
+                gc_ms[f"gc{gen}_ms"] += took
+                gc_ms[f"gc{gen}_max_ms"] = max(gc_ms[f"gc{gen}_max_ms"], took)
 
         gc.callbacks.append(gc_timer)
         original_engine = bot.db.create_engine
@@ -387,81 +387,28 @@ def _apply_patches(patches: set[str]) -> None:
             )
             print(
                 f"COUNTS updates={updates:.0f} "
-                + " ".join(f"{k}={v}" for k, v in sorted(counts.items())),
+                + " ".join(f"{k}={v}" for k, v in sorted(counts.items()))
+                + " "
+                + " ".join(f"{k}={v:.0f}" for k, v in sorted(gc_ms.items())),
                 flush=True,
             )
 
         atexit.register(report)
         signal.signal(signal.SIGUSR2, lambda *_: report())  # replaced below when profiling
-    if "pin-responses" in patches:
-        import aiogram.methods
-        from aiogram.methods.base import Response, TelegramMethod
-
-        pinned = []
-        for name in dir(aiogram.methods):
-            method = getattr(aiogram.methods, name)
-            if isinstance(method, type) and issubclass(method, TelegramMethod):
-                returning = getattr(method, "__returning__", None)
-                with contextlib.suppress(Exception):  # a few declare no plain return type
-                    pinned.append(Response[returning])  # type: ignore[valid-type]
-        globals()["_PINNED_RESPONSES"] = pinned
-    if "inline-filters" in patches:
-        from aiogram.dispatcher.event import handler
-
-        original_call = handler.CallableObject.call
-
-        async def call(self: Any, *a: Any, **kw: Any) -> Any:
-            if not self.awaitable and isinstance(self, handler.FilterObject):
-                return self.callback(*a, **self._prepare_kwargs(kw))
-            return await original_call(self, *a, **kw)
-
-        handler.CallableObject.call = call  # type: ignore[method-assign]
-    if "limiter-inline-expiry" in patches:
-        import types
-
-        import limits.aio.storage.memory as limits_memory
-
-        async def inline(func: Any, /, *a: Any, **kw: Any) -> Any:
-            return func(*a, **kw)
-
-        shim = types.SimpleNamespace(
-            **{k: getattr(asyncio, k) for k in dir(asyncio) if not k.startswith("__")}
-        )
-        shim.to_thread = inline
-        limits_memory.asyncio = shim  # type: ignore[attr-defined]
-    if "gc-freeze" in patches:
+    if "gc-threshold" in patches:
         import gc
 
-        import bot.factory
-
-        original_services = bot.factory.create_services
-
-        async def create_services(*a: Any, **kw: Any) -> Any:
-            services = await original_services(*a, **kw)
-            gc.collect()
-            gc.freeze()
-            return services
-
-        bot.factory.create_services = create_services  # type: ignore[assignment]
         import bot.runner
 
-        bot.runner.create_services = create_services  # type: ignore[attr-defined]
-    if "sqlite-one-connection" in patches or "no-pre-ping" in patches:
-        import bot.db
-        import bot.factory
+        chosen = os.environ.get("BENCH_GC_THRESHOLD", "50000,20,100")
+        thresholds = [int(x) for x in chosen.split(",")]
+        original_freeze = bot.runner.freeze_startup_heap
 
-        base_engine = bot.db.create_engine
+        def freeze() -> None:
+            original_freeze()
+            gc.set_threshold(*thresholds)
 
-        def engine_one(url: str, **kwargs: Any) -> Any:
-            if url.startswith("sqlite") and "sqlite-one-connection" in patches:
-                kwargs.setdefault("pool_size", 1)
-                kwargs.setdefault("max_overflow", 0)
-            if url.startswith("postgresql") and "no-pre-ping" in patches:
-                kwargs.setdefault("pool_pre_ping", False)
-            return base_engine(url, **kwargs)
-
-        bot.db.create_engine = engine_one  # type: ignore[assignment]
-        bot.factory.create_engine = engine_one  # type: ignore[attr-defined]
+        bot.runner.freeze_startup_heap = freeze  # type: ignore[assignment]
 
 
 def _launch_bot(profiler: str, out: str, patches: str, argv: list[str]) -> int:

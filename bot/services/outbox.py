@@ -21,6 +21,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import Customer, OutboxMessage, OutboxStatus
 
 MAX_BACKOFF_SECONDS = 300
+# Alerts queued for one chat faster than they are sent go out together, within one message.
+JOINED_TEXT_LIMIT = 4000
 
 
 def topic_lane(customer_id: int) -> str:
@@ -70,6 +72,49 @@ async def due_heads(session: AsyncSession, now: datetime, limit: int) -> Sequenc
         .limit(limit)
     )
     return (await session.exec(stmt)).all()
+
+
+async def next_in_lane(session: AsyncSession, lane: str, now: datetime) -> OutboxMessage | None:
+    """The lane's oldest pending message, if it is due."""
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.lane == lane)
+        .order_by(col(OutboxMessage.id))
+        .limit(1)
+    )
+    row = (await session.exec(stmt)).first()
+    return row if row is not None and row.next_attempt_at <= now else None
+
+
+def joinable(row: OutboxMessage) -> bool:
+    """A plain text to a chat (no buttons, no formatting), which can share one message."""
+    return row.method == "SendMessage" and set(row.payload) <= {"chat_id", "text"}
+
+
+async def followers(
+    session: AsyncSession, head: OutboxMessage, limit: int, lock: bool
+) -> list[OutboxMessage]:
+    """Plain texts queued right behind a plain-text head in its lane, to send with it."""
+    stmt = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.lane == head.lane,
+            col(OutboxMessage.id) > head.id,
+        )
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    )
+    if lock:
+        stmt = stmt.with_for_update(skip_locked=True)
+    found = []
+    size = len(head.payload.get("text", ""))
+    for row in (await session.exec(stmt)).all():
+        size += 2 + len(row.payload.get("text", ""))
+        if not joinable(row) or size > JOINED_TEXT_LIMIT:
+            break
+        found.append(row)
+    return found
 
 
 async def topics_of(session: AsyncSession, customer_ids: set[int]) -> dict[int, int]:

@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 KEEP_SENT = timedelta(days=7)
 SKIPPED = -1  # _send's answer when another process holds the message
+JOIN_LIMIT = 20  # plain texts to one chat sent together at most
+LANE_BURST = 50  # messages one lane sends in a row before the next round
 
 
 def queue_call(
@@ -197,14 +199,30 @@ class Outbox:
         self, gate: asyncio.Semaphore, bot: Bot, head: OutboxMessage, topic: int | None
     ) -> int:
         async with gate:
-            try:
-                return await self._send(bot, head, topic)
-            except Exception as exc:  # one bad message must not stop the others
-                if is_transient(exc):
-                    raise
-                logger.exception("outbox message %s could not be handled", head.id)
-                await self._postpone(head, f"{type(exc).__name__}: {exc}")
-                return 0
+            sent = 0
+            # A lane keeps going while it has due messages, so one busy chat does not wait
+            # for a new round (and every other lane) after each message.
+            for _ in range(LANE_BURST):
+                try:
+                    result = await self._send(bot, head, topic)
+                except Exception as exc:  # one bad message must not stop the others
+                    if is_transient(exc):
+                        raise
+                    logger.exception("outbox message %s could not be handled", head.id)
+                    await self._postpone(head, f"{type(exc).__name__}: {exc}")
+                    return sent
+                if result <= 0:
+                    return sent or result
+                sent += result
+                following = await self._next(head.lane)
+                if following is None:
+                    break
+                head = following
+            return sent
+
+    async def _next(self, lane: str) -> OutboxMessage | None:
+        async with transaction(self._services.sessions) as session:
+            return await outbox.next_in_lane(session, lane, self._services.clock())
 
     async def _postpone(self, head: OutboxMessage, error: str) -> None:
         """Back off a message whose handling failed, so it is not retried in a tight loop."""
@@ -227,23 +245,39 @@ class Outbox:
                 if row is None:
                     return SKIPPED  # another process is sending it, or has sent it
             assert row is not None
+            joined = await self._joined(session, row)
+            text = "\n\n".join(r.payload["text"] for r in [row, *joined]) if joined else None
             # No statement has run in this session on SQLite yet, so its write lock is taken
             # only after Telegram answered: the outbound log and the mark commit together.
             # If the mark below cannot commit (the database went away), the next drain sends
             # this row again: within this process, Telegram then gets the call only once.
             with replay_scope(scope):
-                outcome = await self._attempt(bot, row, topic)
+                outcome = await self._attempt(bot, row, topic, text)
             if not self._locking:
                 row = await session.get(OutboxMessage, head.id)
+                joined = [r for r in [await session.get(OutboxMessage, j.id) for j in joined] if r]
                 if row is None:
                     return 0
-            settled = await self._settle(row, outcome)
+            settled = await self._settle(row, outcome, joined)
         forget_scope(scope)  # committed: nothing left to replay
         return settled
 
-    async def _attempt(self, bot: Bot, row: OutboxMessage, topic: int | None) -> Any:
+    async def _joined(self, session: AsyncSession, row: OutboxMessage) -> list[OutboxMessage]:
+        """Plain texts queued behind a plain-text head of a chat lane, sent in one message."""
+        if row.customer_id is not None or not outbox.joinable(row):
+            return []
+        if self._locking:  # the head's lock keeps other senders off this lane
+            return await outbox.followers(session, row, JOIN_LIMIT, lock=True)
+        async with transaction(self._services.sessions) as own:  # no lock held while sending
+            return await outbox.followers(own, row, JOIN_LIMIT, lock=False)
+
+    async def _attempt(
+        self, bot: Bot, row: OutboxMessage, topic: int | None, text: str | None = None
+    ) -> Any:
         """Make the call (into the customer's topic, created first if they have none)."""
         method = _rebuild(row)
+        if text is not None:
+            method = method.model_copy(update={"text": text})
         try:
             if row.customer_id is not None:
                 topic = topic or await self._topic(bot, row.customer_id)
@@ -253,7 +287,9 @@ class Outbox:
             return exc
         return result
 
-    async def _settle(self, row: OutboxMessage, outcome: Any) -> int:
+    async def _settle(
+        self, row: OutboxMessage, outcome: Any, joined: list[OutboxMessage] | None = None
+    ) -> int:
         now = self._services.clock()
         if isinstance(outcome, TelegramRetryAfter):
             outbox.mark_retry(row, now, outcome.message, wait=outcome.retry_after)
@@ -267,8 +303,9 @@ class Outbox:
             outbox.mark_failed(row, now, outcome.message)
         else:
             message_id = getattr(outcome, "message_id", None)
-            outbox.mark_sent(row, now, message_id)
-            return 1
+            for sent in [row, *(joined or [])]:
+                outbox.mark_sent(sent, now, message_id)
+            return 1 + len(joined or [])
         return 0
 
     async def _topic(self, bot: Bot, customer_id: int) -> int:

@@ -120,3 +120,44 @@ async def test_a_message_queued_before_a_crash_is_sent_once_after_restart(
     finally:
         second.terminate()
         second.wait(timeout=30)
+
+
+async def test_alerts_queued_together_for_one_chat_arrive_as_one_message(
+    harness: Harness,
+) -> None:
+    h = harness
+    from aiogram.methods import SendMessage
+    from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+    from bot.telegram.outbox import queue_to_chat
+    from tests.e2e.conftest import MANAGER_ID
+
+    buttons = InlineKeyboardBuilder()
+    buttons.button(text="Done", callback_data="noop")
+    queued = [
+        SendMessage(chat_id=MANAGER_ID, text="alert one"),
+        SendMessage(chat_id=MANAGER_ID, text="alert two"),
+        SendMessage(chat_id=MANAGER_ID, text="alert three"),
+        SendMessage(chat_id=MANAGER_ID, text="a list", reply_markup=buttons.as_markup()),
+        SendMessage(chat_id=MANAGER_ID, text="alert four"),
+    ]
+    before = len(h.emu.bot_messages(MANAGER_ID))
+    async with transaction(h.services.sessions) as session:
+        for method in queued:
+            queue_to_chat(session, h.services, method)
+
+    async def arrived() -> list[dict] | None:
+        got = h.emu.bot_messages(MANAGER_ID)[before:]
+        return got if len(got) >= 3 else None
+
+    got = await eventually(arrived)
+    assert got is not None
+    await asyncio.sleep(0.5)
+    got = h.emu.bot_messages(MANAGER_ID)[before:]
+    assert [m["text"] for m in got] == [
+        "alert one\n\nalert two\n\nalert three",
+        "a list",
+        "alert four",
+    ]
+    assert "reply_markup" in got[1]
+    assert {r.status for r in await rows(h)} == {OutboxStatus.SENT}

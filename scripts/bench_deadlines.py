@@ -181,6 +181,25 @@ async def fired_rows(url: str) -> list[tuple[datetime, datetime | None, str]]:
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
+async def outbox_waits(url: str) -> list[float]:
+    """Seconds each outbox message waited between being queued and being sent."""
+    from sqlalchemy import select
+
+    from bot.db import create_engine
+    from models import OutboxMessage
+
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            stmt = select(OutboxMessage.created_at, OutboxMessage.sent_at).where(  # type: ignore[call-overload]
+                OutboxMessage.sent_at.is_not(None)  # type: ignore[union-attr]
+            )
+            rows = (await conn.execute(stmt)).all()
+    finally:
+        await engine.dispose()
+    return [(sent - queued).total_seconds() for queued, sent in rows]
+
+
 async def time_claim_query(url: str, repeat: int = 20) -> float:
     """Median time of the sweeper's claim query (nothing due), bot stopped."""
     from bot.db import create_engine, create_sessionmaker
@@ -261,6 +280,13 @@ async def run_size(pending: int, args: argparse.Namespace) -> dict[str, Any]:
             if fired is not None and status == "fired"
         ]
         out["not_fired"] = sum(1 for _, fired, status in rows if status != "fired")
+        waits = sorted(await outbox_waits(url))
+        if waits:
+            print(
+                f"# {pending:,} pending: outbox queued->sent p50 "
+                f"{waits[len(waits) // 2] * 1000:.0f} ms, max {waits[-1] * 1000:.0f} ms, "
+                f"{len(waits)} messages"
+            )
         out["claim_ms"] = await time_claim_query(url) * 1000
     finally:
         if pg_name:

@@ -10,7 +10,7 @@ send the same message; SQLite has one process and one sender.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,13 +58,18 @@ def queue(
     return row
 
 
-async def due_heads(session: AsyncSession, now: datetime, limit: int) -> Sequence[OutboxMessage]:
-    """The oldest pending message of each lane, where it is due; oldest lanes first."""
+async def due_heads(
+    session: AsyncSession, now: datetime, limit: int, busy: Iterable[str] = ()
+) -> Sequence[OutboxMessage]:
+    """The oldest pending message of each lane not busy, where it is due; oldest first."""
     heads = (
         select(func.min(OutboxMessage.id))
         .where(OutboxMessage.status == OutboxStatus.PENDING)
         .group_by(col(OutboxMessage.lane))
     )
+    skip = list(busy)
+    if skip:
+        heads = heads.where(col(OutboxMessage.lane).not_in(skip))
     stmt = (
         select(OutboxMessage)
         .where(col(OutboxMessage.id).in_(heads), col(OutboxMessage.next_attempt_at) <= now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from asyncio import FIRST_COMPLETED
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -92,7 +93,7 @@ class Outbox:
         self._services = services
         self._bot: Bot | None = None
         self._lock = asyncio.Lock()
-        self._again = False
+        self._wake = asyncio.Event()
         self._concurrency = concurrency
         self._tasks: set[asyncio.Task[int]] = set()
         self._draining: asyncio.Task[Any] | None = None
@@ -106,6 +107,9 @@ class Outbox:
     def after_commit(self, _session: Any) -> None:
         """Session hook: a transaction that queued messages committed; send them soon."""
         if self._bot is None:
+            return
+        if self._lock.locked():
+            self._wake.set()  # the running drain looks for new lanes at once
             return
         try:
             loop = asyncio.get_running_loop()
@@ -134,7 +138,7 @@ class Outbox:
         if bot is None:
             return 0
         if self._lock.locked():
-            self._again = True  # the running drain goes round once more
+            self._wake.set()
             return 0
         async with self._lock:
             self._draining = asyncio.current_task()
@@ -150,26 +154,39 @@ class Outbox:
                 self._draining = None
 
     async def _drain(self, bot: Bot) -> int:
+        """Run one task per busy lane; start new lanes as soon as they have something due."""
         sent = 0
-        while self._bot is not None:  # closing stops after the current batch
-            self._again = False
-            batch = await self._heads()
-            if batch:
-                gate = asyncio.Semaphore(self._concurrency)
-                outcomes = await asyncio.gather(
-                    *(self._guarded(gate, bot, row, topic) for row, topic in batch),
-                    return_exceptions=True,
-                )
-                for outcome in outcomes:
-                    if isinstance(outcome, BaseException):
-                        raise outcome  # the database went away: stop, the rows stay queued
-                results = [r for r in outcomes if isinstance(r, int)]
-                sent += sum(r for r in results if r > 0)
-                if all(r == SKIPPED for r in results):
-                    return sent  # other processes hold these lanes; the poll comes back
-            elif not self._again:
-                return sent
-        return sent
+        running: dict[str, asyncio.Task[int]] = {}
+        held: set[str] = set()  # lanes another process is sending
+        # Groups get their own few slots: Telegram paces a group at 20 messages a minute, and
+        # lanes waiting for that must not hold up private chats.
+        groups, chats = asyncio.Semaphore(2), asyncio.Semaphore(self._concurrency)
+        try:
+            while self._bot is not None:  # closing stops starting lanes
+                self._wake.clear()
+                for row, topic in await self._heads(running.keys() | held):
+                    gate = groups if row.chat_id < 0 else chats
+                    running[row.lane] = asyncio.create_task(self._guarded(gate, bot, row, topic))
+                if not running:
+                    if self._wake.is_set():
+                        continue
+                    return sent
+                waker = asyncio.ensure_future(self._wake.wait())
+                await asyncio.wait({*running.values(), waker}, return_when=FIRST_COMPLETED)
+                waker.cancel()
+                for lane, task in list(running.items()):
+                    if task.done():
+                        del running[lane]
+                        result = task.result()  # the database went away: raises, rows stay
+                        if result == SKIPPED:
+                            held.add(lane)
+                        elif result > 0:
+                            sent += result
+            return sent
+        finally:
+            for task in running.values():
+                task.cancel()
+            await asyncio.gather(*running.values(), return_exceptions=True)
 
     @property
     def sending(self) -> bool:
@@ -187,10 +204,10 @@ class Outbox:
         async with transaction(services.sessions) as session:
             return await outbox.forget_sent(session, services.clock(), KEEP_SENT)
 
-    async def _heads(self) -> list[tuple[OutboxMessage, int | None]]:
-        """Due heads of lanes, each with its customer's topic if they have one already."""
+    async def _heads(self, busy: set[str]) -> list[tuple[OutboxMessage, int | None]]:
+        """Due heads of lanes not busy, each with its customer's topic if they have one."""
         async with transaction(self._services.sessions) as session:
-            heads = await outbox.due_heads(session, self._services.clock(), 100)
+            heads = await outbox.due_heads(session, self._services.clock(), 100, busy)
             wanted = {h.customer_id for h in heads if h.customer_id is not None}
             topics = await outbox.topics_of(session, wanted)
         return [(h, topics.get(h.customer_id) if h.customer_id else None) for h in heads]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -82,6 +84,22 @@ async def _fire(session: AsyncSession, deadline: Deadline, services: Services, b
     return 1
 
 
+def stoppable(job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """A job that ends quietly when the process shuts down in the middle of it."""
+
+    @functools.wraps(job)
+    async def run(*args: Any) -> Any:
+        try:
+            return await job(*args)
+        except asyncio.CancelledError:
+            # Shutting down: the job's transaction rolled back and the next start redoes it;
+            # APScheduler would log the cancellation as a failure with a traceback.
+            logger.info("%s stopped by shutdown", getattr(job, "__name__", "job"))
+            return None
+
+    return run
+
+
 def create_scheduler(services: Services, bot: Bot) -> AsyncIOScheduler:
     """Build the scheduler with its in-memory jobs; deadlines stay in the database."""
     from bot import timers  # noqa: F401 - registers the deadline actions (imported late: cycle)
@@ -91,7 +109,7 @@ def create_scheduler(services: Services, bot: Bot) -> AsyncIOScheduler:
     # due, messages queued by other processes, and anything left from before a restart.
     services.outbox.attach(bot)
     scheduler.add_job(
-        services.outbox.drain,
+        stoppable(services.outbox.drain),
         "interval",
         seconds=services.settings.app.outbox_poll_seconds,
         id="outbox",
@@ -101,7 +119,7 @@ def create_scheduler(services: Services, bot: Bot) -> AsyncIOScheduler:
         next_run_time=datetime.now(UTC),
     )
     scheduler.add_job(
-        sweep,
+        stoppable(sweep),
         "interval",
         seconds=services.settings.app.sweep_interval_seconds,
         args=(services, bot),
@@ -112,7 +130,7 @@ def create_scheduler(services: Services, bot: Bot) -> AsyncIOScheduler:
         next_run_time=datetime.now(UTC),  # deadlines that fell due while we were down fire now
     )
     scheduler.add_job(
-        housekeeping,
+        stoppable(housekeeping),
         "interval",
         hours=1,
         args=(services,),

@@ -85,6 +85,7 @@ class DbSessionMiddleware(BaseMiddleware):
                     result = await self._attempt(handler, event, update_id, attempt_data)
             except Exception as exc:
                 if not (is_transient(exc) or watch.error is not None):
+                    _show_error_router(data, attempt_data)
                     raise
                 if watch.error is not None and exc.__cause__ is None:
                     exc.__cause__ = watch.error  # so the error router too sees why it failed
@@ -92,6 +93,7 @@ class DbSessionMiddleware(BaseMiddleware):
                     await undoable.undo()
                 delay = next(delays)
                 if loop.time() + delay > give_up_at:
+                    _show_error_router(data, attempt_data)
                     raise
                 logger.warning(
                     "update %s: database unavailable (%s: %s); attempt %s failed, retry in %.1fs",
@@ -167,3 +169,9 @@ class UndoableState(FSMContext):
             await self.storage.set_state(self.key, state)
             await self.storage.set_data(self.key, answers)
         self._before = None
+
+
+def _show_error_router(data: dict[str, Any], attempt: dict[str, Any]) -> None:
+    """Let the error handlers see what the failed attempt loaded (the customer's texts...)."""
+    for key, value in attempt.items():
+        data.setdefault(key, value)

@@ -275,7 +275,7 @@ class Outbox:
                 joined = [r for r in [await session.get(OutboxMessage, j.id) for j in joined] if r]
                 if row is None:
                     return 0
-            settled = await self._settle(row, outcome, joined)
+            settled = await self._settle(session, row, outcome, joined)
         forget_scope(scope)  # committed: nothing left to replay
         return settled
 
@@ -305,7 +305,11 @@ class Outbox:
         return result
 
     async def _settle(
-        self, row: OutboxMessage, outcome: Any, joined: list[OutboxMessage] | None = None
+        self,
+        session: AsyncSession,
+        row: OutboxMessage,
+        outcome: Any,
+        joined: list[OutboxMessage] | None = None,
     ) -> int:
         now = self._services.clock()
         if isinstance(outcome, TelegramRetryAfter):
@@ -313,7 +317,7 @@ class Outbox:
         elif isinstance(outcome, TelegramServerError | TelegramNetworkError):
             outbox.mark_retry(row, now, outcome.message)
         elif isinstance(outcome, TelegramBadRequest) and _topic_gone(outcome):
-            await self._forget_topic(row)
+            await _forget_topic(session, row)
             outbox.mark_retry(row, now, outcome.message, wait=0)
         elif isinstance(outcome, TelegramAPIError):
             logger.warning("outbox message %s refused: %s", row.id, outcome.message)
@@ -347,13 +351,14 @@ class Outbox:
                 conversation.staff_topic_id = customer.topic_id
             return customer.topic_id
 
-    async def _forget_topic(self, row: OutboxMessage) -> None:
-        """Staff deleted the topic: the next attempt creates a new one."""
-        assert row.customer_id is not None
-        async with transaction(self._services.sessions) as session:
-            customer = await session.get(Customer, row.customer_id, populate_existing=True)
-            if customer is not None:
-                customer.topic_id = None
+
+async def _forget_topic(session: AsyncSession, row: OutboxMessage) -> None:
+    """Staff deleted the topic: the next attempt creates a new one."""
+    # In the sending transaction: a second one would wait for SQLite's only connection.
+    assert row.customer_id is not None
+    customer = await session.get(Customer, row.customer_id, populate_existing=True)
+    if customer is not None:
+        customer.topic_id = None
 
 
 def _rebuild(row: OutboxMessage) -> TelegramMethod[Any]:

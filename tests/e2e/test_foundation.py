@@ -75,8 +75,10 @@ async def test_commands_are_published_in_both_languages(harness: Harness) -> Non
 async def test_managers_get_their_commands_in_their_menu(harness: Harness) -> None:
     await harness.emu.wait_for_call(
         "setMyCommands",
-        lambda c: c.params.get("scope", {}).get("type") == "chat"
-        and c.params.get("language_code") == "ru",
+        lambda c: (
+            c.params.get("scope", {}).get("type") == "chat"
+            and c.params.get("language_code") == "ru"
+        ),
     )
     scope = {"type": "chat", "chat_id": MANAGER_ID}
     names = [c["command"] for c in harness.emu.commands(scope)]

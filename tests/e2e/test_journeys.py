@@ -239,6 +239,14 @@ async def test_complaint_is_numbered_and_followed_by_staff(harness: Harness) -> 
     await h.press(STAFF_ID, card, "🔧 In progress", chat_id=h.staff_chat)
     status = await h.emu.wait_for_bot_message(user, since=mark)
     assert "in progress" in status["text"]
+
+    async def committed() -> bool:  # the customer is told before the change commits
+        async with transaction(h.services.sessions) as session:
+            stmt = select(Ticket).where(col(Ticket.number).startswith("C-"))
+            ticket = (await session.exec(stmt)).first()
+            return ticket is not None and ticket.status == TicketStatus.IN_PROGRESS
+
+    assert await eventually(committed)
     listing = await h.say(user, "📋 My requests")
     assert "Complaint C-" in listing["text"] and "in progress" in listing["text"]
 

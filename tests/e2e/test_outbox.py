@@ -161,3 +161,22 @@ async def test_alerts_queued_together_for_one_chat_arrive_as_one_message(
     ]
     assert "reply_markup" in got[1]
     assert {r.status for r in await rows(h)} == {OutboxStatus.SENT}
+
+
+async def test_a_topic_staff_deleted_is_made_again_for_the_next_message(
+    harness: Harness,
+) -> None:
+    h = harness
+    user = h.customer(760005, "Gleb")
+    await h.say(user, "👤 Talk to a person")
+    old = await h.wait_topic(user)
+    await h.emu.call("deleteForumTopic", chat_id=h.staff_chat, message_thread_id=old)
+    await h.emu.send_text(user, "are you there?")
+
+    async def relayed() -> list[dict]:
+        return staff_texts(h.emu, "are you there?")
+
+    copies = await eventually(relayed)
+    assert len(copies) == 1 and copies[0]["message_thread_id"] != old
+    assert h.topic_id(user) == copies[0]["message_thread_id"]
+    assert {r.status for r in await rows(h)} == {OutboxStatus.SENT}

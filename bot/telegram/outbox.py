@@ -184,8 +184,9 @@ class Outbox:
                             sent += result
             return sent
         finally:
-            for task in running.values():
-                task.cancel()
+            # Let the other lanes finish their call: one cancelled after Telegram took the
+            # message but before its result was kept for a replay would be sent twice.
+            # (gather cancels them only if this drain itself is cancelled, at shutdown.)
             await asyncio.gather(*running.values(), return_exceptions=True)
 
     @property

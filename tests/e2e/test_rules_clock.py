@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.db import transaction
 from bot.emulator import Emulator
-from models import Customer, Event
+from models import Conversation, Customer, Event
 from tests.e2e.conftest import (
     MANAGER_ID,
     STAFF_ID,
@@ -115,6 +115,15 @@ async def test_insult_ends_the_conversation_until_a_manager_reopens(open_shop: H
     assert refused
     await h.emu.staff_send(MANAGER_ID, topic, "/reopen")
     await h.emu.wait_for_bot_message(h.staff_chat, has("Reopened"), thread_id=topic)
+
+    async def reopened() -> bool:  # staff are told before the reopening commits
+        async with transaction(h.services.sessions) as session:
+            stmt = select(Conversation).where(col(Conversation.customer_id) == Customer.id)
+            stmt = stmt.where(Customer.telegram_id == user)
+            found = (await session.exec(stmt)).all()
+        return bool(found) and not any(c.abusive for c in found)
+
+    assert await eventually(reopened)
     mark = h.emu.mark()
     await h.emu.send_text(user, "sorry, I was upset. where is my order?")
     copy = await h.emu.wait_for_bot_message(
@@ -135,6 +144,13 @@ async def test_staff_abuse_and_manager_ban(open_shop: Harness) -> None:
     await h.emu.wait_for_bot_message(h.staff_chat, has("Only a manager"), thread_id=topic)
     await h.emu.staff_send(MANAGER_ID, topic, "/ban repeat abuser")
     await h.emu.wait_for_bot_message(h.staff_chat, has("Customer blocked"), thread_id=topic)
+
+    async def banned() -> bool:  # staff are told before the ban commits
+        async with transaction(h.services.sessions) as session:
+            stmt = select(Customer).where(Customer.telegram_id == user)
+            return bool((await session.exec(stmt)).one().blocked)
+
+    assert await eventually(banned)
     refusal = await h.say(user, "let me in")
     assert "can no longer continue" in refusal["text"]
     async with transaction(h.services.sessions) as session:

@@ -220,9 +220,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-async def webhook_harness(emu: Emulator, database_url: str) -> AsyncIterator[Harness]:
-    """Yield the bot serving a webhook that the emulator delivers to, with a secret token."""
+async def start_webhook(emu: Emulator, database_url: str) -> Harness:
+    """Start the bot serving a webhook the emulator delivers to, with a secret token."""
     port = free_port()
     secret = "test-secret-" + uuid.uuid4().hex
     settings = bot_settings(
@@ -238,10 +237,12 @@ async def webhook_harness(emu: Emulator, database_url: str) -> AsyncIterator[Har
     runner = web.AppRunner(create_webhook_app(services, bot, dp))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
+    return Harness(emu, services, bot, dp, runner.cleanup, {"port": port, "secret": secret})
 
-    async def stop() -> None:
-        await runner.cleanup()
 
-    harness = Harness(emu, services, bot, dp, stop, {"port": port, "secret": secret})
+@pytest.fixture
+async def webhook_harness(emu: Emulator, database_url: str) -> AsyncIterator[Harness]:
+    """Yield the bot serving a webhook that the emulator delivers to, with a secret token."""
+    harness = await start_webhook(emu, database_url)
     yield harness
-    await stop()
+    await harness.stop()

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,7 +22,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import factory
 from bot.db import transaction
 from bot.emulator import Emulator
-from bot.factory import create_bot, create_dispatcher, create_services, create_webhook_app
 from bot.telegram.webhook import SecretCheckedHandler
 from models import Deadline, DeadlineStatus, Direction, Event, Message
 from tests.conftest import database_backend
@@ -35,8 +32,8 @@ from tests.e2e.conftest import (
     Harness,
     bot_settings,
     eventually,
-    free_port,
     start_polling,
+    start_webhook,
 )
 from tests.e2e.faults import TcpProxy, proxied, shorten_busy_timeout, sqlite_write_lock
 
@@ -338,23 +335,8 @@ async def test_webhook_answers_500_until_the_database_is_back(
     """Past its short in-process retry a webhook update fails, and Telegram delivers it again."""
     monkeypatch.setattr(SecretCheckedHandler, "retry_seconds", 0.5)
     async with fragile_database(database_url) as (url, fault):
-        port = free_port()
-        secret = "faults-" + uuid.uuid4().hex
-        settings = bot_settings(
-            emu,
-            url,
-            webhook_url=f"http://127.0.0.1:{port}",
-            webhook_secret=secret,
-            webhook_port=port,
-        )
-        services = await create_services(settings, auto_migrate=True)
-        bot = create_bot(services)
-        dp = create_dispatcher(services, bot, key_prefix=f"test-{uuid.uuid4().hex[:8]}")
-        runner = web.AppRunner(create_webhook_app(services, bot, dp))
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
+        h = await start_webhook(emu, url)
         try:
-            h = Harness(emu, services, bot, dp, runner.cleanup)
             user = h.customer(762001, "Hook")
             await h.say(user, "👤 Talk to a person")
             await h.wait_topic(user)
@@ -372,4 +354,4 @@ async def test_webhook_answers_500_until_the_database_is_back(
             await h.say(user, "/start")
             assert copies(h, user).count("hello through the webhook") == 1
         finally:
-            await runner.cleanup()
+            await h.stop()

@@ -11,9 +11,12 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.sqlite import Connection as InLoopConnection
+from bot.sqlite import in_loop_creator
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -34,7 +37,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             # Nothing may open a second session while holding one (it would wait forever).
             kwargs.setdefault("pool_size", 1)
             kwargs.setdefault("max_overflow", 0)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+            path = make_url(url).database
+            if path and not make_url(url).query:
+                kwargs.setdefault("async_creator", in_loop_creator(path))
+        if "async_creator" not in kwargs:
+            kwargs.setdefault("connect_args", {"timeout": 30})
+        engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
@@ -85,7 +93,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    # The in-loop connection must not wait inside SQLite (it would block the event loop); it
+    # waits for a lock with asyncio sleeps instead (bot.sqlite).
+    in_loop = isinstance(getattr(dbapi_conn, "driver_connection", None), InLoopConnection)
+    cur.execute(f"PRAGMA busy_timeout={0 if in_loop else 30000}")
     cur.close()
     # Let SQLAlchemy emit BEGIN itself (see _sqlite_begin) instead of the driver's lazy one.
     dbapi_conn.isolation_level = None

@@ -29,6 +29,7 @@ from bot.resilience import ReplayGuard
 from bot.services.faq import FaqMatcher
 from bot.services.moderation import Lexicon, Moderator
 from bot.services.rules import Promises
+from bot.telegram.after_commit import SendAfterCommit
 from bot.telegram.limiter import TelegramLimiter
 from bot.telegram.outbound import OutboundLog
 from bot.telegram.splitting import SplitLongMessages
@@ -99,7 +100,9 @@ def create_bot(services: Services) -> Bot:
         if url == OFFICIAL_API_URL
         else AiohttpSession(api=TelegramAPIServer.from_base(url))
     )
-    session.middleware(SplitLongMessages())  # outermost: each part is then limited and logged
+    # Outermost: an answer held until its update commits then goes through the whole chain.
+    session.middleware(SendAfterCommit())
+    session.middleware(SplitLongMessages())  # each part is then limited and logged
     telegram = services.settings.telegram
     session.middleware(
         TelegramLimiter(

@@ -61,7 +61,7 @@ outbound_author: contextvars.ContextVar[Author | None] = contextvars.ContextVar(
 class ChatOwner:
     """The customer behind a private chat and their latest conversation, loaded for an update."""
 
-    session: AsyncSession
+    session: AsyncSession | None  # None: good for any session (answers sent after the commit)
     chat_id: int
     customer_id: int
     conversation_id: int | None
@@ -160,7 +160,7 @@ class OutboundLog(BaseRequestMiddleware):
         self, session: AsyncSession, chat_id: int, thread_id: int | None
     ) -> tuple[int | None, int | None]:
         known = chat_owner.get()
-        if known is not None and known.session is session and known.chat_id == chat_id:
+        if known is not None and known.session in (session, None) and known.chat_id == chat_id:
             return known.customer_id, known.conversation_id
         if chat_id == self._staff_chat_id:
             customer = await find_by_topic(session, thread_id) if thread_id else None

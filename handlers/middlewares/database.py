@@ -1,5 +1,7 @@
 """One place commits: a session per update, committed after the handler or rolled back.
 
+Answers to the customer are sent after the commit (bot.telegram.after_commit).
+
 While the database is briefly unreachable (a restart, a failover, a lock held too long) the
 whole update is tried again with backoff: the claim of its id, every change and the commit
 roll back together, the customer's step is put back as it was, and Telegram calls that an
@@ -33,6 +35,7 @@ from bot.resilience import (
     watching,
 )
 from bot.services.updates import claim_update
+from bot.telegram.after_commit import holding, send_held
 from models.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -81,7 +84,7 @@ class DbSessionMiddleware(BaseMiddleware):
                 else contextlib.nullcontext()
             )
             try:
-                with scope, watching() as watch:
+                with scope, watching() as watch, holding() as held:
                     result = await self._attempt(handler, event, update_id, attempt_data)
             except Exception as exc:
                 if not (is_transient(exc) or watch.error is not None):
@@ -109,6 +112,8 @@ class DbSessionMiddleware(BaseMiddleware):
             forget_scope(("update", update_id))
             if attempt > 1:
                 logger.info("update %s handled on attempt %s", update_id, attempt)
+            if held:
+                await send_held(data["bot"], held)
             return result
 
     async def _attempt(

@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.sqlite import Connection as InLoopConnection
 from tests.e2e.conftest import free_port
 
 
@@ -115,6 +116,10 @@ def shorten_busy_timeout(engine: AsyncEngine, milliseconds: int) -> None:
     # Production waits 30 s; a lock held longer than that fails the same way, only later.
 
     def pragma(dbapi_conn: Any, _record: Any) -> None:
+        driver = getattr(dbapi_conn, "driver_connection", None)
+        if isinstance(driver, InLoopConnection):  # it waits in asyncio, not in SQLite
+            driver.lock_timeout = milliseconds / 1000
+            return
         cursor = dbapi_conn.cursor()
         cursor.execute(f"PRAGMA busy_timeout={int(milliseconds)}")
         cursor.close()

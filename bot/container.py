@@ -19,6 +19,7 @@ from bot.services.rules import Promises
 from models.types import utcnow
 
 if TYPE_CHECKING:
+    from bot.telegram.outbound import OutboundLog
     from bot.telegram.outbox import Outbox
 
 
@@ -36,6 +37,7 @@ class Services:
     moderator: Moderator
     clock: Callable[[], datetime] = utcnow
     outbox: Outbox = field(init=False)
+    outbound_log: OutboundLog | None = field(init=False, default=None)  # set with the bot
 
     def __post_init__(self) -> None:
         """Give the services their outbox (imported here: it needs the services itself)."""

@@ -112,9 +112,10 @@ def create_bot(services: Services) -> Bot:
             telegram.rate_limit_overall,
         )
     )
-    session.middleware(
-        OutboundLog(services.sessions, services.settings.telegram.staff_chat_id, services.clock)
+    services.outbound_log = OutboundLog(
+        services.sessions, services.settings.telegram.staff_chat_id, services.clock
     )
+    session.middleware(services.outbound_log)
     session.middleware(ReplayGuard())  # innermost: a retried update does not send twice
     return Bot(token.get_secret_value(), session=session)
 
@@ -175,6 +176,8 @@ async def _on_shutdown(scheduler: AsyncIOScheduler, services: Services) -> None:
     if scheduler.running:
         scheduler.shutdown(wait=False)
     await services.outbox.close()
+    if services.outbound_log is not None:
+        await services.outbound_log.close()
     await services.engine.dispose()
     logger.info("bot stopped")
 

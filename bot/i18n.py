@@ -22,9 +22,19 @@ class L10n:
         self.language = language
         self._bundle = bundle
         self._fallback = fallback
+        # Texts without arguments never change once loaded: labels, prompts, greetings.
+        self._plain: dict[str, str] = {}
 
     def __call__(self, key: str, **args: Any) -> str:
         """Format the message `key`; fall back to English; raise KeyError if absent."""
+        if not args:
+            text = self._plain.get(key)
+            if text is None:
+                text = self._plain[key] = self._format(key)
+            return text
+        return self._format(key, **args)
+
+    def _format(self, key: str, **args: Any) -> str:
         if self._bundle.has_message(key):
             message = self._bundle.get_message(key)
             if message.value is not None:
@@ -57,6 +67,7 @@ class Translations:
         for lang in LANGUAGES:
             if lang != DEFAULT_LANGUAGE:
                 self._by_lang[lang] = _load(locales_dir, lang, english)
+        self._labels: dict[str, frozenset[str]] = {}
 
     def get(self, language: str | None) -> L10n:
         """Return the texts for a language, English when unknown."""
@@ -65,6 +76,13 @@ class Translations:
     def all(self) -> dict[str, L10n]:
         """Return every language's texts."""
         return dict(self._by_lang)
+
+    def labels(self, key: str) -> frozenset[str]:
+        """Return the text `key` in every language (how a button may read)."""
+        found = self._labels.get(key)
+        if found is None:
+            found = self._labels[key] = frozenset(l10n(key) for l10n in self._by_lang.values())
+        return found
 
 
 def language_for(code: str | None) -> str:

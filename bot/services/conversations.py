@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,6 +24,25 @@ _LATEST = (
     .order_by(col(Conversation.id).desc())
     .limit(1)
 )
+
+_TOUCH = (
+    update(Conversation.__table__)  # type: ignore[attr-defined]
+    .where(Conversation.__table__.c.id == bindparam("conversation_id"))  # type: ignore[attr-defined]
+    .values(last_message_at=bindparam("now"))
+)
+
+
+async def touch_conversation(
+    session: AsyncSession, conversation: Conversation, now: datetime
+) -> None:
+    """Note the time of the conversation's latest message."""
+    # A direct UPDATE: marking the object changed made the next query flush it through the
+    # ORM's unit of work, which cost several times the statement, on every customer message.
+    if conversation.id is None:  # not flushed yet: it goes in with its insert
+        conversation.last_message_at = now
+        return
+    await session.exec(_TOUCH, params={"conversation_id": conversation.id, "now": now})
+    set_committed_value(conversation, "last_message_at", now)
 
 
 async def latest_conversation(session: AsyncSession, customer_id: int) -> Conversation | None:

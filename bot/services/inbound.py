@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services.conversations import latest_conversation
+from bot.services.conversations import latest_conversation, touch_conversation
 from bot.services.customers import find_by_topic
 from bot.services.message_log import (
     MessageContent,
@@ -54,7 +54,7 @@ async def record_inbound(
     if customer is not None:
         kind = AuthorKind.CUSTOMER
         if conversation is not None:
-            conversation.last_message_at = now
+            await touch_conversation(session, conversation, now)
     elif inbound.chat_id == staff_chat_id:
         kind = AuthorKind.NOTE if is_note(inbound.content.text) else AuthorKind.STAFF
         if inbound.thread_id is not None:

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import current_session, transaction
+from bot.group_writer import GroupWriter
 from bot.services.conversations import latest_conversation
 from bot.services.customers import find_by_telegram_id, find_by_topic
 from bot.services.message_log import (
@@ -87,6 +88,7 @@ class OutboundLog(BaseRequestMiddleware):
         self._sessions = sessions
         self._staff_chat_id = staff_chat_id
         self._clock = clock
+        self._writer: GroupWriter[_Sent] = GroupWriter(self._store_all)
 
     async def __call__(
         self,
@@ -105,17 +107,26 @@ class OutboundLog(BaseRequestMiddleware):
         return result
 
     async def _record(self, method: TelegramMethod[Any], result: Message | MessageId) -> None:
+        sent = _Sent(method, result, self._clock(), outbound_author.get(), chat_owner.get())
         session = current_session.get()
         if session is not None:
-            await self._store(session, method, result)
+            await self._store(session, sent)
             return
-        async with transaction(self._sessions) as own:
-            await self._store(own, method, result)
+        # Sent outside a transaction (answers after their update's commit, jobs): written
+        # together with the others sent meanwhile, one transaction for the lot.
+        await self._writer.add(sent)
 
-    async def _store(
-        self, session: AsyncSession, method: TelegramMethod[Any], result: Message | MessageId
-    ) -> None:
-        now = self._clock()
+    async def _store_all(self, batch: list[_Sent]) -> None:
+        async with transaction(self._sessions) as session:
+            for sent in batch:
+                await self._store(session, sent)
+
+    async def close(self) -> None:
+        """Wait until every sent message is written."""
+        await self._writer.drain()
+
+    async def _store(self, session: AsyncSession, sent: _Sent) -> None:
+        method, result, now = sent.method, sent.result, sent.at
         if isinstance(method, EditMessageText | EditMessageCaption) and isinstance(result, Message):
             await record_edit(session, result.chat.id, result.message_id, content_of(result), now)
             return
@@ -139,10 +150,10 @@ class OutboundLog(BaseRequestMiddleware):
                 content.file_ids,
                 {**(content.extra or {}), "forwarded": True},
             )
-        author = outbound_author.get() or Author(
+        author = sent.author or Author(
             AuthorKind.SYSTEM if chat_id == self._staff_chat_id else AuthorKind.BOT
         )
-        customer_id, conversation_id = await self._owner(session, chat_id, thread_id)
+        customer_id, conversation_id = await self._owner(session, sent.owner, chat_id, thread_id)
         ref = MessageRef(
             chat_id, message_id, Direction.OUT, author.kind, author.telegram_id, thread_id
         )
@@ -157,9 +168,8 @@ class OutboundLog(BaseRequestMiddleware):
         )
 
     async def _owner(
-        self, session: AsyncSession, chat_id: int, thread_id: int | None
+        self, session: AsyncSession, known: ChatOwner | None, chat_id: int, thread_id: int | None
     ) -> tuple[int | None, int | None]:
-        known = chat_owner.get()
         if known is not None and known.session in (session, None) and known.chat_id == chat_id:
             return known.customer_id, known.conversation_id
         if chat_id == self._staff_chat_id:
@@ -170,6 +180,17 @@ class OutboundLog(BaseRequestMiddleware):
             return None, None
         conversation = await latest_conversation(session, customer.id)
         return customer.id, conversation.id if conversation else None
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """A message Telegram accepted, with who sent it and for whom, to be recorded."""
+
+    method: TelegramMethod[Any]
+    result: Message | MessageId
+    at: datetime
+    author: Author | None
+    owner: ChatOwner | None
 
 
 async def _copied_content(

@@ -28,8 +28,19 @@ class FaqFeedback(CallbackData, prefix="fq"):
     helped: bool
 
 
+_keyboards: dict[tuple[str, str], InlineKeyboardMarkup] = {}
+
+
 def feedback_keyboard(l10n: L10n, entry_id: str) -> InlineKeyboardMarkup:
-    """Ask whether the answer helped."""
+    """Ask whether the answer helped (built once per entry and language)."""
+    key = (l10n.language, entry_id)
+    keyboard = _keyboards.get(key)
+    if keyboard is None:
+        keyboard = _keyboards[key] = _feedback_keyboard(l10n, entry_id)
+    return keyboard
+
+
+def _feedback_keyboard(l10n: L10n, entry_id: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=l10n("faq-helped-yes"), callback_data=FaqFeedback(id=entry_id, helped=True))
     builder.button(text=l10n("faq-helped-no"), callback_data=FaqFeedback(id=entry_id, helped=False))

@@ -18,9 +18,7 @@ class MenuButton(Filter):
 
     async def __call__(self, message: Message, services: Services, **_: Any) -> bool:
         """Compare the text with the button's label in every language."""
-        if message.text is None:
-            return False
-        return any(l10n(self.key) == message.text for l10n in services.translations.all().values())
+        return message.text is not None and message.text in services.translations.labels(self.key)
 
 
 class WithBot(Filter):

@@ -1,0 +1,91 @@
+"""SQLite on the event loop's thread: a locked database is waited for without blocking the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.db import create_engine, create_sessionmaker, migrate, transaction
+from bot.resilience import is_transient
+from bot.sqlite import Connection as InLoopConnection
+
+
+def url_of(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def driver_of(url: str) -> object:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            return raw.driver_connection
+    finally:
+        await engine.dispose()
+
+
+async def test_a_file_database_runs_in_the_loop_and_a_uri_one_in_aiosqlite(tmp_path: Path) -> None:
+    assert isinstance(await driver_of(url_of(tmp_path / "a.db")), InLoopConnection)
+    uri = f"sqlite+aiosqlite:///file:{tmp_path / 'b.db'}?mode=rwc&uri=true"
+    assert not isinstance(await driver_of(uri), InLoopConnection)
+
+
+async def test_waiting_for_another_writer_does_not_block_the_loop(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    engine = create_engine(url_of(path))
+    await migrate(engine)
+    sessions = create_sessionmaker(engine)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # a backup or a manual session holds the write lock
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def write() -> None:
+        async with transaction(sessions) as session:
+            await session.exec(text("INSERT INTO processed_updates VALUES (1, CURRENT_TIMESTAMP)"))  # type: ignore[call-overload]
+
+    ticker = asyncio.create_task(tick())
+    writer = asyncio.create_task(write())
+    await asyncio.sleep(0.5)
+    assert not writer.done()  # still waiting for the lock...
+    assert ticks >= 20  # ...while the loop kept running other work
+    other.execute("ROLLBACK")
+    await asyncio.wait_for(writer, 5)
+    ticker.cancel()
+    other.close()
+    async with transaction(sessions) as session:
+        count = (await session.exec(text("SELECT count(*) FROM processed_updates"))).scalar()  # type: ignore[call-overload]
+    assert count == 1
+    await engine.dispose()
+
+
+async def test_a_lock_held_too_long_fails_as_a_transient_error(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    engine = create_engine(url_of(path))
+    await migrate(engine)
+    sessions = create_sessionmaker(engine)
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        assert isinstance(raw.driver_connection, InLoopConnection)
+        raw.driver_connection.lock_timeout = 0.2
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(Exception) as caught:
+        async with transaction(sessions) as session:
+            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    assert 0.15 < loop.time() - started < 2
+    assert is_transient(caught.value), caught.value
+    other.execute("ROLLBACK")
+    other.close()
+    await engine.dispose()

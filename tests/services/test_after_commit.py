@@ -1,0 +1,71 @@
+"""Answers to the customer being handled wait for the commit; everything else goes at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot
+from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
+
+from bot.telegram.after_commit import SendAfterCommit, holding, send_held
+from bot.telegram.outbound import ChatOwner, chat_owner
+
+CUSTOMER, OTHER = 1001, 2002
+
+
+class Recorder:
+    """Stands in for the rest of the request chain."""
+
+    def __init__(self) -> None:
+        self.sent: list[TelegramMethod[Any]] = []
+
+    async def __call__(self, _bot: Bot, method: TelegramMethod[Any]) -> str:
+        self.sent.append(method)
+        return "sent"
+
+
+BOT = Bot("123456:" + "A" * 35)
+
+
+async def test_messages_to_the_customer_wait_until_the_commit() -> None:
+    chain, middleware = Recorder(), SendAfterCommit()
+    owner = ChatOwner(None, CUSTOMER, 1, 1)
+    token = chat_owner.set(owner)
+    try:
+        with holding() as held:
+            answer = SendMessage(chat_id=CUSTOMER, text="Delivery takes 2 days")
+            assert await middleware(chain, BOT, answer) is None
+            # Other chats, and edits (whose failure the handler must see), go at once.
+            assert await middleware(chain, BOT, SendMessage(chat_id=OTHER, text="x")) == "sent"
+            edit = EditMessageText(chat_id=CUSTOMER, message_id=5, text="y")
+            assert await middleware(chain, BOT, edit) == "sent"
+        assert [m.chat_id for m in chain.sent] == [OTHER, CUSTOMER]  # type: ignore[attr-defined]
+        assert [m for m, _ in held] == [answer]
+    finally:
+        chat_owner.reset(token)
+
+
+async def test_outside_an_update_everything_goes_at_once() -> None:
+    chain, middleware = Recorder(), SendAfterCommit()
+    assert await middleware(chain, BOT, SendMessage(chat_id=CUSTOMER, text="x")) == "sent"
+    token = chat_owner.set(ChatOwner(None, CUSTOMER, 1, 1))
+    try:  # an owner but no update being held (a job): sent now
+        assert await middleware(chain, BOT, SendMessage(chat_id=CUSTOMER, text="y")) == "sent"
+    finally:
+        chat_owner.reset(token)
+    assert len(chain.sent) == 2
+
+
+async def test_held_answers_go_in_order_and_a_failure_does_not_stop_the_rest() -> None:
+    sent: list[str] = []
+
+    class FlakyBot:
+        async def __call__(self, method: SendMessage) -> None:
+            if method.text == "boom":
+                raise RuntimeError("Telegram said no")
+            sent.append(method.text)
+
+    owner = ChatOwner(None, CUSTOMER, 1, 1)
+    held = [(SendMessage(chat_id=CUSTOMER, text=t), owner) for t in ("one", "boom", "two")]
+    await send_held(FlakyBot(), held)  # type: ignore[arg-type]
+    assert sent == ["one", "two"]

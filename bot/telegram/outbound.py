@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import current_session, transaction
 from bot.group_writer import GroupWriter
+from bot.resilience import backoff, is_transient, watching
 from bot.services.conversations import latest_conversation
 from bot.services.customers import find_by_telegram_id, find_by_topic
 from bot.services.message_log import (
@@ -42,6 +44,8 @@ from bot.telegram.content import content_of
 from models import AuthorKind, Direction
 
 logger = logging.getLogger(__name__)
+
+LOG_RETRY_SECONDS = 60.0  # how long sent messages wait for the database to be recorded
 
 
 @dataclass(frozen=True)
@@ -117,9 +121,31 @@ class OutboundLog(BaseRequestMiddleware):
         await self._writer.add(sent)
 
     async def _store_all(self, batch: list[_Sent]) -> None:
-        async with transaction(self._sessions) as session:
-            for sent in batch:
-                await self._store(session, sent)
+        # The messages are out already: through a brief database outage the record waits and
+        # is tried again, instead of leaving the transcript without them.
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + LOG_RETRY_SECONDS
+        delays = backoff()
+        while True:
+            try:
+                with watching() as watch:
+                    async with transaction(self._sessions) as session:
+                        for sent in batch:
+                            await self._store(session, sent)
+                return
+            except Exception as exc:
+                delay = next(delays)
+                if not (is_transient(exc) or watch.error is not None):
+                    raise
+                if loop.time() + delay > give_up_at:
+                    raise
+                logger.warning(
+                    "outbound log: database unavailable (%s), %s messages wait %.1fs",
+                    type(exc).__name__,
+                    len(batch),
+                    delay,
+                )
+                await asyncio.sleep(delay)
 
     async def close(self) -> None:
         """Wait until every sent message is written."""

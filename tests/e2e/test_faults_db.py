@@ -258,7 +258,8 @@ async def test_a_connection_cut_mid_update_is_retried_without_repeating_sends(
     h, fault = outage
     user = h.customer(761001, "Mid")
     connecting = "I've passed your conversation to our staff"
-    # The handler answered the customer, then its transaction was cut: the update is retried.
+    # The handoff committed and its answer went out, then the database went away before the
+    # answer was recorded: the record waits and is written once, when the database is back.
     await cut_during(h, fault, "sendMessage", lambda: h.emu.send_text(user, "👤 Talk to a person"))
     assert await until_pending_replies(h, 1)  # the retry committed the handoff
     await h.wait_topic(user)

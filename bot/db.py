@@ -37,9 +37,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             # Nothing may open a second session while holding one (it would wait forever).
             kwargs.setdefault("pool_size", 1)
             kwargs.setdefault("max_overflow", 0)
-            path = make_url(url).database
-            if path and not make_url(url).query:
-                kwargs.setdefault("async_creator", in_loop_creator(path))
+            parsed = make_url(url)
+            if parsed.database and not parsed.query:
+                kwargs.setdefault("async_creator", in_loop_creator(parsed.database))
         if "async_creator" not in kwargs:
             kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_async_engine(url, **kwargs)

@@ -120,6 +120,25 @@ def watching() -> Iterator[Watch]:
         _watch.reset(token)
 
 
+class RetryBudget:
+    """How long a unit of work may be tried again through transient database trouble."""
+
+    def __init__(self, seconds: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._give_up_at = self._loop.time() + seconds
+        self._delays = backoff()
+
+    @staticmethod
+    def covers(error: BaseException, watch: Watch) -> bool:
+        """Tell whether the failure is one worth another attempt."""
+        return is_transient(error) or watch.error is not None
+
+    def next_delay(self) -> float | None:
+        """The wait before the next attempt, or None when it would end past the budget."""
+        delay = next(self._delays)
+        return None if self._loop.time() + delay > self._give_up_at else delay
+
+
 def backoff(first: float = 0.05, cap: float = 2.0) -> Iterator[float]:
     """Delays for retries: doubling from `first` up to `cap`, with jitter."""
     delay = first

@@ -168,9 +168,7 @@ class Connection:
 
     async def close(self) -> None:
         """Close the connection; closing twice is harmless."""
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        self.stop()
 
     def stop(self) -> None:
         """Close at once (SQLAlchemy's terminate)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +28,6 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import (
     CopyMessage,
     ForwardMessage,
@@ -42,6 +42,7 @@ from aiogram.methods import (
 from aiogram.methods.base import TelegramType
 
 from bot.telegram.outbound import ChatOwner, chat_owner
+from bot.telegram.retry import deliver
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +81,7 @@ async def send_held(bot: Bot, calls: Deferred) -> None:
         # Logged in a transaction of its own, still as the same customer and conversation.
         token = chat_owner.set(dataclasses.replace(owner, session=None))
         try:
-            await bot(method)
-        except TelegramForbiddenError as exc:
-            logger.info("answer not delivered: %s", exc.message)
+            await deliver(functools.partial(bot, method))
         except Exception:
             logger.exception("answer %s could not be sent", type(method).__name__)
         finally:

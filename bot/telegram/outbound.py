@@ -30,7 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import current_session, transaction
 from bot.group_writer import GroupWriter
-from bot.resilience import backoff, is_transient, watching
+from bot.resilience import RetryBudget, watching
 from bot.services.conversations import latest_conversation
 from bot.services.customers import find_by_telegram_id, find_by_topic
 from bot.services.message_log import (
@@ -123,9 +123,7 @@ class OutboundLog(BaseRequestMiddleware):
     async def _store_all(self, batch: list[_Sent]) -> None:
         # The messages are out already: through a brief database outage the record waits and
         # is tried again, instead of leaving the transcript without them.
-        loop = asyncio.get_running_loop()
-        give_up_at = loop.time() + LOG_RETRY_SECONDS
-        delays = backoff()
+        budget = RetryBudget(LOG_RETRY_SECONDS)
         while True:
             try:
                 with watching() as watch:
@@ -134,10 +132,8 @@ class OutboundLog(BaseRequestMiddleware):
                             await self._store(session, sent)
                 return
             except Exception as exc:
-                delay = next(delays)
-                if not (is_transient(exc) or watch.error is not None):
-                    raise
-                if loop.time() + delay > give_up_at:
+                delay = budget.next_delay() if budget.covers(exc, watch) else None
+                if delay is None:
                     raise
                 logger.warning(
                     "outbound log: database unavailable (%s), %s messages wait %.1fs",

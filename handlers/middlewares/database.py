@@ -27,9 +27,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import transaction
 from bot.resilience import (
     RETRY_SECONDS_KEY,
-    backoff,
+    RetryBudget,
     forget_scope,
-    is_transient,
     replay_scope,
     watch_engine,
     watching,
@@ -69,9 +68,7 @@ class DbSessionMiddleware(BaseMiddleware):
     ) -> Any:
         """Run the rest of the chain inside one transaction, once per update_id."""
         update_id = event.update_id if isinstance(event, Update) else None
-        loop = asyncio.get_running_loop()
-        give_up_at = loop.time() + float(data.get(RETRY_SECONDS_KEY, self._retry_seconds))
-        delays = backoff()
+        budget = RetryBudget(float(data.get(RETRY_SECONDS_KEY, self._retry_seconds)))
         attempt = 1
         while True:
             state = data.get("state")
@@ -87,15 +84,15 @@ class DbSessionMiddleware(BaseMiddleware):
                 with scope, watching() as watch, holding() as held:
                     result = await self._attempt(handler, event, update_id, attempt_data)
             except Exception as exc:
-                if not (is_transient(exc) or watch.error is not None):
+                if not budget.covers(exc, watch):
                     _show_error_router(data, attempt_data)
                     raise
                 if watch.error is not None and exc.__cause__ is None:
                     exc.__cause__ = watch.error  # so the error router too sees why it failed
                 if undoable is not None:
                     await undoable.undo()
-                delay = next(delays)
-                if loop.time() + delay > give_up_at:
+                delay = budget.next_delay()
+                if delay is None:
                     _show_error_router(data, attempt_data)
                     raise
                 logger.warning(

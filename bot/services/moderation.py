@@ -27,7 +27,8 @@ in ``f.u.c.k``, repeated letters, spaced letters as in ``д у р а к``) and t
 the lexicon: obscene roots must start the word after optional prefixes ("за-еб-али", but not
 "т-еб-я" or "руб-ля"), and insult words are compared by lemma (pymorphy3) or stem (snowball).
 The lexicon lives in ``content/moderation.yaml``; everything is compiled once in
-``Moderator.__init__`` because ``check`` runs on every customer message.
+``Moderator.__init__``, and what the lists find in each word is cached, because ``check``
+runs on every customer message.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from functools import cache, lru_cache
 from pathlib import Path
@@ -59,11 +60,19 @@ _REST = "\x01"
 _MIN_TAIL_LETTERS = 3  # "пиз…" is censored mat, "су…" may be anything
 _MIN_SPACED_RUN = 3  # "д у р а к" yes, "а я в" no
 _MAX_QUOTE_WORDS = 8  # a quoted title is short; a stray quote mark must not hide abuse
+_WORD_CACHE_SIZE = 65536  # distinct words whose readings and findings are kept
 
 _CYR_LETTERS = frozenset("абвгдежзийклмнопрстуфхцчшщьыэюяі")
 _LAT_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
-_GREEK_TO_LAT = str.maketrans("αβεηικμνορτυχγ", "abenikmvoptuxy")
-_CYR_EXTRA = str.maketrans({"ё": "е", "ъ": "ь", "і": "и", "ї": "и", "є": "е", "ў": "у"})
+_BREVE = "\u0306"  # the combining mark of й
+# Greek look-alikes, rarer Cyrillic letters and apostrophes, mapped in one pass.
+_LETTERS_FOLD = str.maketrans(
+    {
+        **dict(zip("αβεηικμνορτυχγ", "abenikmvoptuxy", strict=True)),
+        "ё": "е", "ъ": "ь", "і": "и", "ї": "и", "є": "е", "ў": "у",
+        "’": "'", "`": "'",
+    }
+)  # fmt: skip
 
 # Latin letters inside a Cyrillic word: by look ("xуй", "тупoй") and by sound ("пиzдец").
 _LAT_TO_CYR_LOOK = dict(zip("abcehkmoptxyunrdgilszfvjw", "авсенкмортхуипгдгилсзфвйш", strict=True))
@@ -85,6 +94,8 @@ _CLOSE_QUOTES = frozenset("»”\"'")
 _EDGE_PUNCT = "«»“”„\"'`()[]{}<>,;:!?"
 _URL = re.compile(r"(?:https?://|www\.)|^[\w.+-]+@[\w-]+\.[\w.]+$")
 _PAUSES = frozenset(",;:—–-)(.!?…")
+_CHUNK = re.compile(r"\S+")
+_CLAUSE_END = re.compile(r"[.!?;]$")
 _RUNS = re.compile(r"(.)\1+")
 _LONG_RUNS = re.compile(r"(.)\1{2,}")
 # English contractions and possessives: "you're" is "you", "Ky's" is not "kys".
@@ -203,19 +214,20 @@ def _check_entry(file: str, where: str, entry: Any, script: Script, multi_word: 
 def _fold(text: str) -> str:
     """Unicode-fold: compatibility forms, no invisible characters or accents, lower case."""
     text = unicodedata.normalize("NFKC", text)
-    out: list[str] = []
-    for ch in unicodedata.normalize("NFD", text):
-        category = unicodedata.category(ch)
-        if category == "Cf":
-            continue  # zero-width spaces and joiners hide inside words
-        if category == "Mn":
-            # Keep the breve of й; other accents only disguise letters.
-            if ch == "\u0306" and out and out[-1] in "иИ":
-                out[-1] = "й" if out[-1] == "и" else "Й"
-            continue
-        out.append(ch)
-    folded = unicodedata.normalize("NFC", "".join(out)).casefold()
-    return folded.translate(_GREEK_TO_LAT).translate(_CYR_EXTRA).replace("’", "'").replace("`", "'")
+    if text.isascii():
+        return text.lower().replace("`", "'")  # nothing to decompose, hide or transliterate
+    decomposed = unicodedata.normalize("NFD", text)
+    # Zero-width spaces and joiners (Cf) hide inside words, and accents (Mn) only disguise
+    # letters: drop them all. Checking each distinct character, not each character, is cheap.
+    hidden = {ch for ch in set(decomposed) if unicodedata.category(ch) in ("Cf", "Mn")}
+    if hidden:
+        decomposed = decomposed.translate(dict.fromkeys(map(ord, hidden - {_BREVE})))
+        if _BREVE in hidden:
+            # Keep the breve of й, once, after the hidden characters in between are gone.
+            decomposed = decomposed.replace("и" + _BREVE, "й").replace("И" + _BREVE, "Й")
+            decomposed = decomposed.replace(_BREVE, "")
+    folded = unicodedata.normalize("NFC", decomposed).casefold()
+    return folded.translate(_LETTERS_FOLD)
 
 
 def _collapse(word: str) -> str:
@@ -238,6 +250,7 @@ class _Token:
     paired with the reading it came from so that allowed words stay allowed ("shiite").
     """
 
+    core: str  # the word the readings are made from
     forms: dict[Script, tuple[str, ...]]
     squeezed: dict[Script, tuple[str, ...]]
     collapsed: dict[Script, tuple[tuple[str, str], ...]]
@@ -292,11 +305,12 @@ def _core_variants(core: str) -> set[str]:
 
 def _make_token(core: str, quoted: bool, clause_end: bool) -> _Token | None:
     """Build a token from a word stripped of surrounding punctuation."""
-    if not any(ch.isalpha() for ch in core):
+    readings = _readings(core)
+    if readings is None:
         return None
-    forms, squeezed, collapsed, words = _readings(core)
+    forms, squeezed, collapsed, words = readings
     letter = core if len(core) == 1 and core.isalpha() else None
-    return _Token(forms, squeezed, collapsed, words, quoted, clause_end, letter=letter)
+    return _Token(core, forms, squeezed, collapsed, words, quoted, clause_end, letter=letter)
 
 
 _Readings = tuple[
@@ -307,9 +321,11 @@ _Readings = tuple[
 ]
 
 
-@lru_cache(maxsize=65536)
-def _readings(core: str) -> _Readings:
-    """All readings of a word; cached, as customers repeat the same words (never mutated)."""
+@lru_cache(maxsize=_WORD_CACHE_SIZE)
+def _readings(core: str) -> _Readings | None:
+    """All readings of a word, or None without letters; cached, as words repeat (never mutated)."""
+    if not any(ch.isalpha() for ch in core):
+        return None
     forms: dict[Script, tuple[str, ...]] = {}
     squeezed: dict[Script, tuple[str, ...]] = {}
     collapsed: dict[Script, tuple[tuple[str, str], ...]] = {}
@@ -334,38 +350,64 @@ def _tokenize(text: str) -> list[_Token]:
     folded = _fold(text)
     tokens: list[_Token] = []
     quote_left = 0  # words still inside an open quotation; unclosed quotes end by themselves
-    for match in re.finditer(r"\S+", folded):
-        chunk = match.group()
-        gap = folded[match.end() : match.end() + 2]
-        if _URL.search(chunk):
+    for match in _CHUNK.finditer(folded):
+        chunk = _read_chunk(match.group())
+        if chunk is None:
             continue
-        opens = chunk[0] in _OPEN_QUOTES and len(chunk) > 1
-        closes = chunk.rstrip(".,!?;:")[-1:] in _CLOSE_QUOTES
-        quoted = quote_left > 0 or opens
-        if opens and not closes:
+        quoted = quote_left > 0 or chunk.opens
+        if chunk.opens and not chunk.closes:
             quote_left = _MAX_QUOTE_WORDS
-        elif closes or quote_left:
-            quote_left = 0 if closes else quote_left - 1
-        core = chunk.strip(_EDGE_PUNCT)
-        clause_end = "\n" in gap or bool(re.search(r"[.!?;]$", chunk.rstrip("»”\"')")))
-        ellipsis = _ELLIPSIS.search(core)
-        core = _ELLIPSIS.sub("", core).rstrip(".").strip(_EDGE_PUNCT)
-        if len(core) > 2 and core[0] == core[-1] and core[0] in "*_~":
-            core = core[1:-1]  # *bold* or _underlined_ emphasis, not a mask
-        core = _CONTRACTION.sub("", core.lstrip("#")).replace("'", "")
-        if ellipsis and core:
-            core += _REST
-        token = _make_token(core, quoted, clause_end)
+        elif chunk.closes or quote_left:
+            quote_left = 0 if chunk.closes else quote_left - 1
+        clause_end = chunk.clause_end or "\n" in folded[match.end() : match.end() + 2]
+        token = _make_token(chunk.core, quoted, clause_end)
         if token is not None:
-            token.pause = clause_end or chunk[-1] in _PAUSES
+            token.pause = clause_end or chunk.pause
             tokens.append(token)
-        elif tokens and any(ch in _PAUSES for ch in chunk):
+        elif tokens and chunk.has_pause:
             tokens[-1].pause = True  # a free-standing dash: "курьер — идиот"
     return _join_spaced_letters(tokens)
 
 
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """What a piece of a message between spaces says on its own, whatever its neighbours."""
+
+    core: str  # the word without the punctuation around it
+    opens: bool  # a quotation
+    closes: bool  # a quotation
+    clause_end: bool  # with ". ! ? ;"
+    pause: bool  # punctuation at its end
+    has_pause: bool  # punctuation anywhere: a free-standing dash
+
+
+@lru_cache(maxsize=_WORD_CACHE_SIZE)
+def _read_chunk(chunk: str) -> _Chunk | None:
+    """Strip a piece of a message down to its word; None for a link (cached, as _readings)."""
+    if _URL.search(chunk):
+        return None
+    core = chunk.strip(_EDGE_PUNCT)
+    ellipsis = _ELLIPSIS.search(core)
+    core = _ELLIPSIS.sub("", core).rstrip(".").strip(_EDGE_PUNCT)
+    if len(core) > 2 and core[0] == core[-1] and core[0] in "*_~":
+        core = core[1:-1]  # *bold* or _underlined_ emphasis, not a mask
+    core = _CONTRACTION.sub("", core.lstrip("#")).replace("'", "")
+    if ellipsis and core:
+        core += _REST
+    return _Chunk(
+        core=core,
+        opens=chunk[0] in _OPEN_QUOTES and len(chunk) > 1,
+        closes=chunk.rstrip(".,!?;:")[-1:] in _CLOSE_QUOTES,
+        clause_end=bool(_CLAUSE_END.search(chunk.rstrip("»”\"')"))),
+        pause=chunk[-1] in _PAUSES,
+        has_pause=any(ch in _PAUSES for ch in chunk),
+    )
+
+
 def _join_spaced_letters(tokens: list[_Token]) -> list[_Token]:
     """Turn runs such as "f u c k" or "д у р а к" into one token."""
+    if sum(token.letter is not None for token in tokens) < _MIN_SPACED_RUN:
+        return tokens  # most messages: too few lone letters to spell anything
     out: list[_Token] = []
     run: list[_Token] = []
     for token in [*tokens, None]:
@@ -544,7 +586,7 @@ class _Pool:
     links: _WordSet
     similes: _WordSet
     phrases: dict[str, list[tuple[str, ...]]]  # by first word
-    allowed_phrases: list[tuple[str, ...]]
+    allowed_phrases: dict[str, list[tuple[str, ...]]]  # by first word
 
     @classmethod
     def compile(cls, lists: WordLists, script: Script) -> _Pool:
@@ -565,8 +607,18 @@ class _Pool:
             links=_WordSet(lists.links, script, inflect=False),
             similes=_WordSet(lists.similes, script, inflect=False),
             phrases=_by_first_word(_phrase_words(p) for p in lists.phrases),
-            allowed_phrases=[_phrase_words(p) for p in lists.allow if " " in p],
+            allowed_phrases=_by_first_word(_phrase_words(p) for p in lists.allow if " " in p),
         )
+
+    def findings(self, token: _Token) -> _Findings:
+        """What the lists find in the token, whatever its neighbours."""
+        phrases = _starting_with(self.phrases, token)
+        obscene = self.obscene_root(token) or self.obscene.match(token, self.allow)
+        insult = self.insults.match(token, self.allow)
+        targeted = self.targeted.match(token, self.allow)
+        if not (phrases or obscene or insult or targeted):
+            return _NOTHING
+        return _Findings(phrases, obscene, insult, targeted)
 
     def obscene_root(self, token: _Token) -> str | None:
         """The reading of the token that starts with an obscene root, if any."""
@@ -584,12 +636,32 @@ class _Pool:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Findings:
+    """What one language's lists find in a word on its own, before its context is weighed."""
+
+    phrases: tuple[tuple[str, ...], ...] = ()  # insulting phrases that may start at the word
+    obscene: str | None = None
+    insult: str | None = None
+    targeted: str | None = None
+
+
+_NOTHING = _Findings()  # shared by the many words that are in no list
+
+
 def _by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
     """Phrases indexed by their first word, so most words look at none."""
     index: dict[str, list[tuple[str, ...]]] = {}
     for phrase in phrases:
         index.setdefault(phrase[0], []).append(phrase)
     return index
+
+
+def _starting_with(
+    index: dict[str, list[tuple[str, ...]]], token: _Token
+) -> tuple[tuple[str, ...], ...]:
+    """The indexed phrases whose first word is one of the token's readings."""
+    return tuple(itertools.chain.from_iterable(index.get(w, ()) for w in token.words))
 
 
 def _phrase_words(phrase: str) -> tuple[str, ...]:
@@ -615,16 +687,28 @@ class Moderator:
             _Pool.compile(lexicon.section(language), script)
             for language, script in LANGUAGES.items()
         ]
+        # Matching a word against the lists is most of the work, and customers use the same
+        # few thousand words over and over; the context checks below stay per message.
+        self._findings = lru_cache(maxsize=_WORD_CACHE_SIZE)(self._findings_uncached)
+
+    def _findings_uncached(self, core: str) -> tuple[_Findings, ...]:
+        """What each language's lists find in a word (see _Token.core)."""
+        token = _make_token(core, quoted=False, clause_end=False)
+        assert token is not None  # tokens are only made of words with letters
+        return tuple(pool.findings(token) for pool in self._pools)
 
     def check(self, text: str) -> ModerationResult:
         """Decide whether a message insults staff or the company."""
         tokens = _tokenize(text)
         exempt = self._allowed_positions(tokens)
-        for index in range(len(tokens)):
+        for index, token in enumerate(tokens):
             if index in exempt:
                 continue
-            for pool in self._pools:
-                verdict = self._check_token(pool, tokens, index)
+            # Looked up word by word: the words after an insult need not be looked at.
+            for pool, found in zip(self._pools, self._findings(token.core), strict=True):
+                if found is _NOTHING:
+                    continue
+                verdict = self._check_token(pool, found, tokens, index)
                 if verdict is not None:
                     return verdict
         return ModerationResult(is_insult=False)
@@ -632,31 +716,28 @@ class Moderator:
     def _allowed_positions(self, tokens: list[_Token]) -> set[int]:
         """Positions covered by innocent phrases ("в дурака")."""
         exempt: set[int] = set()
-        for pool in self._pools:
-            for phrase in pool.allowed_phrases:
-                for start in _phrase_starts(tokens, phrase):
-                    exempt.update(range(start, start + len(phrase)))
+        for start, token in enumerate(tokens):
+            for pool in self._pools:
+                for phrase in _starting_with(pool.allowed_phrases, token):
+                    if _phrase_at(tokens, start, phrase):
+                        exempt.update(range(start, start + len(phrase)))
         return exempt
 
     def _check_token(
-        self, pool: _Pool, tokens: list[_Token], index: int
+        self, pool: _Pool, found: _Findings, tokens: list[_Token], index: int
     ) -> ModerationResult | None:
         """The verdict for the word at `index` in one language, or None if it is innocent."""
-        token = tokens[index]
-        for phrase in itertools.chain.from_iterable(pool.phrases.get(w, ()) for w in token.words):
+        for phrase in found.phrases:
             if _phrase_at(tokens, index, phrase):
                 return ModerationResult(True, "personal_insult", _display_form(" ".join(phrase)))
-        found = pool.obscene_root(token) or pool.obscene.match(token, pool.allow)
-        if found:
-            return ModerationResult(True, "obscene", _display_form(found))
-        if token.quoted:
+        if found.obscene:
+            return ModerationResult(True, "obscene", _display_form(found.obscene))
+        if tokens[index].quoted:
             return None  # a title such as «Идиот» is named, not called
-        found = pool.insults.match(token, pool.allow)
-        if found and not self._about_self(pool, tokens, index):
-            return ModerationResult(True, "personal_insult", _display_form(found))
-        found = pool.targeted.match(token, pool.allow)
-        if found and (self._aimed(pool, tokens, index) or _vocative(tokens, index)):
-            return ModerationResult(True, "personal_insult", _display_form(found))
+        if found.insult and not self._about_self(pool, tokens, index):
+            return ModerationResult(True, "personal_insult", _display_form(found.insult))
+        if found.targeted and (self._aimed(pool, tokens, index) or _vocative(tokens, index)):
+            return ModerationResult(True, "personal_insult", _display_form(found.targeted))
         return None
 
     @staticmethod
@@ -760,11 +841,6 @@ def _phrase_at(tokens: list[_Token], start: int, phrase: tuple[str, ...]) -> boo
     if start + len(phrase) > len(tokens):
         return False
     return all(word in tokens[start + k].words for k, word in enumerate(phrase))
-
-
-def _phrase_starts(tokens: list[_Token], phrase: tuple[str, ...]) -> Iterator[int]:
-    """Every position where the phrase is read."""
-    return (start for start in range(len(tokens)) if _phrase_at(tokens, start, phrase))
 
 
 def load_moderator(content_dir: Path) -> Moderator:

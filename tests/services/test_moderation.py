@@ -317,6 +317,30 @@ def test_check_is_fast(moderator: Moderator) -> None:
     assert time.perf_counter() - started < 5.0  # about 0.5 ms a message on a laptop
 
 
+def test_the_same_word_is_judged_anew_in_each_message() -> None:
+    # What the lists find in a word is cached; whom the word is aimed at must not be.
+    moderator = load_moderator(CONTENT)
+    cases = [
+        ("are you stupid?", True),
+        ("stupid question, sorry", False),
+        ("you idiot", True),
+        ("I'm such an idiot", False),
+        ("Есть роман Достоевского «Идиот»?", False),
+        ("Идиот!", True),
+        ("тупой нож прислали", False),
+        ("тупые сотрудники", True),
+        ("Колода для игры в дурака есть?", False),
+        ("Дурак, где заказ?", True),
+    ]
+    for text, insult in cases + cases[::-1]:
+        assert flagged(moderator, text) is insult, text
+
+
+def test_a_breve_is_kept_across_accents_and_invisible_characters(moderator: Moderator) -> None:
+    # "й" typed as "и" and a combining breve, with an accent and a zero-width space in between.
+    assert moderator.check(f"ху\u0301и{ZW}\u0306 вам") == ModerationResult(True, "obscene", "хуй")
+
+
 # ---------------------------------------------------------------- the lexicon file
 
 

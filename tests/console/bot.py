@@ -7,46 +7,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from aiogram import F, Router
-from aiogram.enums import ChatType
 from aiohttp import web
 
-import bot.factory
 from bot.console.server import create_console_app
 from bot.emulator import Emulator
-from handlers import _detached
-from handlers.manager import console, log, stats
 from tests.console.helpers import SECRET, console_config
 from tests.e2e.conftest import Harness, bot_settings, free_port, start_polling
 
 LINK = re.compile(r"https?://\S+/login\?t=[\w.\-]+")
-
-
-def manager_router() -> Router:
-    """The manager commands in private chats, as handlers/__init__.py is to include them."""
-    router = Router(name="manager")
-    router.message.filter(F.chat.type == ChatType.PRIVATE)
-    router.include_routers(*_detached(console.router, stats.router, log.router))
-    return router
-
-
-def _wired(router: Router) -> bool:
-    return router.name == console.router.name or any(_wired(r) for r in router.sub_routers)
-
-
-def include_manager_commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Put the manager router first, unless the project's router tree already has it."""
-    original = bot.factory.build_router
-
-    def build(settings: bot.factory.Settings) -> Router:
-        root = original(settings)
-        if _wired(root):
-            return root
-        outer = Router(name="test-root")
-        outer.include_routers(manager_router(), root)
-        return outer
-
-    monkeypatch.setattr(bot.factory, "build_router", build)
 
 
 @dataclass
@@ -75,7 +43,6 @@ async def console_harness(
     url = f"http://127.0.0.1:{port}"
     monkeypatch.setenv("CONSOLE_SECRET", SECRET)
     monkeypatch.setenv("CONSOLE_URL", url)
-    include_manager_commands(monkeypatch)
     services, tg_bot, dp, stop = await start_polling(bot_settings(emu, database_url))
     app = create_console_app(services.settings, services.engine, console_config(console_url=url))
     runner = web.AppRunner(app, access_log=None)

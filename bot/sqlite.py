@@ -176,6 +176,10 @@ class Connection:
             self._connection.close()
             self._connection = None
 
+    def trace(self, callback: Callable[[str], object] | None) -> None:
+        """Call `callback` with each statement SQLite runs, however it was sent (None: stop)."""
+        self._conn.set_trace_callback(callback)
+
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         """Register a Python function with SQLite."""
         self._conn.create_function(*args, **kwargs)

@@ -15,8 +15,7 @@ from bot.container import Services
 from bot.db import transaction
 from bot.i18n import L10n
 from bot.resilience import is_transient
-from bot.services.conversations import current_conversation
-from bot.services.customers import get_or_create_customer
+from bot.services.conversations import customer_and_conversation
 from bot.services.errors import DomainError
 from bot.services.inbound import record_inbound
 from bot.telegram.content import person_of
@@ -81,8 +80,8 @@ async def on_error(event: ErrorEvent, bot: Bot, services: Services) -> None:
             now = services.clock()
             customer = conversation = None
             if private:
-                customer = await get_or_create_customer(session, person_of(message.from_user), now)
-                conversation = await current_conversation(session, customer, now)
+                person = person_of(message.from_user)
+                customer, conversation = await customer_and_conversation(session, person, now)
             if inbound is not None:
                 await record_inbound(
                     session,

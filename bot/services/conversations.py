@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.services.customers import Person, refresh_customer, register_customer
+from bot.statements import Prepared
 from models import Conversation, ConversationStatus, Customer
 
 OPEN_STATUSES = (
@@ -25,11 +27,25 @@ _LATEST = (
     .limit(1)
 )
 
-_TOUCH = (
+_WITH_LATEST = (
+    select(Customer, Conversation)
+    .outerjoin(
+        Conversation,
+        col(Conversation.id)
+        == select(func.max(Conversation.id))
+        .where(Conversation.customer_id == Customer.id)
+        .correlate(Customer)
+        .scalar_subquery(),
+    )
+    .where(Customer.telegram_id == bindparam("telegram_id"))
+)
+
+_LAST_MESSAGE_AT = (
     update(Conversation.__table__)  # type: ignore[attr-defined]
     .where(Conversation.__table__.c.id == bindparam("conversation_id"))  # type: ignore[attr-defined]
     .values(last_message_at=bindparam("now"))
 )
+_TOUCH = Prepared(lambda _dialect: _LAST_MESSAGE_AT, ["conversation_id", "now"])
 
 
 async def touch_conversation(
@@ -41,7 +57,7 @@ async def touch_conversation(
     if conversation.id is None:  # not flushed yet: it goes in with its insert
         conversation.last_message_at = now
         return
-    await session.exec(_TOUCH, params={"conversation_id": conversation.id, "now": now})
+    await _TOUCH.rowcount(session, {"conversation_id": conversation.id, "now": now})
     set_committed_value(conversation, "last_message_at", now)
 
 
@@ -55,10 +71,33 @@ async def current_conversation(
 ) -> Conversation:
     """Return the customer's open conversation, opening a new one if none is open."""
     assert customer.id is not None
-    latest = await latest_conversation(session, customer.id)
+    return await _open_or_new(
+        session, customer, await latest_conversation(session, customer.id), now
+    )
+
+
+async def customer_and_conversation(
+    session: AsyncSession, person: Person, now: datetime
+) -> tuple[Customer, Conversation]:
+    """The customer writing (registered on first contact) and their open conversation."""
+    # One query for both: on every customer message, a statement saved is a tenth of a
+    # millisecond of SQLAlchemy's time.
+    row = (await session.exec(_WITH_LATEST, params={"telegram_id": person.telegram_id})).first()
+    if row is None:
+        customer, latest = await register_customer(session, person, now), None
+    else:
+        customer, latest = row
+        refresh_customer(customer, person, now)
+    return customer, await _open_or_new(session, customer, latest, now)
+
+
+async def _open_or_new(
+    session: AsyncSession, customer: Customer, latest: Conversation | None, now: datetime
+) -> Conversation:
     # An abusive conversation stays current until a manager reopens it, so nothing is relayed.
     if latest is not None and (latest.status in OPEN_STATUSES or latest.abusive):
         return latest
+    assert customer.id is not None
     conversation = Conversation(
         customer_id=customer.id,
         status=ConversationStatus.WITH_BOT,

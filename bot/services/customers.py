@@ -31,18 +31,29 @@ async def get_or_create_customer(session: AsyncSession, person: Person, now: dat
     found = await session.exec(_BY_TELEGRAM_ID, params={"telegram_id": person.telegram_id})
     customer = found.first()
     if customer is None:
-        customer = Customer(
-            telegram_id=person.telegram_id,
-            first_name=person.first_name,
-            last_name=person.last_name,
-            username=person.username,
-            language=person.language,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(customer)
-        await session.flush()
-        return customer
+        return await register_customer(session, person, now)
+    refresh_customer(customer, person, now)
+    return customer
+
+
+async def register_customer(session: AsyncSession, person: Person, now: datetime) -> Customer:
+    """Store a Telegram user writing for the first time."""
+    customer = Customer(
+        telegram_id=person.telegram_id,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        username=person.username,
+        language=person.language,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(customer)
+    await session.flush()
+    return customer
+
+
+def refresh_customer(customer: Customer, person: Person, now: datetime) -> None:
+    """Take the name and, until they choose one, the language Telegram reports now."""
     changed = (customer.first_name, customer.last_name, customer.username) != (
         person.first_name,
         person.last_name,
@@ -57,7 +68,6 @@ async def get_or_create_customer(session: AsyncSession, person: Person, now: dat
         changed = True
     if changed:
         customer.updated_at = now
-    return customer
 
 
 async def find_by_topic(session: AsyncSession, topic_id: int) -> Customer | None:

@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.statements import Prepared, columns_but_id
 from models import AuthorKind, Event
 
 # Built once, and run without the ORM's unit of work: building and flushing an Event cost
 # more than the INSERT itself, on every answer.
-_INSERT = insert(Event.__table__)  # type: ignore[attr-defined]
+_EVENT = insert(Event.__table__)  # type: ignore[attr-defined]
+_INSERT = Prepared(lambda _dialect: _EVENT, columns_but_id(Event.__table__))  # type: ignore[attr-defined]
 
 
 async def log_event(
@@ -31,9 +33,9 @@ async def log_event(
     """Append an event to the log."""
     if session.new:  # rows the event may refer to go first, as a flush would order them
         await session.flush()
-    await session.exec(
-        _INSERT,
-        params={
+    await _INSERT.rowcount(
+        session,
+        {
             "kind": kind,
             "conversation_id": conversation_id,
             "customer_id": customer_id,

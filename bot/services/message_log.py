@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.statements import Prepared, columns_but_id
 from models import Message
 
 
@@ -51,6 +52,9 @@ def _insert(dialect: str) -> Insert:
     )
 
 
+_INSERT = Prepared(_insert, columns_but_id(Message.__table__))  # type: ignore[attr-defined]
+
+
 async def record_message(
     session: AsyncSession,
     ref: MessageRef,
@@ -80,8 +84,7 @@ async def record_message(
         "edited_at": None,
     }
     # One statement, without the ORM's unit of work: this runs twice for every answer.
-    stmt = _insert(session.get_bind().dialect.name)
-    row_id = (await session.exec(stmt, params=values)).scalar()
+    row_id = await _INSERT.scalar(session, values)
     if row_id is None:
         existing = await find_message(session, ref.chat_id, ref.message_id)
         assert existing is not None and existing.id is not None

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.statements import Prepared
 from models import ProcessedUpdate
 
 KEEP = timedelta(days=7)
@@ -25,12 +26,14 @@ def _claim(dialect: str) -> Insert:
     return insert(table).on_conflict_do_nothing(index_elements=["update_id"])
 
 
+_CLAIM = Prepared(_claim, ["update_id", "processed_at"])
+
+
 async def claim_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
     """Record an update as handled; False if it already was (a redelivery)."""
     # ON CONFLICT DO NOTHING: a concurrent twin waits for our commit, then inserts nothing.
-    stmt = _claim(session.get_bind().dialect.name)
-    result = await session.exec(stmt, params={"update_id": update_id, "processed_at": now})
-    return bool(result.rowcount)
+    claimed = await _CLAIM.rowcount(session, {"update_id": update_id, "processed_at": now})
+    return bool(claimed)
 
 
 async def forget_old_updates(session: AsyncSession, now: datetime) -> int:

@@ -11,8 +11,7 @@ from aiogram.types import Chat, TelegramObject, User
 
 from bot.container import Services
 from bot.logs import current_conversation as log_conversation
-from bot.services.conversations import current_conversation
-from bot.services.customers import get_or_create_customer
+from bot.services.conversations import customer_and_conversation
 from bot.telegram.content import person_of
 from bot.telegram.outbound import ChatOwner, chat_owner
 
@@ -42,8 +41,7 @@ class ContextMiddleware(BaseMiddleware):
         ):
             now = services.clock()
             session = data["session"]
-            customer = await get_or_create_customer(session, person_of(user), now)
-            conversation = await current_conversation(session, customer, now)
+            customer, conversation = await customer_and_conversation(session, person_of(user), now)
             data["customer"], data["conversation"] = customer, conversation
             log_conversation.set(conversation.id)
             data["l10n"] = services.translations.get(customer.language)

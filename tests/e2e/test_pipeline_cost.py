@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiogram import F
+from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.types import Chat, Message
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker, transaction
-from handlers import build_router
+from bot.sqlite import Connection as InLoopConnection
+from handlers import _flat, _split_by_step, build_router
+from handlers.customer import blocked, complaints, faq, moderation, relay, start
 from handlers.magic import Magic
 from models import Direction
 from models import Message as Logged
@@ -35,6 +41,94 @@ def test_every_filter_and_handler_runs_on_the_event_loop() -> None:
                     assert check.awaitable, f"{router.name}.{name}: {check.callback}"
                     checked += 1
     assert checked > 50
+
+
+def test_an_update_passes_few_routers_and_meets_the_handlers_in_feature_order() -> None:
+    # aiogram's cost per router passed exceeded the handlers' checks: features are flattened,
+    # then split by whether the customer is at a step of a form.
+    root = build_router(Settings.load(env_file=None, bot_token="1:x", staff_chat_id=-100))
+    names = [router.name for router in root.chain_tail]
+    assert names == [
+        *("root", "manager", "customer", "customer-no-step", "customer-in-step"),
+        *("staff", "staff-chat", "staff-topic", "stale"),
+    ]
+    routers = {r.name: r for r in root.chain_tail}
+    idle = [h.callback for h in routers["customer-no-step"].message.handlers]
+    stepped = [h.callback for h in routers["customer-in-step"].message.handlers]
+    first = [h.callback for r in (blocked.router, moderation.router) for h in r.message.handlers]
+    first += [h.callback for h in start.router.message.handlers]
+    assert idle[: len(first)] == first == stepped[: len(first)]
+    assert idle[-3:] == [faq.answer, *(h.callback for h in relay.router.message.handlers)]
+    # The FAQ needs no step, the complaint's text step needs one; the relay catches all in both.
+    assert faq.answer not in stepped and complaints.text not in idle and complaints.text in stepped
+    assert relay.relay in idle and relay.relay in stepped
+    # A feature router's own filter now guards each of its handlers, ahead of their filters.
+    refuse = routers["customer-no-step"].message.handlers[0]
+    assert isinstance(refuse.filters[0].callback, blocked.IsBlocked)
+    # The module routers stay free: a second tree can be built from them.
+    assert blocked.router.parent_router is None
+    build_router(Settings.load(env_file=None, bot_token="1:x", staff_chat_id=-100))
+
+
+async def test_split_by_step_keeps_every_handler_that_could_match_in_order() -> None:
+    flat = Router(name="flat")
+    calls = []
+    for states in [(None,), ("*",), ("Form:a",), (None, "Form:a"), ()]:
+
+        async def handler(message: Message) -> None:
+            calls.append(message)
+
+        filters = [StateFilter(*states)] if states else []
+        flat.message.register(handler, *filters)
+    original = flat.message.handlers
+    no_step, in_step = _split_by_step("flat", flat)
+    for raw_state, router in ((None, no_step), ("Form:a", in_step), ("Form:b", in_step)):
+        could = [h for h in original if (await h.check(_message("x"), raw_state=raw_state))[0]]
+        kept = [
+            h
+            for h in router.message.handlers
+            if (await h.check(_message("x"), raw_state=raw_state))[0]
+        ]
+        assert kept == could, raw_state
+        gate = router.message._handler
+        assert (await gate.check(_message("x"), raw_state=raw_state))[0]
+    assert not (await in_step.message._handler.check(_message("x"), raw_state=None))[0]
+    assert not (await no_step.message._handler.check(_message("x"), raw_state="Form:a"))[0]
+
+
+async def test_a_flattened_router_answers_as_the_nested_routers_did() -> None:
+    seen: list[str] = []
+    first, second = Router(name="first"), Router(name="second")
+    first.message.filter(Magic(F.text != "skip-first"))
+
+    @first.message(Magic(F.text.startswith("a")))
+    async def in_first(message: Message) -> None:
+        seen.append("first")
+
+    @second.message()
+    async def in_second(message: Message) -> None:
+        seen.append("second")
+
+    flat = _flat("both", first, second)
+    for text in ("apple", "banana", "skip-first"):
+        handlers = flat.message.handlers
+        for handler in handlers:
+            passed, _ = await handler.check(_message(text))
+            if passed:
+                await handler.call(_message(text))
+                break
+    assert seen == ["first", "second", "second"]
+
+
+def test_routers_with_middlewares_or_sub_routers_are_not_flattened() -> None:
+    nested, child = Router(name="nested"), Router(name="child")
+    nested.include_router(child)
+    with pytest.raises(ValueError, match="nested: a router with sub-routers"):
+        _flat("x", nested)
+    guarded = Router(name="guarded")
+    guarded.message.middleware(lambda handler, event, data: handler(event, data))
+    with pytest.raises(ValueError, match=r"guarded\.message: middlewares"):
+        _flat("x", guarded)
 
 
 def _message(text: str | None, chat_type: str = "private") -> Message:
@@ -64,6 +158,36 @@ async def _logged(reads: Any, chat_id: int, reply: dict[str, Any]) -> list[Logge
     return await eventually(read) or []
 
 
+@contextlib.asynccontextmanager
+async def recorded(engine: AsyncEngine) -> AsyncIterator[list[str]]:
+    """Every statement the bot's engine runs, including those sent to SQLite directly."""
+    statements: list[str] = []
+    async with engine.connect() as connection:  # SQLite's pool holds its one connection
+        driver = (await connection.get_raw_connection()).driver_connection
+    if isinstance(driver, InLoopConnection):
+
+        def trace(statement: str) -> None:
+            # SQLite reports a statement again as each of its trigger programs (FTS) starts.
+            if not statement.startswith("--") and statements[-1:] != [statement]:
+                statements.append(statement)
+
+        driver.trace(trace)
+        try:
+            yield statements
+        finally:
+            driver.trace(None)
+        return
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
 async def test_an_faq_answer_hops_to_no_thread_and_reads_each_row_once(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -80,25 +204,20 @@ async def test_an_faq_answer_hops_to_no_thread_and_reads_each_row_once(
         hops.append(func)
         return await to_thread(func, *args, **kwargs)
 
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
     monkeypatch.setattr(asyncio, "to_thread", counted)
-    event.listen(h.services.engine.sync_engine, "before_cursor_execute", record)
     try:
-        reply = await h.say(user, "How long does delivery take?")
-        rows = await _logged(reads, user, reply)
+        async with recorded(h.services.engine) as statements:
+            reply = await h.say(user, "How long does delivery take?")
+            rows = await _logged(reads, user, reply)
     finally:
-        event.remove(h.services.engine.sync_engine, "before_cursor_execute", record)
         await reader.dispose()
     assert "delivery" in reply["text"].lower()
     assert hops == []
-    # One read of the customer and one of the conversation, by the context middleware; the
-    # outbound log takes both from it. Messages are inserted without looking for them first.
-    assert sum("FROM customers" in s for s in statements) == 1, statements
-    assert sum("FROM conversations" in s for s in statements) == 1, statements
+    # One read, of the customer with their latest conversation, by the context middleware;
+    # the outbound log takes both from it. Messages are inserted without looking for them first.
+    selects = [s for s in statements if "FROM customers" in s or "FROM conversations" in s]
+    assert len(selects) == 1, statements  # (the scheduler's sweeps read other tables)
+    assert "FROM customers" in selects[0] and "FROM conversations" in selects[0]
     assert not any("FROM messages" in s for s in statements), statements
     assert sum(s.startswith("INSERT INTO messages") for s in statements) == 2, statements
     question, answer = rows[-2], rows[-1]

@@ -1,0 +1,93 @@
+"""Prepared writes store exactly what SQLAlchemy would, inside the session's transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, insert, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import create_engine, create_sessionmaker, migrate, transaction
+from bot.services.updates import claim_update
+from bot.statements import Prepared
+from models import Event, ProcessedUpdate
+
+EVENTS = Event.__table__  # type: ignore[attr-defined]
+FIELDS = ["kind", "conversation_id", "customer_id", "ticket_id", "actor_kind"]
+FIELDS += ["actor_telegram_id", "reason", "data", "created_at"]
+EVENT = Prepared(lambda _dialect: insert(EVENTS), FIELDS)
+
+
+def _event(kind: str, **changes: Any) -> dict[str, Any]:
+    values = dict.fromkeys(FIELDS)
+    when = datetime(2026, 11, 23, 9, 30, 15, 123456, tzinfo=UTC)
+    values.update(kind=kind, actor_kind="bot", created_at=when, data={"entry": "ё", "n": 1.5})
+    values.update(changes)
+    return values
+
+
+async def test_a_prepared_insert_stores_what_sqlalchemy_stores(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with transaction(sessions) as session:
+        await session.exec(insert(EVENTS), params=_event("through_sqlalchemy"))  # type: ignore[call-overload]
+        await EVENT.rowcount(session, _event("prepared"))
+    # As stored: on SQLite the text of the time and of the JSON, which queries compare.
+    columns = "actor_kind, created_at, data, reason, conversation_id, ticket_id"
+    async with transaction(sessions) as session:
+        stored = {
+            row[0]: tuple(row[1:])
+            for row in await session.exec(text(f"SELECT kind, {columns} FROM events"))  # type: ignore[call-overload]
+        }
+    assert stored["prepared"] == stored["through_sqlalchemy"]
+    assert stored["prepared"][0] == "bot"
+
+
+async def test_a_prepared_write_is_part_of_the_transaction_and_rolls_back(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    with pytest.raises(RuntimeError):
+        async with transaction(sessions) as session:
+            assert await claim_update(session, 41, datetime.now(UTC))
+            raise RuntimeError("the handler failed")
+    async with transaction(sessions) as session:
+        assert (await session.get(ProcessedUpdate, 41)) is None
+        assert await claim_update(session, 41, datetime.now(UTC))
+        assert not await claim_update(session, 41, datetime.now(UTC))  # ON CONFLICT: 0 rows
+
+
+async def test_a_failed_prepared_write_raises_sqlalchemys_error(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    with pytest.raises(sa_exc.IntegrityError):  # no such conversation: the foreign key
+        async with transaction(sessions) as session:
+            await EVENT.rowcount(session, _event("orphan", conversation_id=987654))
+
+
+def test_a_column_sqlalchemy_would_fill_in_must_be_given() -> None:
+    missing_time = Prepared(
+        lambda _dialect: insert(EVENTS), [f for f in FIELDS if f != "created_at"]
+    )
+    with pytest.raises(ValueError, match=r"events\.created_at: has a Python-side default"):
+        missing_time._compile(create_engine("sqlite+aiosqlite://").dialect)
+
+
+async def test_sqlite_through_aiosqlite_goes_through_sqlalchemy(tmp_path: Path) -> None:
+    # A URL with options keeps the threaded aiosqlite driver: the statement takes the usual way.
+    engine: AsyncEngine = create_engine(
+        f"sqlite+aiosqlite:///file:{tmp_path / 'u.db'}?mode=rwc&uri=true"
+    )
+    await migrate(engine)
+    seen: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    try:
+        async with transaction(create_sessionmaker(engine)) as session:
+            await EVENT.rowcount(session, _event("threaded"))
+    finally:
+        await engine.dispose()
+    assert any(s.startswith("INSERT INTO events") for s in seen)

@@ -255,7 +255,8 @@ async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, object]:
             )
             bursts.append(sorted(answers))
         out["bursts"] = bursts
-        if args.profile:
+        profile_closed = args.profile and not args.profile_rates
+        if profile_closed:
             os.kill(proc.pid, signal.SIGUSR1)  # sample the closed loop only
         out["closed"] = await closed_loop(
             emu,
@@ -266,14 +267,18 @@ async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, object]:
             proc.pid,
             handoff_slots=args.handoff_slots if kind == "full" else 0,
         )
-        if args.profile:
+        if profile_closed:
             os.kill(proc.pid, signal.SIGUSR2)
         await asyncio.sleep(1.0)
+        if args.profile and args.profile_rates:
+            os.kill(proc.pid, signal.SIGUSR1)  # sample the fixed-rate runs instead
         for rate in [r for r in args.rate if r > 0]:
             out[f"fixed {rate:g}"] = await fixed_rate(
                 emu, probe, customers, rate, args.rate_duration, f"{kind} at {rate:g}/s", proc.pid
             )
             await asyncio.sleep(1.0)
+        if args.profile and args.profile_rates:
+            os.kill(proc.pid, signal.SIGUSR2)
         out["rss_kb"] = bl.proc_status(proc.pid)
         out["errors"] = [c.error for c in emu.rejected_calls][:5]
     finally:
@@ -495,6 +500,11 @@ def main() -> int:
         + "; ".join(f"{k}: {v}" for k, v in bl.PATCHES.items()),
     )
     parser.add_argument("--profile-out", default="/tmp/bench_pipeline.pyisession")
+    parser.add_argument(
+        "--profile-rates",
+        action="store_true",
+        help="profile the fixed-rate runs instead of the closed loop",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the bot's log and database")
     args = parser.parse_args()
     if args.echo_bot:

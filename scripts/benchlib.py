@@ -312,7 +312,7 @@ def profiled(
 # gc-freeze) is in the code now; see docs/benchmarks.md.
 PATCHES = {
     "count": "count to_thread hops, Response[T] rebuilds, SQL statements and GC pauses",
-    "gc-threshold": "gc.set_threshold(BENCH_GC_THRESHOLD or 50000,20,100) after start-up",
+    "gc-threshold": "gc.set_threshold(BENCH_GC_THRESHOLD or Python's 700,10,10) after start-up",
 }
 
 
@@ -389,7 +389,8 @@ def _apply_patches(patches: set[str]) -> None:
                 f"COUNTS updates={updates:.0f} "
                 + " ".join(f"{k}={v}" for k, v in sorted(counts.items()))
                 + " "
-                + " ".join(f"{k}={v:.0f}" for k, v in sorted(gc_ms.items())),
+                + " ".join(f"{k}={v:.0f}" for k, v in sorted(gc_ms.items()))
+                + f" gc_tracked={len(gc.get_objects())} gc_frozen={gc.get_freeze_count()}",
                 flush=True,
             )
 
@@ -400,7 +401,7 @@ def _apply_patches(patches: set[str]) -> None:
 
         import bot.runner
 
-        chosen = os.environ.get("BENCH_GC_THRESHOLD", "50000,20,100")
+        chosen = os.environ.get("BENCH_GC_THRESHOLD", "700,10,10")
         thresholds = [int(x) for x in chosen.split(",")]
         original_freeze = bot.runner.freeze_startup_heap
 

@@ -19,10 +19,13 @@ class GroupWriter(Generic[T]):
     """Write items in batches; `add` returns once its batch is written (or raises its error)."""
 
     # Under load a transaction (its BEGIN, its COMMIT and, on SQLite, its turn at the one
-    # connection) then serves many items instead of one each.
+    # connection) then serves many items instead of one each. `linger` waits that long before
+    # each batch, so that at moderate rates, when items arrive one by one, a batch still
+    # holds several.
 
-    def __init__(self, write: Callable[[list[T]], Awaitable[None]]) -> None:
+    def __init__(self, write: Callable[[list[T]], Awaitable[None]], linger: float = 0.0) -> None:
         self._write = write
+        self._linger = linger
         self._next: _Batch[T] = _Batch()
         self._task: asyncio.Task[None] | None = None
 
@@ -46,6 +49,8 @@ class GroupWriter(Generic[T]):
     async def _run(self) -> None:
         try:
             while self._next.items:
+                if self._linger:
+                    await asyncio.sleep(self._linger)
                 batch, self._next = self._next, _Batch()
                 assert batch.done is not None
                 try:

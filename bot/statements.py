@@ -10,7 +10,8 @@ SQLAlchemy wraps more deeply, it runs through the session as any statement does.
 
 Only plain writes qualify: every column with a Python-side default must be given (the fast path
 does not compute defaults), and the ORM is not flushed first (callers flush new objects their
-rows refer to, as `log_event` does).
+rows refer to, as `log_event` does). SQLAlchemy's statement events (`before_cursor_execute`)
+do not see these writes; `bot.sqlite.Connection.trace` does.
 """
 
 from __future__ import annotations

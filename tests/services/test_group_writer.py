@@ -60,3 +60,23 @@ async def test_a_cancelled_caller_does_not_cancel_the_write() -> None:
     gate.set()
     await writer.drain()
     assert written == ["answer"]
+
+
+async def test_with_a_linger_items_arriving_one_by_one_share_a_batch() -> None:
+    batches: list[list[int]] = []
+
+    async def write(batch: list[int]) -> None:
+        batches.append(list(batch))
+
+    async def trickle(writer: GroupWriter[int]) -> None:
+        tasks = []
+        for n in range(4):
+            tasks.append(asyncio.create_task(writer.add(n)))
+            await asyncio.sleep(0.005)  # each write alone would finish before the next item
+        await asyncio.gather(*tasks)
+
+    await trickle(GroupWriter(write))
+    assert batches == [[0], [1], [2], [3]]
+    batches.clear()
+    await trickle(GroupWriter(write, linger=0.1))
+    assert batches == [[0, 1, 2, 3]]

@@ -66,16 +66,6 @@ async def latest_conversation(session: AsyncSession, customer_id: int) -> Conver
     return (await session.exec(_LATEST, params={"customer_id": customer_id})).first()
 
 
-async def current_conversation(
-    session: AsyncSession, customer: Customer, now: datetime
-) -> Conversation:
-    """Return the customer's open conversation, opening a new one if none is open."""
-    assert customer.id is not None
-    return await _open_or_new(
-        session, customer, await latest_conversation(session, customer.id), now
-    )
-
-
 async def customer_and_conversation(
     session: AsyncSession, person: Person, now: datetime
 ) -> tuple[Customer, Conversation]:

@@ -26,16 +26,6 @@ class Person:
     language: str = "en"
 
 
-async def get_or_create_customer(session: AsyncSession, person: Person, now: datetime) -> Customer:
-    """Return the customer for a Telegram user, registering them on first contact."""
-    found = await session.exec(_BY_TELEGRAM_ID, params={"telegram_id": person.telegram_id})
-    customer = found.first()
-    if customer is None:
-        return await register_customer(session, person, now)
-    refresh_customer(customer, person, now)
-    return customer
-
-
 async def register_customer(session: AsyncSession, person: Person, now: datetime) -> Customer:
     """Store a Telegram user writing for the first time."""
     customer = Customer(
@@ -77,5 +67,4 @@ async def find_by_topic(session: AsyncSession, topic_id: int) -> Customer | None
 
 async def find_by_telegram_id(session: AsyncSession, telegram_id: int) -> Customer | None:
     """Return the customer with this Telegram user id."""
-    stmt = select(Customer).where(Customer.telegram_id == telegram_id)
-    return (await session.exec(stmt)).first()
+    return (await session.exec(_BY_TELEGRAM_ID, params={"telegram_id": telegram_id})).first()

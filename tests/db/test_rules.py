@@ -12,8 +12,8 @@ from sqlmodel import select
 from bot.services import tickets
 from bot.services.abuse import end_abusive
 from bot.services.calendar import Schedule
-from bot.services.conversations import current_conversation
-from bot.services.customers import Person, get_or_create_customer
+from bot.services.conversations import customer_and_conversation
+from bot.services.customers import Person
 from bot.services.duty import on_duty_members, set_duty, staff_member
 from bot.services.handoff import (
     ConversationClosed,
@@ -42,8 +42,8 @@ TUESDAY_22 = datetime(2026, 11, 24, 22, 0, tzinfo=MSK).astimezone(UTC)
 
 
 async def conversation_of(session, telegram_id: int = 1, now: datetime = TUESDAY_10):
-    customer = await get_or_create_customer(session, Person(telegram_id, "Ann"), now)
-    return await current_conversation(session, customer, now)
+    _, conversation = await customer_and_conversation(session, Person(telegram_id, "Ann"), now)
+    return conversation
 
 
 async def deadlines(session, kind: str) -> list[Deadline]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.enums import ChatType
-from aiogram.filters import Filter, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.fsm.state import State
 
 from bot.config import Settings
@@ -71,22 +70,6 @@ def _flat(name: str, *features: Router) -> Router:
     return flat
 
 
-class _NoStep(Filter):
-    """Pass when the customer is at no step of a form."""
-
-    async def __call__(self, event: Any, raw_state: str | None = None) -> bool:
-        """Check the FSM state."""
-        return raw_state is None
-
-
-class _InStep(Filter):
-    """Pass when the customer is in the middle of a form."""
-
-    async def __call__(self, event: Any, raw_state: str | None = None) -> bool:
-        """Check the FSM state."""
-        return raw_state is not None
-
-
 def _may_pass(handler: HandlerObject, in_step: bool) -> bool:
     """Tell whether the handler's state filters may pass at no step, or at some step."""
     for check in handler.filters or []:
@@ -111,7 +94,8 @@ def _split_by_step(name: str, flat: Router) -> list[Router]:
     handlers that cannot (a step's handlers at no step, and the reverse) are left out.
     """
     routers = []
-    for in_step, gate in ((False, _NoStep()), (True, _InStep())):
+    no_step = StateFilter(None)
+    for in_step, gate in ((False, no_step), (True, ~no_step)):
         router = Router(name=f"{name}-{'in-step' if in_step else 'no-step'}")
         for event, observer in flat.observers.items():
             handlers = [h for h in observer.handlers if _may_pass(h, in_step)]

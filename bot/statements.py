@@ -1,17 +1,19 @@
-"""The writes every update makes, compiled once and run on the in-loop SQLite connection directly.
+"""The writes every update makes, compiled once and run on the database driver directly.
 
 SQLAlchemy's execution layer (session, execution context, result object) costs about 140 µs
 per statement on this project's 2.4 GHz machines, while SQLite runs these indexed inserts and
 updates in about 30: five such writes per customer message were a sixth of the bot's CPU. A
-`Prepared` statement on the embedded database goes straight to the driver, inside the session's
-transaction (SQLAlchemy has already issued BEGIN IMMEDIATE on that connection), with the
-parameters converted by the same SQLAlchemy type processors. On PostgreSQL, whose driver
-SQLAlchemy wraps more deeply, it runs through the session as any statement does.
+`Prepared` statement goes straight to the driver, inside the session's transaction, with the
+parameters converted by the same SQLAlchemy type processors and the driver's errors raised as
+SQLAlchemy raises them: on SQLite the in-loop connection (SQLAlchemy has already issued BEGIN
+IMMEDIATE on it), on PostgreSQL asyncpg under SQLAlchemy's adapter (beginning the adapter's
+transaction if this is its first statement; asyncpg prepares and caches the statement). Other
+drivers (aiosqlite in a thread) go through the session as any statement does.
 
 Only plain writes qualify: every column with a Python-side default must be given (the fast path
 does not compute defaults), and the ORM is not flushed first (callers flush new objects their
 rows refer to, as `log_event` does). SQLAlchemy's statement events (`before_cursor_execute`)
-do not see these writes; `bot.sqlite.Connection.trace` does.
+do not see these writes; `bot.sqlite.Connection.trace` and PostgreSQL's own log do.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ import sqlite3
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Insert, Update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.sqlite import Connection as InLoopConnection
@@ -48,58 +51,127 @@ class _Compiled:
 
 
 class Prepared:
-    """An INSERT or UPDATE run on SQLite's connection directly, or through the session elsewhere."""
+    """An INSERT or UPDATE run on the database driver directly, inside the session's transaction."""
 
     def __init__(self, statement: Callable[[str], Insert | Update], keys: Iterable[str]) -> None:
         self._statement = statement  # built per dialect: ON CONFLICT differs
         self._keys = tuple(keys)
-        self._compiled: _Compiled | None = None
+        self._compiled: dict[str, _Compiled] = {}
 
     async def rowcount(self, session: AsyncSession, params: dict[str, Any]) -> int:
         """Run the statement; how many rows it changed."""
-        driver = await _in_loop_driver(session)
+        driver = await _driver(session)
         if driver is None:
             result = await session.exec(self._for(session), params=params)
             return int(result.rowcount or 0)
-        cursor = await self._run(driver, session, params)
-        return int(cursor.rowcount)
+        compiled = self._compiled_for(session)
+        return await driver.rowcount(compiled.sql, compiled.arguments(params))
 
     async def scalar(self, session: AsyncSession, params: dict[str, Any]) -> Any:
         """Run the statement; the first column of its first returned row, or None."""
-        driver = await _in_loop_driver(session)
+        driver = await _driver(session)
         if driver is None:
             return (await session.exec(self._for(session), params=params)).scalar()
-        cursor = await self._run(driver, session, params)
-        row = await cursor.fetchone()
-        return None if row is None else row[0]
+        compiled = self._compiled_for(session)
+        return await driver.scalar(compiled.sql, compiled.arguments(params))
 
     def _for(self, session: AsyncSession) -> Insert | Update:
         return self._statement(session.get_bind().dialect.name)
 
-    async def _run(
-        self, driver: InLoopConnection, session: AsyncSession, params: dict[str, Any]
-    ) -> Any:
-        compiled = self._compiled
+    def _compiled_for(self, session: AsyncSession) -> _Compiled:
+        dialect = session.get_bind().dialect
+        compiled = self._compiled.get(dialect.name)
         if compiled is None:
-            compiled = self._compiled = self._compile(session.get_bind().dialect)
-        arguments = compiled.arguments(params)
-        try:
-            return await driver.execute(compiled.sql, arguments)
-        except sqlite3.Error as error:  # the same exception types as through SQLAlchemy
-            raise sa_exc.DBAPIError.instance(
-                compiled.sql, arguments, error, sqlite3.Error
-            ) from error
+            compiled = self._compiled[dialect.name] = self._compile(dialect)
+        return compiled
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         statement = self._statement(dialect.name)
         _check_defaults(statement, self._keys)
         compiled = statement.compile(dialect=dialect, column_keys=list(self._keys))
-        assert compiled.positiontup is not None, "SQLite's paramstyle is positional"
+        # Both drivers take positional parameters: SQLite's "?" and asyncpg's "$1".
+        assert compiled.positiontup is not None, f"{dialect.name}: a positional paramstyle"
         binds = tuple(
             (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
             for name in compiled.positiontup
         )
         return _Compiled(compiled.string, binds)
+
+
+class _Driver(Protocol):
+    async def rowcount(self, sql: str, arguments: tuple[Any, ...]) -> int: ...
+
+    async def scalar(self, sql: str, arguments: tuple[Any, ...]) -> Any: ...
+
+
+class _SqliteDriver:
+    """The in-loop SQLite connection, raising sqlite3's errors as SQLAlchemy does."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: InLoopConnection) -> None:
+        self._connection = connection
+
+    async def rowcount(self, sql: str, arguments: tuple[Any, ...]) -> int:
+        try:
+            cursor = await self._connection.execute(sql, arguments)
+        except sqlite3.Error as error:
+            raise sa_exc.DBAPIError.instance(sql, arguments, error, sqlite3.Error) from error
+        return int(cursor.rowcount)
+
+    async def scalar(self, sql: str, arguments: tuple[Any, ...]) -> Any:
+        try:
+            cursor = await self._connection.execute(sql, arguments)
+            row = await cursor.fetchone()
+        except sqlite3.Error as error:
+            raise sa_exc.DBAPIError.instance(sql, arguments, error, sqlite3.Error) from error
+        return None if row is None else row[0]
+
+
+class _AsyncpgDriver:
+    """asyncpg under SQLAlchemy's adapter, in the adapter's transaction, with its error types."""
+
+    __slots__ = ("_adapter", "_connection", "_dialect")
+
+    def __init__(self, adapter: Any, connection: AsyncConnection) -> None:
+        self._adapter = adapter  # SQLAlchemy's AsyncAdapt_asyncpg_connection
+        self._connection = connection
+        self._dialect = connection.dialect
+
+    async def rowcount(self, sql: str, arguments: tuple[Any, ...]) -> int:
+        status = await self._call("execute", sql, arguments)  # "INSERT 0 1", "UPDATE 3"
+        return int(status.rsplit(" ", 1)[-1])
+
+    async def scalar(self, sql: str, arguments: tuple[Any, ...]) -> Any:
+        return await self._call("fetchval", sql, arguments)
+
+    async def _call(self, method: str, sql: str, arguments: tuple[Any, ...]) -> Any:
+        adapter = self._adapter
+        try:
+            async with adapter._execute_mutex:
+                # The adapter begins lazily, at its first statement; this may be the first.
+                if adapter._transaction is None:
+                    await adapter._start_transaction()
+                # asyncpg prepares the statement once per connection and caches it.
+                return await getattr(adapter._connection, method)(sql, *arguments)
+        except Exception as error:
+            raise await self._translated(error, sql, arguments) from error
+
+    async def _translated(
+        self, error: Exception, sql: str, arguments: tuple[Any, ...]
+    ) -> sa_exc.DBAPIError:
+        """SQLAlchemy's exception for a driver error; a lost connection is invalidated."""
+        dbapi_error = self._adapter.dbapi.Error
+        try:
+            self._adapter._handle_exception(error)  # re-raises as the adapter's DBAPI error
+        except dbapi_error as translated:
+            lost = bool(self._dialect.is_disconnect(translated, self._adapter, None))
+            if lost:  # as SQLAlchemy does: the pool must not hand the connection out again
+                await self._connection.invalidate(translated)
+            return sa_exc.DBAPIError.instance(
+                sql, arguments, translated, dbapi_error, connection_invalidated=lost
+            )
+        raise AssertionError("unreachable: _handle_exception always raises")
 
 
 def columns_but_id(table: Any) -> list[str]:
@@ -116,17 +188,19 @@ def _check_defaults(statement: Insert | Update, keys: tuple[str, ...]) -> None:
             raise ValueError(f"{table}.{column.key}: has a Python-side default; pass it")
 
 
-async def _in_loop_driver(session: AsyncSession) -> InLoopConnection | None:
-    """The in-loop SQLite connection under the session's transaction, or None."""
-    if session.get_bind().dialect.name != "sqlite":
-        return None
+async def _driver(session: AsyncSession) -> _Driver | None:
+    """The driver under the session's transaction, or None to go through SQLAlchemy."""
     cached = session.info.get(_DRIVER_KEY)
     if cached is not None and cached[0]() is session.sync_session.get_transaction():
-        return cached[1]
-    connection = await session.connection()  # begins the transaction: BEGIN IMMEDIATE
-    driver = (await connection.get_raw_connection()).driver_connection
+        return cast("_Driver | None", cached[1])
+    connection = await session.connection()  # begins the transaction (SQLite: BEGIN IMMEDIATE)
+    raw = await connection.get_raw_connection()
+    found: _Driver | None = None
+    if isinstance(raw.driver_connection, InLoopConnection):
+        found = _SqliteDriver(raw.driver_connection)
+    elif connection.dialect.driver == "asyncpg":
+        found = _AsyncpgDriver(raw.dbapi_connection, connection)
     # aiosqlite in a thread (URLs with options, the console's reader) goes through SQLAlchemy.
-    found = driver if isinstance(driver, InLoopConnection) else None
     # A weak reference: the transaction refers to the session, and a cycle would leave every
     # update's session to the garbage collector instead of freeing it at once.
     transaction = session.sync_session.get_transaction()

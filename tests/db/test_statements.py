@@ -91,3 +91,38 @@ async def test_sqlite_through_aiosqlite_goes_through_sqlalchemy(tmp_path: Path) 
     finally:
         await engine.dispose()
     assert any(s.startswith("INSERT INTO events") for s in seen)
+
+
+def _statements_seen(engine: AsyncEngine) -> list[str]:
+    seen: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    return seen
+
+
+async def test_on_postgresql_a_prepared_write_goes_to_asyncpg_directly(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: set DATABASE_URL to run it")
+    seen = _statements_seen(engine)
+    async with transaction(sessions) as session:
+        assert await claim_update(session, 77, datetime.now(UTC))  # the transaction's first
+        in_transaction = await session.exec(text("SELECT now() = statement_timestamp()"))  # type: ignore[call-overload]
+        assert in_transaction.scalar() is False  # now() is the transaction's start: begun before
+    assert not any("processed_updates" in s for s in seen)
+
+
+async def test_on_postgresql_a_lost_connection_is_invalidated_and_the_next_transaction_works(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: set DATABASE_URL to run it")
+    with pytest.raises(sa_exc.DBAPIError) as raised:
+        async with transaction(sessions) as session:
+            pid = (await session.exec(text("SELECT pg_backend_pid()"))).scalar()  # type: ignore[call-overload]
+            async with engine.connect() as other:
+                await other.execute(text(f"SELECT pg_terminate_backend({int(pid)})"))
+            await claim_update(session, 78, datetime.now(UTC))
+    assert raised.value.connection_invalidated
+    async with transaction(sessions) as session:  # a fresh connection from the pool
+        assert await claim_update(session, 78, datetime.now(UTC))

@@ -64,16 +64,17 @@ def _no_nul(
 ) -> tuple[str, Any]:
     # PostgreSQL text and JSON cannot hold U+0000, which Telegram users can send; store the
     # Unicode replacement character instead of losing the whole message.
-    return statement, _clean(parameters)
+    return statement, without_nul(parameters)
 
 
-def _clean(value: Any) -> Any:
+def without_nul(value: Any) -> Any:
+    """The parameters with U+0000, which PostgreSQL refuses, as U+FFFD."""
     if isinstance(value, str):
         return value.replace("\x00", "\ufffd") if "\x00" in value else value
     if isinstance(value, list | tuple):
-        return type(value)(_clean(v) for v in value)
+        return type(value)(without_nul(v) for v in value)
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: without_nul(v) for k, v in value.items()}
     return value
 
 

@@ -99,12 +99,17 @@ def watch_engine(engine: AsyncEngine) -> None:
 
 
 def _seen(context: ExceptionContext) -> None:
+    note_database_error(context.original_exception, context.is_disconnect)
+
+
+def note_database_error(error: BaseException, is_disconnect: bool) -> None:
+    """Tell the unit of work being watched about a driver error (as SQLAlchemy's event does)."""
     watch = _watch.get()
     # Tasks started inside the unit of work (an after-commit sender) inherit the context.
     if watch is None or watch.task is not asyncio.current_task():
         return
-    if context.is_disconnect or is_transient(context.original_exception):
-        watch.error = context.original_exception
+    if is_disconnect or is_transient(error):
+        watch.error = error
 
 
 @contextlib.contextmanager

@@ -12,8 +12,10 @@ drivers (aiosqlite in a thread) go through the session as any statement does.
 
 Only plain writes qualify: every column with a Python-side default must be given (the fast path
 does not compute defaults), and the ORM is not flushed first (callers flush new objects their
-rows refer to, as `log_event` does). SQLAlchemy's statement events (`before_cursor_execute`)
-do not see these writes; `bot.sqlite.Connection.trace` and PostgreSQL's own log do.
+rows refer to, as `log_event` does). SQLAlchemy's statement events (`before_cursor_execute`,
+`handle_error`) do not see these writes, so what `bot.db` and `bot.resilience` listen for is
+done here too: U+0000 is replaced, and driver errors are reported to the watched unit of work.
+`bot.sqlite.Connection.trace` and PostgreSQL's own log show the statements.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import without_nul
+from bot.resilience import note_database_error
 from bot.sqlite import Connection as InLoopConnection
 
 _DRIVER_KEY = "in_loop_driver"
@@ -43,11 +47,12 @@ class _Compiled:
     binds: tuple[tuple[str, Callable[[Any], Any] | None], ...]
 
     def arguments(self, params: dict[str, Any]) -> tuple[Any, ...]:
-        """The positional arguments, each converted as SQLAlchemy would."""
-        return tuple(
+        """The positional arguments, each converted as SQLAlchemy and `bot.db` would."""
+        converted = tuple(
             params[name] if convert is None or params[name] is None else convert(params[name])
             for name, convert in self.binds
         )
+        return without_nul(converted)  # bot.db's listener does so for statements it sees
 
 
 class Prepared:
@@ -116,7 +121,7 @@ class _SqliteDriver:
         try:
             cursor = await self._connection.execute(sql, arguments)
         except sqlite3.Error as error:
-            raise sa_exc.DBAPIError.instance(sql, arguments, error, sqlite3.Error) from error
+            raise _sqlite_error(sql, arguments, error) from error
         return int(cursor.rowcount)
 
     async def scalar(self, sql: str, arguments: tuple[Any, ...]) -> Any:
@@ -124,8 +129,15 @@ class _SqliteDriver:
             cursor = await self._connection.execute(sql, arguments)
             row = await cursor.fetchone()
         except sqlite3.Error as error:
-            raise sa_exc.DBAPIError.instance(sql, arguments, error, sqlite3.Error) from error
+            raise _sqlite_error(sql, arguments, error) from error
         return None if row is None else row[0]
+
+
+def _sqlite_error(
+    sql: str, arguments: tuple[Any, ...], error: sqlite3.Error
+) -> sa_exc.StatementError:
+    note_database_error(error, is_disconnect=False)  # SQLAlchemy's handle_error would have
+    return sa_exc.DBAPIError.instance(sql, arguments, error, sqlite3.Error)
 
 
 class _AsyncpgDriver:
@@ -159,13 +171,14 @@ class _AsyncpgDriver:
 
     async def _translated(
         self, error: Exception, sql: str, arguments: tuple[Any, ...]
-    ) -> sa_exc.DBAPIError:
+    ) -> sa_exc.StatementError:
         """SQLAlchemy's exception for a driver error; a lost connection is invalidated."""
         dbapi_error = self._adapter.dbapi.Error
         try:
             self._adapter._handle_exception(error)  # re-raises as the adapter's DBAPI error
         except dbapi_error as translated:
             lost = bool(self._dialect.is_disconnect(translated, self._adapter, None))
+            note_database_error(translated, lost)  # SQLAlchemy's handle_error would have
             if lost:  # as SQLAlchemy does: the pool must not hand the connection out again
                 await self._connection.invalidate(translated)
             return sa_exc.DBAPIError.instance(

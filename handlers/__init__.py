@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.enums import ChatType
-from aiogram.filters import StateFilter
+from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.state import State
+from aiogram.types import Message, TelegramObject
 
 from bot.config import Settings
 from handlers import errors, stale
@@ -72,35 +74,116 @@ def _flat(name: str, *features: Router) -> Router:
 
 def _may_pass(handler: HandlerObject, in_step: bool) -> bool:
     """Tell whether the handler's state filters may pass at no step, or at some step."""
-    for check in handler.filters or []:
-        if not isinstance(check.callback, StateFilter):
-            continue
-        states = check.callback.states
-        idle = any(
-            s is None or s == "*" or (isinstance(s, State) and s.state == "*") for s in states
-        )
-        stepped = any(s is not None for s in states)  # anything but None may name a step
-        if not (stepped if in_step else idle):
+    return all(
+        _passes(check.callback.states, in_step) is not False
+        for check in handler.filters or []
+        if isinstance(check.callback, StateFilter)
+    )
+
+
+def _passes(states: tuple[Any, ...], in_step: bool) -> bool | None:
+    """Whether a StateFilter passes at no step, or at a step: always, never, or None (depends)."""
+    anywhere = any(s == "*" or (isinstance(s, State) and s.state == "*") for s in states)
+    if anywhere or (not in_step and None in states):
+        return True
+    stepped = any(s is not None for s in states)  # anything but None may name a step
+    return None if in_step and stepped else False
+
+
+def _without_settled_states(handler: HandlerObject, in_step: bool) -> HandlerObject:
+    """The handler without the state filters its router's gate has already settled."""
+    kept = [
+        check
+        for check in handler.filters or []
+        if not (isinstance(check.callback, StateFilter) and _passes(check.callback.states, in_step))
+    ]
+    return dataclasses.replace(handler, filters=kept, flags=dict(handler.flags))
+
+
+def _needs_command(handler: HandlerObject) -> bool:
+    return any(isinstance(check.callback, Command) for check in handler.filters or [])
+
+
+def _prefixes(handlers: list[HandlerObject]) -> str:
+    """Every character a command of these handlers may start with (aiogram's `prefix`)."""
+    found = {
+        prefix
+        for handler in handlers
+        for check in handler.filters or []
+        if isinstance(check.callback, Command)
+        for prefix in check.callback.prefix
+    }
+    return "".join(sorted(found))
+
+
+def _looks_like_command(message: Message, prefixes: str) -> bool:
+    """What aiogram's Command reads first: the text or caption, after leading blanks, by prefix."""
+    text = message.text or message.caption
+    if not text:
+        return False
+    first = text.lstrip()[:1]
+    return bool(first) and first in prefixes
+
+
+class _Share(Filter):
+    """The updates one customer router takes: at a step or not, and whether it looks like a command.
+
+    One check where aiogram would run two (StateFilter and its inversion, then each Command).
+    """
+
+    __slots__ = ("command", "in_step", "prefixes")
+
+    def __init__(self, in_step: bool, command: bool | None = None, prefixes: str = "") -> None:
+        self.in_step, self.command, self.prefixes = in_step, command, prefixes
+
+    async def __call__(self, event: TelegramObject, raw_state: str | None = None) -> bool:
+        if (raw_state is not None) is not self.in_step:
             return False
-    return True
+        if self.command is None or not isinstance(event, Message):
+            return True
+        return _looks_like_command(event, self.prefixes) is self.command
+
+
+class _CommandsOnly(Filter):
+    """A router whose every message handler needs a command: plain text skips it at once."""
+
+    __slots__ = ("prefixes",)
+
+    def __init__(self, prefixes: str) -> None:
+        self.prefixes = prefixes
+
+    async def __call__(self, message: Message) -> bool:
+        return _looks_like_command(message, self.prefixes)
 
 
 def _split_by_step(name: str, flat: Router) -> list[Router]:
-    """The same handlers in the same order, in two routers: for no step, and for a step.
+    """The same handlers in the same order, in routers that each take a share of the updates.
 
-    A customer's free text met every handler of every form's steps before reaching the FAQ
-    (a dozen checks, each copying aiogram's data twice). An update goes to exactly one of the
-    two routers, which holds every handler that could match it in the original order; the
-    handlers that cannot (a step's handlers at no step, and the reverse) are left out.
+    A customer's free text met every handler of every form's steps, and every command, before
+    reaching the FAQ (two dozen checks, each copying aiogram's data twice). The updates are
+    split by whether the customer is at a step of a form, and messages at no step by whether
+    they look like a command. An update goes to exactly one router, which holds, in the
+    original order, every handler that could match it; the handlers that cannot (a step's at
+    no step, a command's for plain text) are left out, and so are state filters its share
+    already settles.
     """
     routers = []
-    no_step = StateFilter(None)
-    for in_step, gate in ((False, no_step), (True, ~no_step)):
-        router = Router(name=f"{name}-{'in-step' if in_step else 'no-step'}")
+    shares = [(False, True), (False, False), (True, None)]  # (in_step, looks like a command)
+    for in_step, command in shares:
+        suffix = {True: "-command", False: "", None: ""}[command]
+        router = Router(name=f"{name}-{'in-step' if in_step else 'no-step'}{suffix}")
         for event, observer in flat.observers.items():
-            handlers = [h for h in observer.handlers if _may_pass(h, in_step)]
+            by_command = command if event == "message" else None
+            if command and by_command is None:
+                continue  # the command share takes messages only; the next share the rest
+            handlers = [
+                _without_settled_states(h, in_step)
+                for h in observer.handlers
+                if _may_pass(h, in_step) and not (by_command is False and _needs_command(h))
+            ]
             if handlers:
                 router.observers[event].handlers.extend(handlers)
+                gate = _Share(in_step, by_command, _prefixes(observer.handlers))
                 router.observers[event].filter(gate)
         routers.append(router)
     return routers
@@ -109,7 +192,12 @@ def _split_by_step(name: str, flat: Router) -> list[Router]:
 def _manager_router() -> Router:
     """Manager commands in private chats, before the customer catch-all."""
     manager = _flat("manager", manager_console.router, manager_stats.router, manager_log.router)
-    manager.message.filter(Magic(F.chat.type == ChatType.PRIVATE))
+    handlers = manager.message.handlers
+    if not all(_needs_command(handler) for handler in handlers):
+        raise ValueError("manager: every message handler must need a command")
+    manager.message.filter(
+        _CommandsOnly(_prefixes(handlers)), Magic(F.chat.type == ChatType.PRIVATE)
+    )
     return manager
 
 

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiogram import F, Router
-from aiogram.filters import StateFilter
-from aiogram.types import Chat, Message
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandStart, StateFilter
+from aiogram.types import CallbackQuery, Chat, Message
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
@@ -49,16 +49,21 @@ def test_an_update_passes_few_routers_and_meets_the_handlers_in_feature_order() 
     root = build_router(Settings.load(env_file=None, bot_token="1:x", staff_chat_id=-100))
     names = [router.name for router in root.chain_tail]
     assert names == [
-        *("root", "manager", "customer", "customer-no-step", "customer-in-step"),
+        *("root", "manager", "customer"),
+        *("customer-no-step-command", "customer-no-step", "customer-in-step"),
         *("staff", "staff-chat", "staff-topic", "stale"),
     ]
     routers = {r.name: r for r in root.chain_tail}
+    commands = [h.callback for h in routers["customer-no-step-command"].message.handlers]
     idle = [h.callback for h in routers["customer-no-step"].message.handlers]
     stepped = [h.callback for h in routers["customer-in-step"].message.handlers]
     first = [h.callback for r in (blocked.router, moderation.router) for h in r.message.handlers]
     first += [h.callback for h in start.router.message.handlers]
-    assert idle[: len(first)] == first == stepped[: len(first)]
+    assert commands[: len(first)] == first == stepped[: len(first)]
     assert idle[-3:] == [faq.answer, *(h.callback for h in relay.router.message.handlers)]
+    # Plain text at no step meets no command; the rest keep their order.
+    assert not set(idle) & {h.callback for h in start.router.message.handlers}
+    assert idle == [c for c in commands if c in idle] and set(idle) < set(commands)
     # The FAQ needs no step, the complaint's text step needs one; the relay catches all in both.
     assert faq.answer not in stepped and complaints.text not in idle and complaints.text in stepped
     assert relay.relay in idle and relay.relay in stepped
@@ -70,30 +75,44 @@ def test_an_update_passes_few_routers_and_meets_the_handlers_in_feature_order() 
     build_router(Settings.load(env_file=None, bot_token="1:x", staff_chat_id=-100))
 
 
-async def test_split_by_step_keeps_every_handler_that_could_match_in_order() -> None:
+async def test_the_split_routers_keep_every_handler_that_could_match_in_order() -> None:
     flat = Router(name="flat")
-    calls = []
     for states in [(None,), ("*",), ("Form:a",), (None, "Form:a"), ()]:
+        for commands in [(), (CommandStart(),), (Command("help"),), (Command("ban", prefix="!"),)]:
 
-        async def handler(message: Message) -> None:
-            calls.append(message)
+            async def handler(message: Message) -> None:
+                pass
 
-        filters = [StateFilter(*states)] if states else []
-        flat.message.register(handler, *filters)
+            filters = [*([StateFilter(*states)] if states else []), *commands]
+            flat.message.register(handler, *filters)
+
+    async def on_button(query: CallbackQuery) -> None:
+        pass
+
+    flat.callback_query.register(on_button, StateFilter(None))
     original = flat.message.handlers
-    no_step, in_step = _split_by_step("flat", flat)
-    for raw_state, router in ((None, no_step), ("Form:a", in_step), ("Form:b", in_step)):
-        could = [h for h in original if (await h.check(_message("x"), raw_state=raw_state))[0]]
-        kept = [
-            h
-            for h in router.message.handlers
-            if (await h.check(_message("x"), raw_state=raw_state))[0]
-        ]
-        assert kept == could, raw_state
-        gate = router.message._handler
-        assert (await gate.check(_message("x"), raw_state=raw_state))[0]
-    assert not (await in_step.message._handler.check(_message("x"), raw_state=None))[0]
-    assert not (await no_step.message._handler.check(_message("x"), raw_state="Form:a"))[0]
+    routers = _split_by_step("flat", flat)
+    assert [r.name for r in routers] == ["flat-no-step-command", "flat-no-step", "flat-in-step"]
+    bot = Bot("1:x")
+    texts = ["x", "/start", "  /help me", "!ban", "/ban", "", "   ", None, "/Help", "/ help"]
+    for raw_state in (None, "Form:a", "Form:b"):
+        for text in texts:
+            for caption in (None, "/help") if text is None else (None,):
+                message = _message(text, caption=caption)
+                data = {"raw_state": raw_state, "bot": bot}
+                taking = [
+                    r for r in routers if (await r.message._handler.check(message, **data))[0]
+                ]
+                assert len(taking) == 1, (raw_state, text, [r.name for r in taking])
+                could = [h.callback for h in original if (await h.check(message, **data))[0]]
+                kept = [
+                    h.callback
+                    for h in taking[0].message.handlers
+                    if (await h.check(message, **data))[0]
+                ]
+                assert kept == could, (raw_state, text, taking[0].name)
+    # A button goes to the share for its step, never to the commands'.
+    assert [len(r.callback_query.handlers) for r in routers] == [0, 1, 0]
 
 
 async def test_a_flattened_router_answers_as_the_nested_routers_did() -> None:
@@ -131,9 +150,10 @@ def test_routers_with_middlewares_or_sub_routers_are_not_flattened() -> None:
         _flat("x", guarded)
 
 
-def _message(text: str | None, chat_type: str = "private") -> Message:
+def _message(text: str | None, chat_type: str = "private", caption: str | None = None) -> Message:
+    chat = Chat(id=5, type=chat_type)
     return Message.model_validate(
-        {"message_id": 1, "date": 0, "chat": Chat(id=5, type=chat_type), "text": text}
+        {"message_id": 1, "date": 0, "chat": chat, "text": text, "caption": caption}
     )
 
 
@@ -160,7 +180,7 @@ async def _logged(reads: Any, chat_id: int, reply: dict[str, Any]) -> list[Logge
 
 @contextlib.asynccontextmanager
 async def recorded(engine: AsyncEngine) -> AsyncIterator[list[str]]:
-    """Every statement the bot's engine runs, including those sent to SQLite directly."""
+    """Every statement the bot's engine runs, including those sent to the driver directly."""
     statements: list[str] = []
     async with engine.connect() as connection:  # SQLite's pool holds its one connection
         driver = (await connection.get_raw_connection()).driver_connection
@@ -181,11 +201,25 @@ async def recorded(engine: AsyncEngine) -> AsyncIterator[list[str]]:
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         statements.append(statement)
 
+    # The prepared writes go to asyncpg directly: its own query log shows them.
+    logged: set[Any] = set()
+
+    def log(query: Any) -> None:
+        statements.append(query.query)
+
+    def on_checkout(dbapi_connection: Any, *_: Any) -> None:
+        logged.add(dbapi_connection.driver_connection)
+        dbapi_connection.driver_connection.add_query_logger(log)
+
     event.listen(engine.sync_engine, "before_cursor_execute", record)
+    event.listen(engine.sync_engine, "checkout", on_checkout)
     try:
         yield statements
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
+        event.remove(engine.sync_engine, "checkout", on_checkout)
+        for driver in logged:
+            driver.remove_query_logger(log)
 
 
 async def test_an_faq_answer_hops_to_no_thread_and_reads_each_row_once(

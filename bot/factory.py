@@ -7,7 +7,6 @@ from typing import Any
 
 import aiogram.methods
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
@@ -32,6 +31,7 @@ from bot.services.rules import Promises
 from bot.telegram.after_commit import SendAfterCommit
 from bot.telegram.limiter import TelegramLimiter
 from bot.telegram.outbound import OutboundLog
+from bot.telegram.session import JsonBodySession
 from bot.telegram.splitting import SplitLongMessages
 from bot.telegram.webhook import SecretCheckedHandler
 from bot.timers.calendar import plan_day_marks
@@ -96,9 +96,9 @@ def create_bot(services: Services) -> Bot:
     _pin_response_types()
     url = services.settings.telegram.telegram_api_url
     session = (
-        AiohttpSession()
+        JsonBodySession()
         if url == OFFICIAL_API_URL
-        else AiohttpSession(api=TelegramAPIServer.from_base(url))
+        else JsonBodySession(api=TelegramAPIServer.from_base(url))
     )
     # Outermost: an answer held until its update commits then goes through the whole chain.
     session.middleware(SendAfterCommit())

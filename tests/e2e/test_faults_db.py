@@ -341,6 +341,9 @@ async def test_webhook_answers_500_until_the_database_is_back(
             user = h.customer(762001, "Hook")
             await h.say(user, "👤 Talk to a person")
             await h.wait_topic(user)
+            # The handoff's update is acknowledged only once its answers are sent and logged:
+            # an outage cutting into that log would hold it, and the next update behind it.
+            assert await until(lambda: not emu.pending_updates())
             async with fault.down():
                 await emu.send_text(user, "hello through the webhook")
 

@@ -52,7 +52,11 @@ class _Compiled:
             params[name] if convert is None or params[name] is None else convert(params[name])
             for name, convert in self.binds
         )
-        return without_nul(converted)  # bot.db's listener does so for statements it sees
+        for value in converted:  # bot.db's listener cleans the statements it sees; rarely needed
+            kind = value.__class__
+            if (kind is str and "\x00" in value) or kind in (dict, list, tuple):
+                return without_nul(converted)
+        return converted
 
 
 class Prepared:

@@ -22,14 +22,18 @@ from __future__ import annotations
 
 import sqlite3
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Insert, Update
+from sqlalchemy import Insert, Select, Update
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict
+from sqlalchemy.sql.base import Executable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import without_nul
@@ -97,20 +101,109 @@ class Prepared:
     def _compile(self, dialect: Dialect) -> _Compiled:
         statement = self._statement(dialect.name)
         _check_defaults(statement, self._keys)
-        compiled = statement.compile(dialect=dialect, column_keys=list(self._keys))
-        # Both drivers take positional parameters: SQLite's "?" and asyncpg's "$1".
-        assert compiled.positiontup is not None, f"{dialect.name}: a positional paramstyle"
-        binds = tuple(
-            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-            for name in compiled.positiontup
+        return _compile_binds(statement, dialect, list(self._keys))
+
+
+def _compile_binds(
+    statement: Executable, dialect: Dialect, keys: list[str] | None = None
+) -> _Compiled:
+    """The statement's SQL for the dialect, with its parameters' order and converters."""
+    compiled = statement.compile(dialect=dialect, column_keys=keys)  # type: ignore[attr-defined]
+    # Both drivers take positional parameters: SQLite's "?" and asyncpg's "$1".
+    assert compiled.positiontup is not None, f"{dialect.name}: a positional paramstyle"
+    binds = tuple(
+        (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+        for name in compiled.positiontup
+    )
+    return _Compiled(compiled.string, binds)
+
+
+class PreparedLoad:
+    """A SELECT of whole rows of mapped classes, run on the driver; the objects join the session.
+
+    What the ORM does for such a query (an execution context, a result, the loading machinery)
+    cost more than the rest of the transaction around it, on every customer message. Each row
+    is converted with SQLAlchemy's result processors and attached to the session as if the ORM
+    had loaded it: persistent, unmodified, changes flushed as UPDATEs. An object the session
+    already holds is returned as it is, as the ORM would. Elsewhere the ORM runs the query.
+    """
+
+    def __init__(self, statement: Select[*tuple[Any, ...]], entities: Sequence[type[Any]]) -> None:
+        self._statement = statement  # select(*entities)…: what the ORM runs without a driver
+        self._entities = tuple(entities)
+        self._compiled: dict[str, tuple[_Compiled, tuple[_Loader, ...]]] = {}
+
+    async def first(self, session: AsyncSession, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The first row's objects (None for an entity an outer join found no row of)."""
+        driver = await _driver(session)
+        if driver is None:
+            found = (await session.exec(self._statement, params=params)).first()  # type: ignore[call-overload]
+            return None if found is None else tuple(found)
+        compiled, loaders = self._compiled_for(session)
+        row = await driver.row(compiled.sql, compiled.arguments(params))
+        if row is None:
+            return None
+        return tuple(loader.load(session, row) for loader in loaders)
+
+    def _compiled_for(self, session: AsyncSession) -> tuple[_Compiled, tuple[_Loader, ...]]:
+        dialect = session.get_bind().dialect
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = self._compile(dialect)
+        return compiled
+
+    def _compile(self, dialect: Dialect) -> tuple[_Compiled, tuple[_Loader, ...]]:
+        loaders, columns, offset = [], [], 0
+        for entity in self._entities:
+            loader = _Loader(entity, dialect, offset)
+            loaders.append(loader)
+            columns.extend(loader.columns)
+            offset += len(loader.columns)
+        statement = self._statement.with_only_columns(*columns)
+        return _compile_binds(statement, dialect), tuple(loaders)
+
+
+class _Loader:
+    """One mapped class's columns in a row, turned into a persistent object of the session."""
+
+    def __init__(self, entity: type[Any], dialect: Dialect, offset: int) -> None:
+        mapper = sa_inspect(entity)
+        self._mapper = mapper
+        self._offset = offset
+        attributes = list(mapper.column_attrs)
+        self.columns = [attribute.columns[0] for attribute in attributes]
+        self._fields = tuple(
+            (attribute.key, column.type.dialect_impl(dialect).result_processor(dialect, None))
+            for attribute, column in zip(attributes, self.columns, strict=True)
         )
-        return _Compiled(compiled.string, binds)
+        primary = [self.columns.index(column) for column in mapper.primary_key]
+        assert len(primary) == 1, f"{entity.__name__}: one primary key column"
+        self._primary = offset + primary[0]
+
+    def load(self, session: AsyncSession, row: Sequence[Any]) -> Any:
+        if row[self._primary] is None:
+            return None  # an outer join's missing side
+        mapper = self._mapper
+        key = mapper.identity_key_from_primary_key([row[self._primary]])
+        held = session.sync_session.identity_map.get(key)
+        if held is not None:
+            return held
+        instance = mapper.class_manager.new_instance()
+        values = instance_dict(instance)
+        for index, (name, convert) in enumerate(self._fields, self._offset):
+            value = row[index]
+            values[name] = value if convert is None or value is None else convert(value)
+        make_transient_to_detached(instance)  # loaded, unmodified, with its identity
+        session.add(instance)
+        return instance
 
 
 class _Driver(Protocol):
     async def rowcount(self, sql: str, arguments: tuple[Any, ...]) -> int: ...
 
     async def scalar(self, sql: str, arguments: tuple[Any, ...]) -> Any: ...
+
+    async def row(self, sql: str, arguments: tuple[Any, ...]) -> Sequence[Any] | None: ...
 
 
 class _SqliteDriver:
@@ -129,12 +222,15 @@ class _SqliteDriver:
         return int(cursor.rowcount)
 
     async def scalar(self, sql: str, arguments: tuple[Any, ...]) -> Any:
+        row = await self.row(sql, arguments)
+        return None if row is None else row[0]
+
+    async def row(self, sql: str, arguments: tuple[Any, ...]) -> Sequence[Any] | None:
         try:
             cursor = await self._connection.execute(sql, arguments)
-            row = await cursor.fetchone()
+            return cast("Sequence[Any] | None", await cursor.fetchone())
         except sqlite3.Error as error:
             raise _sqlite_error(sql, arguments, error) from error
-        return None if row is None else row[0]
 
 
 def _sqlite_error(
@@ -160,6 +256,9 @@ class _AsyncpgDriver:
 
     async def scalar(self, sql: str, arguments: tuple[Any, ...]) -> Any:
         return await self._call("fetchval", sql, arguments)
+
+    async def row(self, sql: str, arguments: tuple[Any, ...]) -> Sequence[Any] | None:
+        return cast("Sequence[Any] | None", await self._call("fetchrow", sql, arguments))
 
     async def _call(self, method: str, sql: str, arguments: tuple[Any, ...]) -> Any:
         adapter = self._adapter
@@ -211,7 +310,8 @@ async def _driver(session: AsyncSession) -> _Driver | None:
     if cached is not None and cached[0]() is session.sync_session.get_transaction():
         return cast("_Driver | None", cached[1])
     connection = await session.connection()  # begins the transaction (SQLite: BEGIN IMMEDIATE)
-    raw = await connection.get_raw_connection()
+    # Already checked out by session.connection(): read it without another greenlet hop.
+    raw = connection.sync_connection.connection  # type: ignore[union-attr]
     found: _Driver | None = None
     if isinstance(raw.driver_connection, InLoopConnection):
         found = _SqliteDriver(raw.driver_connection)

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.customers import Person, refresh_customer, register_customer
-from bot.statements import Prepared
+from bot.statements import Prepared, PreparedLoad
 from models import Conversation, ConversationStatus, Customer
 
 OPEN_STATUSES = (
@@ -39,6 +39,7 @@ _WITH_LATEST = (
     )
     .where(Customer.telegram_id == bindparam("telegram_id"))
 )
+_CUSTOMER_AND_LATEST = PreparedLoad(_WITH_LATEST, (Customer, Conversation))
 
 _LAST_MESSAGE_AT = (
     update(Conversation.__table__)  # type: ignore[attr-defined]
@@ -72,7 +73,7 @@ async def customer_and_conversation(
     """The customer writing (registered on first contact) and their open conversation."""
     # One query for both: on every customer message, a statement saved is a tenth of a
     # millisecond of SQLAlchemy's time.
-    row = (await session.exec(_WITH_LATEST, params={"telegram_id": person.telegram_id})).first()
+    row = await _CUSTOMER_AND_LATEST.first(session, {"telegram_id": person.telegram_id})
     if row is None:
         customer, latest = await register_customer(session, person, now), None
     else:

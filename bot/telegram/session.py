@@ -18,9 +18,10 @@ class JsonBodySession(AiohttpSession):
     """Posts `application/json` instead of a form unless the call uploads a file.
 
     The Bot API takes both. aiogram builds every call as a form: nested values serialized to
-    JSON strings, then the whole form percent-encoded by aiohttp, which was a seventh of what
-    sending an answer cost. One `json.dumps` of the same values replaces both steps; a call
-    with a file still goes as aiogram's multipart form.
+    JSON strings, then the whole form percent-encoded by aiohttp, which was nearly a third of
+    what sending an answer cost (in a profile of the closed loop: 1.0 s of 3.2 s). One
+    `json.dumps` of the same values replaces both steps; a call with a file still goes as
+    aiogram's multipart form.
     """
 
     def build_form_data(  # type: ignore[override]  # aiohttp posts any payload as `data`

@@ -24,7 +24,7 @@ import sqlite3
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import Insert, Select, Update
 from sqlalchemy import exc as sa_exc
@@ -40,7 +40,8 @@ from bot.db import without_nul
 from bot.resilience import note_database_error
 from bot.sqlite import Connection as InLoopConnection
 
-_DRIVER_KEY = "in_loop_driver"
+_DRIVER_KEY = "statements_driver"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -63,13 +64,28 @@ class _Compiled:
         return converted
 
 
+class _PerDialect(Generic[T]):
+    """What a statement compiles to, built once per SQL dialect on first use."""
+
+    def __init__(self, compile_for: Callable[[Dialect], T]) -> None:
+        self._compile_for = compile_for
+        self._by_name: dict[str, T] = {}
+
+    def get(self, session: AsyncSession) -> T:
+        dialect = session.get_bind().dialect
+        found = self._by_name.get(dialect.name)
+        if found is None:
+            found = self._by_name[dialect.name] = self._compile_for(dialect)
+        return found
+
+
 class Prepared:
     """An INSERT or UPDATE run on the database driver directly, inside the session's transaction."""
 
     def __init__(self, statement: Callable[[str], Insert | Update], keys: Iterable[str]) -> None:
         self._statement = statement  # built per dialect: ON CONFLICT differs
         self._keys = tuple(keys)
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled = _PerDialect(self._compile)
 
     async def rowcount(self, session: AsyncSession, params: dict[str, Any]) -> int:
         """Run the statement; how many rows it changed."""
@@ -77,7 +93,7 @@ class Prepared:
         if driver is None:
             result = await session.exec(self._for(session), params=params)
             return int(result.rowcount or 0)
-        compiled = self._compiled_for(session)
+        compiled = self._compiled.get(session)
         return await driver.rowcount(compiled.sql, compiled.arguments(params))
 
     async def scalar(self, session: AsyncSession, params: dict[str, Any]) -> Any:
@@ -85,18 +101,11 @@ class Prepared:
         driver = await _driver(session)
         if driver is None:
             return (await session.exec(self._for(session), params=params)).scalar()
-        compiled = self._compiled_for(session)
+        compiled = self._compiled.get(session)
         return await driver.scalar(compiled.sql, compiled.arguments(params))
 
     def _for(self, session: AsyncSession) -> Insert | Update:
         return self._statement(session.get_bind().dialect.name)
-
-    def _compiled_for(self, session: AsyncSession) -> _Compiled:
-        dialect = session.get_bind().dialect
-        compiled = self._compiled.get(dialect.name)
-        if compiled is None:
-            compiled = self._compiled[dialect.name] = self._compile(dialect)
-        return compiled
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         statement = self._statement(dialect.name)
@@ -131,7 +140,7 @@ class PreparedLoad:
     def __init__(self, statement: Select[*tuple[Any, ...]], entities: Sequence[type[Any]]) -> None:
         self._statement = statement  # select(*entities)…: what the ORM runs without a driver
         self._entities = tuple(entities)
-        self._compiled: dict[str, tuple[_Compiled, tuple[_Loader, ...]]] = {}
+        self._compiled = _PerDialect(self._compile)
 
     async def first(self, session: AsyncSession, params: dict[str, Any]) -> tuple[Any, ...] | None:
         """The first row's objects (None for an entity an outer join found no row of)."""
@@ -139,18 +148,11 @@ class PreparedLoad:
         if driver is None:
             found = (await session.exec(self._statement, params=params)).first()  # type: ignore[call-overload]
             return None if found is None else tuple(found)
-        compiled, loaders = self._compiled_for(session)
+        compiled, loaders = self._compiled.get(session)
         row = await driver.row(compiled.sql, compiled.arguments(params))
         if row is None:
             return None
         return tuple(loader.load(session, row) for loader in loaders)
-
-    def _compiled_for(self, session: AsyncSession) -> tuple[_Compiled, tuple[_Loader, ...]]:
-        dialect = session.get_bind().dialect
-        compiled = self._compiled.get(dialect.name)
-        if compiled is None:
-            compiled = self._compiled[dialect.name] = self._compile(dialect)
-        return compiled
 
     def _compile(self, dialect: Dialect) -> tuple[_Compiled, tuple[_Loader, ...]]:
         loaders, columns, offset = [], [], 0
@@ -176,7 +178,8 @@ class _Loader:
             (attribute.key, column.type.dialect_impl(dialect).result_processor(dialect, None))
             for attribute, column in zip(attributes, self.columns, strict=True)
         )
-        primary = [self.columns.index(column) for column in mapper.primary_key]
+        keys = {id(column) for column in mapper.primary_key}  # by identity: Column's == builds SQL
+        primary = [i for i, column in enumerate(self.columns) if id(column) in keys]
         assert len(primary) == 1, f"{entity.__name__}: one primary key column"
         self._primary = offset + primary[0]
 

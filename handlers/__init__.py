@@ -156,7 +156,7 @@ class _CommandsOnly(Filter):
         return _looks_like_command(message, self.prefixes)
 
 
-def _split_by_step(name: str, flat: Router) -> list[Router]:
+def _split_by_share(name: str, flat: Router) -> list[Router]:
     """The same handlers in the same order, in routers that each take a share of the updates.
 
     A customer's free text met every handler of every form's steps, and every command, before
@@ -222,7 +222,7 @@ def _customer_router() -> Router:
         customer_relay.router,
     )
     customer = Router(name="customer")
-    customer.include_routers(*_split_by_step("customer", features))
+    customer.include_routers(*_split_by_share("customer", features))
     customer.message.filter(Magic(F.chat.type == ChatType.PRIVATE))
     customer.edited_message.filter(Magic(F.chat.type == ChatType.PRIVATE))
     customer.callback_query.filter(Magic(F.message.chat.type == ChatType.PRIVATE))

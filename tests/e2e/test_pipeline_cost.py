@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker, transaction
 from bot.sqlite import Connection as InLoopConnection
-from handlers import _flat, _split_by_step, build_router
+from handlers import _flat, _split_by_share, build_router
 from handlers.customer import blocked, complaints, faq, moderation, relay, start
 from handlers.magic import Magic
 from models import Direction
@@ -91,7 +91,7 @@ async def test_the_split_routers_keep_every_handler_that_could_match_in_order() 
 
     flat.callback_query.register(on_button, StateFilter(None))
     original = flat.message.handlers
-    routers = _split_by_step("flat", flat)
+    routers = _split_by_share("flat", flat)
     assert [r.name for r in routers] == ["flat-no-step-command", "flat-no-step", "flat-in-step"]
     bot = Bot("1:x")
     texts = ["x", "/start", "  /help me", "!ban", "/ban", "", "   ", None, "/Help", "/ help"]

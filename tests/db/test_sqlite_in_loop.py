@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+import bot.sqlite
 from bot.db import create_engine, create_sessionmaker, migrate, transaction
 from bot.resilience import is_transient
 from bot.sqlite import Connection as InLoopConnection
@@ -89,3 +91,57 @@ async def test_a_lock_held_too_long_fails_as_a_transient_error(tmp_path: Path) -
     other.execute("ROLLBACK")
     other.close()
     await engine.dispose()
+
+
+async def in_loop_driver(engine: AsyncEngine) -> InLoopConnection:
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+    assert isinstance(driver, InLoopConnection)
+    return driver
+
+
+async def test_under_steady_writes_the_wal_is_copied_and_started_over_off_the_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.sqlite, "RESTART_FRAMES", 100)
+    monkeypatch.setattr(bot.sqlite, "CHECKPOINT_INTERVAL", 0.02)
+    monkeypatch.setattr(bot.sqlite, "FALLBACK_AUTOCHECKPOINT", 3000)
+    path, wal = tmp_path / "bot.db", tmp_path / "bot.db-wal"
+    engine = create_engine(url_of(path))
+    await migrate(engine)
+    sessions = create_sessionmaker(engine)
+    driver = await in_loop_driver(engine)
+    checkpointer = driver.checkpointer
+    assert checkpointer is not None
+    async with engine.connect() as conn:  # the loop's commits checkpoint only as a fallback
+        assert (await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar() == 3000
+        await conn.exec_driver_sql("CREATE TABLE filler (b BLOB)")
+        await conn.commit()
+    peak = 0
+    for n in range(4000):  # back to back, as under load: at least a page each
+        async with transaction(sessions) as session:
+            await session.exec(text("INSERT INTO filler VALUES (randomblob(3000))"))  # type: ignore[call-overload]
+        if n % 20 == 0:
+            peak = max(peak, wal.stat().st_size // 4096)
+    # A busy writer never begins with every frame copied, so without the RESTART the WAL
+    # grows until the loop's own fallback checkpoint (3,000 pages here); with it, a few hundred.
+    assert checkpointer.runs > 0
+    assert peak < 2000, peak
+    await engine.dispose()
+    assert not checkpointer._thread.is_alive()
+    assert not wal.exists()  # this connection closed last, so it removed the WAL
+    check = sqlite3.connect(path)
+    assert check.execute("SELECT count(*) FROM filler").fetchone() == (4000,)
+    check.close()
+
+
+def test_a_checkpointer_that_cannot_open_the_database_leaves_it_to_commits(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    checkpointer = bot.sqlite.Checkpointer(str(tmp_path / "missing" / "bot.db"))
+    checkpointer._thread.join(5)
+    assert not checkpointer._thread.is_alive()
+    assert checkpointer.runs == 0
+    assert "could not open" in caplog.text
+    checkpointer.stop()  # harmless after the thread ended

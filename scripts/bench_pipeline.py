@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import math
 import os
 import signal
@@ -281,6 +282,7 @@ async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, object]:
             os.kill(proc.pid, signal.SIGUSR2)
         out["rss_kb"] = bl.proc_status(proc.pid)
         out["errors"] = [c.error for c in emu.rejected_calls][:5]
+        out["methods"] = dict(collections.Counter(c.method for c in emu.calls).most_common())
     finally:
         code = proc.stop(timeout=60 if args.profile else 20)
         out["exit"] = code
@@ -396,7 +398,7 @@ def report(results: list[dict[str, object]], args: argparse.Namespace) -> None:
             print(
                 f"{res['kind']}: RSS {rss.get('VmRSS', 0) / 1024:.0f} MiB "
                 f"(peak {rss.get('VmHWM', 0) / 1024:.0f} MiB); "
-                f"rejected calls {res.get('errors')}"
+                f"rejected calls {res.get('errors')}; Bot API calls {res.get('methods')}"
             )
     full = next((r for r in results if r["kind"] == "full"), None)
     echo = next((r for r in results if r["kind"] == "echo"), None)

@@ -11,7 +11,9 @@ import multiprocessing
 import os
 import signal
 import sys
+from typing import Any
 
+from aiogram import Bot, Dispatcher
 from aiohttp import web
 
 from bot.config import ConfigError, Settings
@@ -44,6 +46,17 @@ def freeze_startup_heap() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+# Updates handled at once in polling mode. Through a database outage each waits however long
+# it takes (polling has no redelivery); past this many, the bot stops fetching, so the rest
+# wait at Telegram, which keeps them for a day, instead of in this process's memory.
+POLLING_CONCURRENCY = 500
+
+
+async def poll(dp: Dispatcher, bot: Bot, **kwargs: Any) -> None:
+    """Long-poll until stopped, handling at most POLLING_CONCURRENCY updates at a time."""
+    await dp.start_polling(bot, tasks_concurrency_limit=POLLING_CONCURRENCY, **kwargs)
+
+
 async def run_polling(settings: Settings) -> None:
     """Run the bot with long polling until interrupted."""
     services = await create_services(settings)
@@ -53,7 +66,7 @@ async def run_polling(settings: Settings) -> None:
     await bot.delete_webhook(drop_pending_updates=False)
     console = await start_console(settings, services.engine, services.clock)
     try:
-        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+        await poll(dp, bot, allowed_updates=dp.resolve_used_update_types())
     finally:
         await stop_console(console)
         await bot.session.close()

@@ -11,6 +11,7 @@ from bot.console.server import start_console, stop_console
 from bot.emulator import DEFAULT_TOKEN, Emulator, seed_demo
 from bot.emulator.run import DEMO_STAFF
 from bot.factory import create_bot, create_dispatcher, create_services
+from bot.runner import poll
 
 logger = logging.getLogger(__name__)
 SANDBOX_DATABASE = "sqlite+aiosqlite:///data/sandbox.db"
@@ -53,7 +54,7 @@ async def run_sandbox(settings: Settings, host: str = "127.0.0.1", port: int = 8
             url = services.settings.console.base_url(services.settings.app.console_port)
             print(f"  Manager console: {url}/ (sign in with /console as Boris).\n", flush=True)
         try:
-            await dp.start_polling(bot, handle_signals=False)
+            await poll(dp, bot, handle_signals=False)
         finally:
             await stop_console(console)
             await bot.session.close()

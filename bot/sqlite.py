@@ -289,8 +289,6 @@ def in_loop_creator(path: str, *, uri: bool = False) -> Callable[[], Any]:
         # A checkpoint in the commit blocked the loop for milliseconds at a time (its fsync);
         # at 600 updates/s that was a seventh of the loop's time.
         conn.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_AUTOCHECKPOINT}")
-        return Connection(
-            conn, checkpointer=Checkpointer(path, uri=uri)
-        )
+        return Connection(conn, checkpointer=Checkpointer(path, uri=uri))
 
     return connect

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -39,9 +40,10 @@ from models.types import utcnow
 
 logger = logging.getLogger(__name__)
 
-# Polling has no redelivery, so an update waits out a database restart; the webhook passes
-# a shorter RETRY_SECONDS_KEY, answers 500, and Telegram delivers the update again.
-POLLING_RETRY_SECONDS = 120.0
+# Polling has no redelivery, so an update waits out a database outage however long it lasts
+# (bot.runner.poll stops fetching while too many wait); the webhook passes a short
+# RETRY_SECONDS_KEY, answers 500, and Telegram delivers the update again.
+POLLING_RETRY_SECONDS = math.inf
 
 
 class DbSessionMiddleware(BaseMiddleware):

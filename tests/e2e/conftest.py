@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.container import Services
 from bot.emulator import Emulator
 from bot.factory import create_bot, create_dispatcher, create_services, create_webhook_app
+from bot.runner import poll
 from tests.conftest import ROOT
 
 WAIT = 20.0
@@ -194,7 +195,7 @@ async def start_polling(
     bot = create_bot(services)
     dp = create_dispatcher(services, bot, key_prefix=f"test-{uuid.uuid4().hex[:8]}")
     task = asyncio.create_task(
-        dp.start_polling(bot, handle_signals=False, polling_timeout=1, close_bot_session=True)
+        poll(dp, bot, handle_signals=False, polling_timeout=1, close_bot_session=True)
     )
 
     async def stop() -> None:

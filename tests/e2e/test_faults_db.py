@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import factory
+from bot import factory, runner
 from bot.db import transaction
 from bot.emulator import Emulator
 from bot.telegram.webhook import SecretCheckedHandler
@@ -221,6 +221,39 @@ async def test_customers_keep_writing_through_a_database_outage(
     fired = [d for d in rows if d.status == DeadlineStatus.FIRED]
     assert len(fired) == 1 and fired[0].attempts == 1, [(d.status, d.attempts) for d in rows]
     assert len(breaches) == 1
+
+
+@pytest.fixture
+def three_polling_slots(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Let the polling bot handle only three updates at a time (before it starts)."""
+    monkeypatch.setattr(runner, "POLLING_CONCURRENCY", 3)
+    return 3
+
+
+async def test_through_an_outage_polling_leaves_what_it_cannot_handle_at_telegram(
+    three_polling_slots: int,
+    outage: tuple[Harness, Outage],
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    h, fault = outage
+    await h.say(h.customer(770000, "First"), "/start")  # the bot is up and polling
+    users = [h.customer(770001 + i, f"Queue{i}") for i in range(2 * three_polling_slots)]
+    async with fault.down():
+        for user in users:
+            await h.emu.send_text(user, f"question from {user}")
+        await asyncio.sleep(OUTAGE_SECONDS)
+        # Three updates wait inside the bot for the database; it fetched no more, so the
+        # rest are still unconfirmed at Telegram, which would deliver them after a restart.
+        assert len(h.emu.pending_updates()) >= three_polling_slots
+        assert not any(h.emu.bot_messages(user) for user in users)
+
+    def all_answered() -> bool:
+        return all(h.emu.bot_messages(user) for user in users)
+
+    assert await until(all_answered, timeout=60)
+    assert await until(lambda: not h.emu.pending_updates())
+    for user in users:  # each message kept once
+        assert await stored_inbound(sessions, user) == [f"question from {user}"]
 
 
 async def until_pending_replies(h: Harness, count: int) -> bool:

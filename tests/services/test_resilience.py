@@ -16,8 +16,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import exc as sa_exc
 
 from bot.fsm import ResilientIsolation, ResilientStorage
-from bot.resilience import ReplayGuard, forget_scope, is_transient, replay_scope
-from handlers.middlewares.database import UndoableState
+from bot.resilience import ReplayGuard, RetryBudget, forget_scope, is_transient, replay_scope
+from handlers.middlewares.database import POLLING_RETRY_SECONDS, UndoableState
 
 
 def wrapped(orig: BaseException, invalidated: bool = False) -> sa_exc.DBAPIError:
@@ -179,3 +179,16 @@ async def test_unreachable_shared_lock_still_orders_one_users_updates() -> None:
 
     await asyncio.gather(handle("first"), handle("second"))
     assert order == ["first in", "first out", "second in", "second out"]
+
+
+async def test_polling_never_gives_up_on_an_update_and_the_webhook_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Polling has no redelivery: an update dropped after a budget would be a lost message.
+    loop = asyncio.get_running_loop()
+    polling, webhook = RetryBudget(POLLING_RETRY_SECONDS), RetryBudget(10.0)
+    later = loop.time() + 7 * 24 * 3600  # a week-long outage
+    monkeypatch.setattr(loop, "time", lambda: later)
+    delays = [polling.next_delay() for _ in range(50)]
+    assert all(delay is not None and 0 < delay <= 2.0 for delay in delays)
+    assert webhook.next_delay() is None

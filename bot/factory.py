@@ -20,6 +20,7 @@ from bot.config import OFFICIAL_API_URL, ConfigError, Settings
 from bot.container import Services
 from bot.content.loader import load_content
 from bot.db import create_engine, create_sessionmaker, is_embedded, migrate, transaction
+from bot.draining import DrainingDispatcher
 from bot.fsm import ResilientIsolation, ResilientStorage
 from bot.i18n import LANGUAGES, Translations
 from bot.jobs import create_scheduler
@@ -140,7 +141,7 @@ def create_storage(
 def create_dispatcher(services: Services, bot: Bot, key_prefix: str = "fsm") -> Dispatcher:
     """Build the dispatcher: storage, middlewares, routers and the scheduler's life cycle."""
     storage, isolation = create_storage(services.settings, key_prefix)
-    dp = Dispatcher(storage=storage, events_isolation=isolation, services=services)
+    dp = DrainingDispatcher(storage=storage, events_isolation=isolation, services=services)
     dp.update.outer_middleware(MetricsMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(services.sessions, lambda: services.clock()))
     dp.update.outer_middleware(ContextMiddleware(services))
@@ -151,6 +152,7 @@ def create_dispatcher(services: Services, bot: Bot, key_prefix: str = "fsm") -> 
     scheduler = create_scheduler(services, bot)
     dp["scheduler"] = scheduler
     dp.startup.register(_on_startup)
+    dp.shutdown.register(dp.drain)  # first: updates in flight still need the database
     dp.shutdown.register(_on_shutdown)
     return dp
 

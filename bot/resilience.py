@@ -7,6 +7,7 @@ import contextlib
 import contextvars
 import logging
 import random
+import sqlite3
 import time
 from collections import OrderedDict, deque
 from collections.abc import Hashable, Iterator
@@ -125,12 +126,22 @@ def watching() -> Iterator[Watch]:
         _watch.reset(token)
 
 
+# An update that has waited this long for the database retries less often: through a long
+# outage hundreds of waiting updates must not hammer the database (or the log) every 2 s.
+PATIENT_AFTER = 120.0
+PATIENT_DELAY = 15.0
+# Other transient trouble (a timeout outside the database) is not retried without end: the
+# update holds its customer's later messages back while it is retried.
+OTHER_TRANSIENT_SECONDS = 120.0
+
+
 class RetryBudget:
     """How long a unit of work may be tried again through transient database trouble."""
 
     def __init__(self, seconds: float) -> None:
         self._loop = asyncio.get_running_loop()
-        self._give_up_at = self._loop.time() + seconds
+        self._started = self._loop.time()
+        self._seconds = seconds
         self._delays = backoff()
 
     @staticmethod
@@ -138,10 +149,37 @@ class RetryBudget:
         """Tell whether the failure is one worth another attempt."""
         return is_transient(error) or watch.error is not None
 
-    def next_delay(self) -> float | None:
-        """The wait before the next attempt, or None when it would end past the budget."""
-        delay = next(self._delays)
-        return None if self._loop.time() + delay > self._give_up_at else delay
+    def next_delay(self, outage: bool = True) -> float | None:
+        """The wait before the next attempt, or None when it would end past the budget.
+
+        `outage`: the database itself failed; anything else gets OTHER_TRANSIENT_SECONDS at most.
+        """
+        elapsed = self._loop.time() - self._started
+        if elapsed < PATIENT_AFTER:
+            delay = next(self._delays)
+        else:
+            delay = PATIENT_DELAY * (0.5 + random.random() / 2)
+        limit = self._seconds if outage else min(self._seconds, OTHER_TRANSIENT_SECONDS)
+        return None if elapsed + delay > limit else delay
+
+
+def from_database(error: BaseException) -> bool:
+    """Tell whether the database (through SQLAlchemy or a driver) raised the error or its cause."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, sa_exc.SQLAlchemyError | sqlite3.Error):
+            return True
+        pending.extend(
+            e
+            for e in (current.__cause__, current.__context__, getattr(current, "orig", None))
+            if isinstance(e, BaseException)
+        )
+    return False
 
 
 def backoff(first: float = 0.05, cap: float = 2.0) -> Iterator[float]:
@@ -154,7 +192,7 @@ def backoff(first: float = 0.05, cap: float = 2.0) -> Iterator[float]:
 
 # ---- replaying what an earlier attempt sent --------------------------------------------------
 
-KEEP_SECONDS = 15 * 60  # longer than any retry budget, and than Telegram's redelivery backoff
+KEEP_SECONDS = 15 * 60  # longer than Telegram's redelivery backoff; every attempt renews it
 KEEP_SCOPES = 10_000
 
 

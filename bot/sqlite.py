@@ -26,9 +26,9 @@ LOCK_TIMEOUT = 30.0
 CHECKPOINT_INTERVAL = 0.2  # seconds between background checkpoints while there are commits
 RESTART_FRAMES = 4_000  # WAL pages (about 16 MB) after which the WAL is started over
 RESTART_WAIT = 0.05  # seconds a RESTART may wait for the write lock and for readers
-# A safety net only: if the background checkpointer cannot keep up (or failed), the loop's
-# own commit checkpoints once the WAL holds this many pages (about 40 MB).
-FALLBACK_AUTOCHECKPOINT = 10_000
+STOP_WAIT = 2.0  # seconds stop() waits for the thread (an interrupted checkpoint ends at once)
+# SQLite's own default, for the loop's commits if the checkpointer cannot run.
+FALLBACK_AUTOCHECKPOINT = 1_000
 
 log = logging.getLogger(__name__)
 _FIRST_WAIT, _LONGEST_WAIT = 0.001, 0.05
@@ -156,51 +156,73 @@ class Checkpointer:
         self._interval = CHECKPOINT_INTERVAL if interval is None else interval
         self._due = threading.Event()  # set by commits: there is something to copy
         self._stopping = threading.Event()
+        self._lock = threading.Lock()  # guards _conn between this thread and stop()'s interrupt
+        self._conn: sqlite3.Connection | None = None
+        self._restart_refused_at = -1  # the WAL length at which a RESTART last found a reader
+        self.failed = False  # the thread could not run: the loop's commits must checkpoint
         self.runs = 0  # checkpoints completed, for tests and benchmarks
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
         self._thread.start()
 
     def nudge(self) -> None:
-        """Note a commit (cheap: the event is set once per checkpoint)."""
+        """Note a commit that wrote (cheap: the event is set once per checkpoint)."""
         if not self._due.is_set():
             self._due.set()
 
     def stop(self, *, wait: bool = True) -> None:
-        """Stop the thread and close its connection; `wait` joins it."""
+        """Stop the thread, interrupting a checkpoint under way; `wait` joins it briefly."""
         self._stopping.set()
         self._due.set()
+        with self._lock:
+            if self._conn is not None:
+                self._conn.interrupt()  # a long copy would otherwise hold up the event loop
         if wait and self._thread is not threading.current_thread():
-            self._thread.join()
+            self._thread.join(STOP_WAIT)
 
     def _run(self) -> None:
         try:
             # The busy timeout bounds how long a RESTART may hold up the writer (see below).
             conn = sqlite3.connect(
-                self._path, timeout=RESTART_WAIT, isolation_level=None, uri=self._uri
+                self._path,
+                timeout=RESTART_WAIT,
+                isolation_level=None,
+                uri=self._uri,
+                check_same_thread=False,  # stop() interrupts it from the loop's thread
             )
-        except sqlite3.Error:
-            log.warning("sqlite checkpointer could not open the database; commits checkpoint")
+        except sqlite3.Error as error:
+            self.failed = True
+            log.warning("sqlite checkpointer could not open the database (%s); commits do", error)
             return
+        with self._lock:
+            self._conn = conn
         try:
             while self._due.wait() and not self._stopping.is_set():
                 self._due.clear()
                 try:
                     self._checkpoint(conn)
                 except sqlite3.Error as error:
-                    log.warning("sqlite background checkpoint failed: %s", error)
+                    if not self._stopping.is_set():
+                        log.warning("sqlite background checkpoint failed: %s", error)
                 self._stopping.wait(self._interval)
+        except BaseException:
+            self.failed = True
+            raise
         finally:
-            conn.close()
+            with self._lock:
+                self._conn = None
+                conn.close()
 
     def _checkpoint(self, conn: sqlite3.Connection) -> None:
         # PASSIVE copies without taking the write lock, fsync included, but the WAL starts
         # over only when a transaction begins with every frame copied, which a busy writer
         # never sees; so once the WAL is long, a RESTART (write lock held while it copies the
         # few newer frames) lets the next writer start it over. It is skipped while a reader
-        # keeps PASSIVE from copying everything, since RESTART would wait for that reader.
+        # keeps PASSIVE from copying everything, and after a reader made it wait (holding the
+        # write lock up to RESTART_WAIT) until the WAL has grown since.
         _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        if frames >= RESTART_FRAMES and copied == frames:
-            conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        if frames >= RESTART_FRAMES and copied == frames and frames != self._restart_refused_at:
+            busy, *_ = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+            self._restart_refused_at = frames if busy else -1
         self.runs += 1
 
 
@@ -218,6 +240,7 @@ class Connection:
         self._connection: sqlite3.Connection | None = conn
         self.lock_timeout = lock_timeout  # seconds to wait for another writer's lock
         self.checkpointer = checkpointer
+        self._changes = conn.total_changes  # rows written so far: a commit that wrote nudges
         if checkpointer is not None:
             # A connection dropped without close() must not leave the thread behind.
             weakref.finalize(self, checkpointer.stop, wait=False)
@@ -239,8 +262,14 @@ class Connection:
     async def commit(self) -> None:
         """Commit the transaction."""
         await _patiently(self.lock_timeout, self._conn.commit)
-        if self.checkpointer is not None:
-            self.checkpointer.nudge()
+        checkpointer = self.checkpointer
+        if checkpointer is not None and self._conn.total_changes != self._changes:
+            self._changes = self._conn.total_changes
+            if checkpointer.failed:  # the thread is gone: checkpoint in commits, as SQLite does
+                self._conn.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_AUTOCHECKPOINT}")
+                self.checkpointer = None
+            else:
+                checkpointer.nudge()
 
     async def rollback(self) -> None:
         """Roll the transaction back."""
@@ -287,8 +316,9 @@ def in_loop_creator(path: str, *, uri: bool = False) -> Callable[[], Any]:
             path, timeout=0, isolation_level=None, check_same_thread=False, uri=uri
         )
         # A checkpoint in the commit blocked the loop for milliseconds at a time (its fsync);
-        # at 600 updates/s that was a seventh of the loop's time.
-        conn.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_AUTOCHECKPOINT}")
+        # at 600 updates/s that was a seventh of the loop's time. None at all: after a long
+        # read had held the WAL back, the commit that crossed a threshold copied it all.
+        conn.execute("PRAGMA wal_autocheckpoint=0")
         return Connection(conn, checkpointer=Checkpointer(path, uri=uri))
 
     return connect

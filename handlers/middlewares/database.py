@@ -30,6 +30,7 @@ from bot.resilience import (
     RETRY_SECONDS_KEY,
     RetryBudget,
     forget_scope,
+    from_database,
     replay_scope,
     watch_engine,
     watching,
@@ -93,11 +94,13 @@ class DbSessionMiddleware(BaseMiddleware):
                     exc.__cause__ = watch.error  # so the error router too sees why it failed
                 if undoable is not None:
                     await undoable.undo()
-                delay = budget.next_delay()
+                delay = budget.next_delay(outage=watch.error is not None or from_database(exc))
                 if delay is None:
                     _show_error_router(data, attempt_data)
                     raise
-                logger.warning(
+                # Attempts 1, 2, 4, 8...: a long outage must not flood the log.
+                logger.log(
+                    logging.WARNING if attempt & (attempt - 1) == 0 else logging.DEBUG,
                     "update %s: database unavailable (%s: %s); attempt %s failed, retry in %.1fs",
                     update_id,
                     type(exc).__name__,

@@ -106,7 +106,6 @@ async def test_under_steady_writes_the_wal_is_copied_and_started_over_off_the_lo
 ) -> None:
     monkeypatch.setattr(bot.sqlite, "RESTART_FRAMES", 100)
     monkeypatch.setattr(bot.sqlite, "CHECKPOINT_INTERVAL", 0.02)
-    monkeypatch.setattr(bot.sqlite, "FALLBACK_AUTOCHECKPOINT", 3000)
     path, wal = tmp_path / "bot.db", tmp_path / "bot.db-wal"
     engine = create_engine(url_of(path))
     await migrate(engine)
@@ -114,8 +113,8 @@ async def test_under_steady_writes_the_wal_is_copied_and_started_over_off_the_lo
     driver = await in_loop_driver(engine)
     checkpointer = driver.checkpointer
     assert checkpointer is not None
-    async with engine.connect() as conn:  # the loop's commits checkpoint only as a fallback
-        assert (await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar() == 3000
+    async with engine.connect() as conn:  # the loop's commits never checkpoint
+        assert (await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar() == 0
         await conn.exec_driver_sql("CREATE TABLE filler (b BLOB)")
         await conn.commit()
     peak = 0
@@ -125,7 +124,7 @@ async def test_under_steady_writes_the_wal_is_copied_and_started_over_off_the_lo
         if n % 20 == 0:
             peak = max(peak, wal.stat().st_size // 4096)
     # A busy writer never begins with every frame copied, so without the RESTART the WAL
-    # grows until the loop's own fallback checkpoint (3,000 pages here); with it, a few hundred.
+    # would hold every page written (4,000 or more); with it, a few hundred.
     assert checkpointer.runs > 0
     assert peak < 2000, peak
     await engine.dispose()
@@ -136,12 +135,22 @@ async def test_under_steady_writes_the_wal_is_copied_and_started_over_off_the_lo
     check.close()
 
 
-def test_a_checkpointer_that_cannot_open_the_database_leaves_it_to_commits(
+async def test_without_a_checkpointer_thread_commits_checkpoint_as_sqlite_does(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     checkpointer = bot.sqlite.Checkpointer(str(tmp_path / "missing" / "bot.db"))
     checkpointer._thread.join(5)
-    assert not checkpointer._thread.is_alive()
-    assert checkpointer.runs == 0
+    assert checkpointer.failed and checkpointer.runs == 0
     assert "could not open" in caplog.text
+    raw = sqlite3.connect(tmp_path / "bot.db", isolation_level=None, check_same_thread=False)
+    raw.execute("PRAGMA wal_autocheckpoint=0")
+    connection = InLoopConnection(raw, checkpointer=checkpointer)
+    await connection.execute("CREATE TABLE t (x)")
+    await connection.execute("BEGIN")
+    await connection.execute("INSERT INTO t VALUES (1)")
+    await connection.commit()
+    assert connection.checkpointer is None
+    pages = (await (await connection.execute("PRAGMA wal_autocheckpoint")).fetchone())[0]
+    assert pages == bot.sqlite.FALLBACK_AUTOCHECKPOINT
+    await connection.close()
     checkpointer.stop()  # harmless after the thread ended

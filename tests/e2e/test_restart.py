@@ -9,11 +9,12 @@ import subprocess
 import sys
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from bot.db import create_sessionmaker, transaction
 from bot.emulator import Emulator
-from models import Deadline, DeadlineStatus, Event
+from models import Deadline, DeadlineStatus, Direction, Event, Message
 from tests.conftest import ROOT
 from tests.e2e.conftest import MANAGER_ID, eventually
 
@@ -82,3 +83,39 @@ async def test_deadline_fires_once_after_a_kill_and_restart(
     finally:
         second.terminate()
         second.wait(timeout=30)
+
+
+async def test_a_stopped_bot_finishes_the_updates_it_started(
+    emu: Emulator, engine: AsyncEngine, database_url: str
+) -> None:
+    sessions = create_sessionmaker(engine)
+    since = len(emu.calls)
+    bot = launch(emu, database_url)
+    user = 740101
+    try:
+        await emu.wait_for_call("getUpdates", timeout=120, since=since)
+        emu.add_user(user, "Olga", language_code="en")
+        await emu.send_text(user, "/start")
+        await emu.wait_for_bot_message(user, timeout=30)
+        # The answer is slow to reach Telegram; the bot is told to stop meanwhile (a deploy).
+        slow = emu.inject_fault("sendMessage", "slow", count=1, delay=2.0)
+        await emu.send_text(user, "How long does delivery take?")
+
+        async def answer_in_flight() -> bool:
+            return slow not in emu.faults.active()
+
+        assert await eventually(answer_in_flight, timeout=30)
+        bot.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(bot.wait, 60) == 0
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+            bot.wait(timeout=30)
+    # It stopped only after the update was done: the answer went out and was logged.
+    assert len(emu.bot_messages(user)) == 2
+    async with transaction(sessions) as session:
+        rows = await session.exec(
+            select(Message).where(Message.chat_id == user, Message.direction == Direction.OUT)
+        )
+        logged = rows.all()
+    assert len(logged) == 2, [m.text for m in logged]

@@ -16,7 +16,14 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import exc as sa_exc
 
 from bot.fsm import ResilientIsolation, ResilientStorage
-from bot.resilience import ReplayGuard, RetryBudget, forget_scope, is_transient, replay_scope
+from bot.resilience import (
+    ReplayGuard,
+    RetryBudget,
+    forget_scope,
+    from_database,
+    is_transient,
+    replay_scope,
+)
 from handlers.middlewares.database import POLLING_RETRY_SECONDS, UndoableState
 
 
@@ -181,14 +188,30 @@ async def test_unreachable_shared_lock_still_orders_one_users_updates() -> None:
     assert order == ["first in", "first out", "second in", "second out"]
 
 
-async def test_polling_never_gives_up_on_an_update_and_the_webhook_does(
+async def test_polling_waits_out_any_database_outage_ever_more_patiently(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Polling has no redelivery: an update dropped after a budget would be a lost message.
     loop = asyncio.get_running_loop()
+    now = loop.time()
     polling, webhook = RetryBudget(POLLING_RETRY_SECONDS), RetryBudget(10.0)
-    later = loop.time() + 7 * 24 * 3600  # a week-long outage
-    monkeypatch.setattr(loop, "time", lambda: later)
-    delays = [polling.next_delay() for _ in range(50)]
-    assert all(delay is not None and 0 < delay <= 2.0 for delay in delays)
+    early = [polling.next_delay() for _ in range(20)]
+    assert all(delay is not None and 0 < delay <= 2.0 for delay in early)
+    monkeypatch.setattr(loop, "time", lambda: now + 7 * 24 * 3600)  # a week-long outage
+    late = [polling.next_delay() for _ in range(20)]
+    assert all(delay is not None and 7.5 <= delay <= 15.0 for delay in late)
     assert webhook.next_delay() is None
+    # Trouble outside the database (a timeout elsewhere) gets two minutes, not forever.
+    monkeypatch.setattr(loop, "time", lambda: now + 121)
+    assert polling.next_delay(outage=False) is None
+    assert polling.next_delay(outage=True) is not None
+
+
+def test_errors_from_the_database_are_told_apart() -> None:
+    assert from_database(wrapped(sqlite3.OperationalError("database is locked")))
+    assert from_database(sa_exc.TimeoutError("QueuePool limit reached"))
+    wrapped_twice = RuntimeError("handler failed")
+    wrapped_twice.__cause__ = sqlite3.OperationalError("disk I/O error")
+    assert from_database(wrapped_twice)
+    assert not from_database(TimeoutError("a call elsewhere timed out"))
+    assert not from_database(RedisConnectionError("redis is down"))

@@ -40,8 +40,8 @@ _RETRY_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "40001", "40P01")
 _SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
 
 
-def is_transient(error: BaseException) -> bool:
-    """Tell whether an error means the database or Redis was briefly unreachable or busy."""
+def _chain(error: BaseException, *, into_telegram: bool = True) -> Iterator[BaseException]:
+    """The error and, once each, its causes, contexts and wrapped driver errors."""
     seen: set[int] = set()
     pending: list[BaseException] = [error]
     while pending:
@@ -49,16 +49,20 @@ def is_transient(error: BaseException) -> bool:
         if id(current) in seen:
             continue
         seen.add(id(current))
-        if _transient_itself(current):
-            return True
-        if isinstance(current, AiogramError):
-            continue  # Telegram's own network trouble is the limiter's to retry, not ours
+        yield current
+        if not into_telegram and isinstance(current, AiogramError):
+            continue
         pending.extend(
             e
             for e in (current.__cause__, current.__context__, getattr(current, "orig", None))
             if isinstance(e, BaseException)
         )
-    return False
+
+
+def is_transient(error: BaseException) -> bool:
+    """Tell whether an error means the database or Redis was briefly unreachable or busy."""
+    # Not through Telegram's errors: its own network trouble is the limiter's to retry, not ours.
+    return any(_transient_itself(e) for e in _chain(error, into_telegram=False))
 
 
 def _transient_itself(error: BaseException) -> bool:
@@ -165,21 +169,7 @@ class RetryBudget:
 
 def from_database(error: BaseException) -> bool:
     """Tell whether the database (through SQLAlchemy or a driver) raised the error or its cause."""
-    seen: set[int] = set()
-    pending: list[BaseException] = [error]
-    while pending:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, sa_exc.SQLAlchemyError | sqlite3.Error):
-            return True
-        pending.extend(
-            e
-            for e in (current.__cause__, current.__context__, getattr(current, "orig", None))
-            if isinstance(e, BaseException)
-        )
-    return False
+    return any(isinstance(e, sa_exc.SQLAlchemyError | sqlite3.Error) for e in _chain(error))
 
 
 def backoff(first: float = 0.05, cap: float = 2.0) -> Iterator[float]:

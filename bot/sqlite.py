@@ -263,8 +263,9 @@ class Connection:
         """Commit the transaction."""
         await _patiently(self.lock_timeout, self._conn.commit)
         checkpointer = self.checkpointer
-        if checkpointer is not None and self._conn.total_changes != self._changes:
-            self._changes = self._conn.total_changes
+        changes = self._conn.total_changes
+        if checkpointer is not None and changes != self._changes:
+            self._changes = changes
             if checkpointer.failed:  # the thread is gone: checkpoint in commits, as SQLite does
                 self._conn.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_AUTOCHECKPOINT}")
                 self.checkpointer = None

@@ -8,10 +8,10 @@ import os
 
 from bot.config import Settings
 from bot.console.server import start_console, stop_console
-from bot.emulator import DEFAULT_TOKEN, Emulator, seed_demo
-from bot.emulator.run import DEMO_STAFF
 from bot.factory import create_bot, create_dispatcher, create_services
 from bot.runner import poll
+from tgemulator import DEFAULT_TOKEN, Emulator, seed_demo
+from tgemulator.run import DEMO_STAFF
 
 logger = logging.getLogger(__name__)
 SANDBOX_DATABASE = "sqlite+aiosqlite:///data/sandbox.db"

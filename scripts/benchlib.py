@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.emulator import DEFAULT_TOKEN, Emulator  # noqa: E402
+from tgemulator import DEFAULT_TOKEN, Emulator  # noqa: E402
 
 PYTHON = sys.executable
 PG_ADMIN_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")

@@ -10,9 +10,9 @@ import pytest
 from aiohttp import web
 
 from bot.console.server import create_console_app
-from bot.emulator import Emulator
 from tests.console.helpers import SECRET, console_config
 from tests.e2e.conftest import Harness, bot_settings, free_port, start_polling
+from tgemulator import Emulator
 
 LINK = re.compile(r"https?://\S+/login\?t=[\w.\-]+")
 

@@ -18,7 +18,6 @@ import pytest
 from sqlmodel import col, select
 
 from bot.db import transaction
-from bot.emulator import Emulator
 from bot.services.console_auth import ConsoleKeys
 from models import Message, StaffMember
 from scripts.seed import Plan, seed
@@ -26,6 +25,7 @@ from tests.conftest import ROOT
 from tests.console.bot import ConsoleHarness, console_harness, link_in
 from tests.console.helpers import SECRET
 from tests.e2e.conftest import MANAGER_ID, STAFF_ID, eventually
+from tgemulator import Emulator
 
 playwright_api = pytest.importorskip(
     "playwright.async_api", reason="Playwright is not installed (pip install playwright)"

@@ -9,11 +9,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.console.files import sniff_type
 from bot.console.server import create_console_app
-from bot.emulator import Emulator
 from models import Message, Ticket
 from tests.console.conftest import sign_in
 from tests.console.helpers import app_settings, console_config
 from tests.console.world import World
+from tgemulator import Emulator
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.container import Services
-from bot.emulator import Emulator
 from bot.factory import create_bot, create_dispatcher, create_services, create_webhook_app
 from bot.runner import poll
 from tests.conftest import ROOT
+from tgemulator import Emulator
 
 WAIT = 20.0
 STAFF_ID = 900001

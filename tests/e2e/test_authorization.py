@@ -10,7 +10,6 @@ import pytest
 from sqlmodel import select
 
 from bot.db import transaction
-from bot.emulator import Emulator
 from models import Customer, Event, SatisfactionRating, StaffMember
 from tests.e2e.conftest import MANAGER_ID, STAFF_ID
 from tests.e2e.test_fuzz import (
@@ -23,6 +22,7 @@ from tests.e2e.test_fuzz import (
     outgoing_since,
     victim,
 )
+from tgemulator import Emulator
 
 pytestmark = pytest.mark.timeout(90)
 Json = dict[str, Any]

@@ -10,9 +10,9 @@ import uuid
 
 import pytest
 
-from bot.emulator import Emulator
 from tests.conftest import ROOT, database_backend
 from tests.e2e.conftest import MANAGER_ID, free_port
+from tgemulator import Emulator
 
 pytestmark = [
     pytest.mark.timeout(240),

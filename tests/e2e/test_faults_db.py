@@ -21,7 +21,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import factory, runner
 from bot.db import transaction
-from bot.emulator import Emulator
 from bot.telegram.webhook import SecretCheckedHandler
 from models import Deadline, DeadlineStatus, Direction, Event, Message
 from tests.conftest import database_backend
@@ -36,6 +35,7 @@ from tests.e2e.conftest import (
     start_webhook,
 )
 from tests.e2e.faults import TcpProxy, proxied, shorten_busy_timeout, sqlite_write_lock
+from tgemulator import Emulator
 
 pytestmark = pytest.mark.timeout(90)
 NOON = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday, 12:00 in Moscow

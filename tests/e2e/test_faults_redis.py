@@ -16,10 +16,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import transaction
-from bot.emulator import Emulator
 from models import Direction, Message
 from tests.e2e.conftest import Harness, bot_settings, eventually, start_polling
 from tests.e2e.faults import REDIS_SERVER, RedisServer
+from tgemulator import Emulator
 
 pytestmark = [
     pytest.mark.timeout(90),

@@ -30,7 +30,6 @@ from hypothesis import strategies as st
 from sqlmodel import col, select
 
 from bot.db import transaction
-from bot.emulator import Emulator
 from bot.i18n import Translations
 from bot.services.inbound import is_note
 from handlers.customer.keyboards import MENU_KEYS
@@ -42,6 +41,7 @@ from tests.e2e.conftest import (
     bot_settings,
     start_polling,
 )
+from tgemulator import Emulator
 
 pytestmark = pytest.mark.timeout(180)
 Json = dict[str, Any]

@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import select
 
 from bot.db import create_sessionmaker, transaction
-from bot.emulator import Emulator
 from models import OutboxMessage, OutboxStatus
 from tests.e2e.conftest import Harness, eventually
 from tests.e2e.test_restart import launch
+from tgemulator import Emulator
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from bot.db import create_sessionmaker, transaction
-from bot.emulator import Emulator
 from models import Deadline, DeadlineStatus, Direction, Event, Message
 from tests.conftest import ROOT
 from tests.e2e.conftest import MANAGER_ID, eventually
+from tgemulator import Emulator
 
 pytestmark = pytest.mark.timeout(240)
 

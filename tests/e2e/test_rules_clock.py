@@ -9,7 +9,6 @@ import pytest
 from sqlmodel import col, select
 
 from bot.db import transaction
-from bot.emulator import Emulator
 from models import Conversation, Customer, Event
 from tests.e2e.conftest import (
     MANAGER_ID,
@@ -20,6 +19,7 @@ from tests.e2e.conftest import (
     eventually,
     start_polling,
 )
+from tgemulator import Emulator
 
 pytestmark = pytest.mark.timeout(90)
 MONDAY_22_MSK = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)  # after closing (21:00 Moscow)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import Emulator
 from tests.conftest import ROOT
 from tests.e2e.conftest import MANAGER_ID, free_port
+from tgemulator import Emulator
 
 pytestmark = [
     pytest.mark.timeout(120),

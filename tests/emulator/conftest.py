@@ -7,7 +7,7 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from bot.emulator import Emulator
+from tgemulator import Emulator
 
 TOKEN = "4242:TEST-emulator-token"
 CUSTOMER = 1001

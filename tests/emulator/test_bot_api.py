@@ -14,8 +14,8 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.emulator import Emulator
 from tests.emulator.conftest import CUSTOMER, TOKEN
+from tgemulator import Emulator
 
 
 def keyboard(*pairs: tuple[str, str]) -> InlineKeyboardMarkup:

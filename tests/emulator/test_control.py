@@ -7,9 +7,9 @@ import aiohttp
 from aiogram import Bot
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.emulator import Emulator
-from bot.emulator.media import sample_png
 from tests.emulator.conftest import CUSTOMER, STAFF
+from tgemulator import Emulator
+from tgemulator.media import sample_png
 
 
 async def call(emu: Emulator, method: str, path: str, **kwargs) -> tuple[int, dict]:

@@ -13,9 +13,9 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile
 
-from bot.emulator import Emulator
-from bot.emulator.media import image_size, sample_png
 from tests.emulator.conftest import CUSTOMER
+from tgemulator import Emulator
+from tgemulator.media import image_size, sample_png
 
 
 async def download(bot: Bot, file_id: str) -> bytes:

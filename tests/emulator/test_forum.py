@@ -6,8 +6,8 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 
-from bot.emulator import Emulator
 from tests.emulator.conftest import CUSTOMER, STAFF
+from tgemulator import Emulator
 
 
 async def test_create_topic_and_staff_reply_carries_thread(bot: Bot, emu: Emulator) -> None:

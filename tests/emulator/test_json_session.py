@@ -22,9 +22,9 @@ from aiogram.types import (
 from aiohttp import FormData
 from aiohttp.payload import BytesPayload
 
-from bot.emulator import Emulator
 from bot.telegram.session import JsonBodySession
 from tests.emulator.conftest import CUSTOMER, TOKEN
+from tgemulator import Emulator
 
 KEYBOARD = InlineKeyboardMarkup(
     inline_keyboard=[[InlineKeyboardButton(text="Да ✅", callback_data="faq:returns")]]

@@ -5,8 +5,8 @@ import asyncio
 import aiohttp
 import pytest
 
-from bot.emulator import Emulator, run_emulator
 from tests.emulator.conftest import TOKEN
+from tgemulator import Emulator, run_emulator
 
 
 async def test_run_emulator_serves_until_cancelled() -> None:

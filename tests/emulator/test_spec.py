@@ -1,15 +1,18 @@
 """The spec loader and validator, the text formatter, and the emulator's own output shapes."""
 
+import importlib.util
+import json
 from pathlib import Path
 
 import pytest
 from aiogram import Bot
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.emulator import Emulator, SpecNotFoundError, load_spec
-from bot.emulator.errors import ApiError
-from bot.emulator.formatting import EntityParseError, parse_html, parse_markdown_v2, render
 from tests.emulator.conftest import CUSTOMER, STAFF
+from tgemulator import Emulator, SpecNotFoundError, load_spec
+from tgemulator.errors import ApiError
+from tgemulator.formatting import EntityParseError, parse_html, parse_markdown_v2, render
+from tgemulator.spec import FACTS_PATH
 
 
 def test_missing_spec_names_the_paths(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -21,6 +24,70 @@ def test_missing_spec_names_the_paths(monkeypatch: pytest.MonkeyPatch, tmp_path:
 
 def test_spec_is_parsed_once() -> None:
     assert load_spec() is load_spec()
+
+
+def test_the_packaged_facts_are_loaded_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BOT_API_SPEC", raising=False)
+    spec = load_spec()
+    assert spec.source == FACTS_PATH
+    assert spec.version.startswith("Bot API ") and spec.release_date
+    assert spec.method("sendMessage") is not None and "ChatMember" in spec.types
+    # Discriminators are kept as facts, so a wrong "type" is still refused without descriptions.
+    assert spec.types["ChatMemberOwner"].fields["status"].const == "creator"
+
+
+def test_the_packaged_facts_hold_no_description_texts() -> None:
+    facts = json.loads(FACTS_PATH.read_text(encoding="utf-8"))
+    assert "credit" in facts and "MIT" in facts["credit"]
+    bodies = [*facts["methods"].values(), *facts["types"].values()]
+    keys = {key for body in bodies for key in body}
+    keys |= {key for body in bodies for field in body["fields"] for key in field}
+    assert keys <= {"returns", "fields", "subtypes", "name", "types", "required", "const"}
+
+
+def test_the_packaged_facts_equal_what_the_script_derives() -> None:
+    """Updating to a new Bot API version is one command: scripts/bot_api_facts.py."""
+    source = Path(__file__).resolve().parents[3] / "shared" / "telegram-bot-api" / "api.json"
+    if not source.is_file():
+        pytest.skip(f"no full Bot API description at {source} (only beside the project's home)")
+    script = Path(__file__).resolve().parents[2] / "scripts" / "bot_api_facts.py"
+    spec = importlib.util.spec_from_file_location("bot_api_facts", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    derived = module.render(module.derive(json.loads(source.read_text(encoding="utf-8"))))
+    assert derived == FACTS_PATH.read_text(encoding="utf-8"), "run scripts/bot_api_facts.py"
+
+
+def test_a_full_description_still_overrides(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    full = tmp_path / "api.json"
+    full.write_text(
+        json.dumps(
+            {
+                "version": "Bot API 99.0",
+                "methods": {"getMe": {"returns": ["User"], "fields": []}},
+                "types": {
+                    "Sticker": {
+                        "fields": [
+                            {
+                                "name": "type",
+                                "types": ["String"],
+                                "required": True,
+                                "description": 'Type of the sticker, always "regular"',
+                            }
+                        ]
+                    }
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("BOT_API_SPEC", str(full))
+    spec = load_spec()
+    assert spec.version == "Bot API 99.0" and spec.method("sendMessage") is None
+    assert spec.types["Sticker"].fields["type"].const == "regular"
 
 
 def test_validator_converts_form_strings() -> None:

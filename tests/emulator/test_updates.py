@@ -12,8 +12,8 @@ from aiogram.types import Message
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.emulator import Emulator
 from tests.emulator.conftest import CUSTOMER
+from tgemulator import Emulator
 
 
 class Receiver:

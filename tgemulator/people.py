@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.emulator.errors import EmulatorError
-from bot.emulator.formatting import auto_entities, utf16_len
-from bot.emulator.media import (
+from tgemulator.errors import EmulatorError
+from tgemulator.formatting import auto_entities, utf16_len
+from tgemulator.media import (
     SAMPLE_VIDEO,
     SAMPLE_VOICE,
     StoredFile,
@@ -14,8 +14,8 @@ from bot.emulator.media import (
     media_payload,
     sample_png,
 )
-from bot.emulator.methods import TEXT_LIMIT, new_callback_id
-from bot.emulator.state import (
+from tgemulator.methods import TEXT_LIMIT, new_callback_id
+from tgemulator.state import (
     GENERAL,
     TOPIC_COLORS,
     CallbackQueryState,

@@ -7,9 +7,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.emulator.emulator import DEFAULT_TOKEN, Emulator
+from tgemulator.emulator import DEFAULT_TOKEN, Emulator
 
-logger = logging.getLogger("bot.emulator")
+logger = logging.getLogger("tgemulator")
 
 DEMO_STAFF = ((900001, "Anna", "Duty"), (900002, "Boris", "Manager"))
 DEMO_CUSTOMERS = ((700001, "Maria", "en"), (700002, "Иван", "ru"))

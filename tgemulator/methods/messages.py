@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.emulator.errors import bad_request
-from bot.emulator.media import media_payload
-from bot.emulator.methods.core import (
+from tgemulator.errors import bad_request
+from tgemulator.media import media_payload
+from tgemulator.methods.core import (
     CALLBACK_ANSWER_LIMIT,
     CHAT_ACTIONS,
     CONTENT_FIELDS,
     BotApi,
     serves,
 )
-from bot.emulator.state import (
+from tgemulator.state import (
     Json,
     StoredMessage,
 )

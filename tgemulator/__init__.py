@@ -5,7 +5,7 @@ The real bot talks to it over HTTP exactly as to Telegram::
     from aiogram import Bot
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
-    from bot.emulator import Emulator
+    from tgemulator import Emulator
 
     async with Emulator(token) as emu:          # listens on 127.0.0.1, ephemeral port
         session = AiohttpSession(api=TelegramAPIServer.from_base(emu.api_url))
@@ -14,11 +14,12 @@ The real bot talks to it over HTTP exactly as to Telegram::
         await emu.send_text(1001, "/start")
         reply = await emu.wait_for_bot_message(1001)
 
-Every call is checked against the official description (api.json from ``$BOT_API_SPEC`` or
-``<project>/../shared/telegram-bot-api/api.json``): unknown method, missing or mistyped
-parameter, Telegram's limits (text 1-4096, caption 1024, callback_data 1-64 bytes), chat not
-found, message to edit not found, message is not modified, message thread not found, bot
-blocked by the user (403). Rejected calls are logged at WARNING on ``bot.emulator``.
+Every call is checked against the Bot API facts shipped beside this module (``bot_api.json``,
+derived from the official description; ``$BOT_API_SPEC`` names a full one instead): unknown
+method, missing or mistyped parameter, Telegram's limits (text 1-4096, caption 1024,
+callback_data 1-64 bytes), chat not found, message to edit not found, message is not
+modified, message thread not found, bot blocked by the user (403). Rejected calls are logged
+at WARNING on ``tgemulator``.
 
 Module API
 ----------
@@ -68,7 +69,7 @@ Standalone: ``await run_emulator(host="127.0.0.1", port=8081, token=DEFAULT_TOKE
 spec_path=None, bot_username="service_bot", seed=True, on_ready=None)`` serves until
 cancelled (``seed`` adds staff 900001 Anna and 900002 Boris, an administrator, and customers
 700001 Maria (en) and 700002 Иван (ru); ``on_ready(emu)`` may be async); or
-``python -m bot.emulator --port 8081``.
+``python -m tgemulator --port 8081``.
 
 HTTP control API (JSON ``{"ok": true, "result": ...}`` or ``{"ok": false, "error": ...}``):
 ``GET /_emu/state``; ``GET|POST /_emu/users`` (``first_name``, ``last_name``,
@@ -81,12 +82,12 @@ contact|location|press|edit|block|unblock`` (photo/document as multipart or ``*_
 ``GET|POST|DELETE /_emu/faults``; ``POST /_emu/reset``. The sandbox page is served at ``/``.
 """
 
-from bot.emulator.emulator import DEFAULT_TOKEN, Emulator
-from bot.emulator.errors import ApiError, EmulatorError
-from bot.emulator.run import run_emulator, seed_demo
-from bot.emulator.server import CallRecord
-from bot.emulator.spec import ApiSpec, SpecNotFoundError, load_spec
-from bot.emulator.state import DEFAULT_GROUP_ID, GENERAL
+from tgemulator.emulator import DEFAULT_TOKEN, Emulator
+from tgemulator.errors import ApiError, EmulatorError
+from tgemulator.run import run_emulator, seed_demo
+from tgemulator.server import CallRecord
+from tgemulator.spec import ApiSpec, SpecNotFoundError, load_spec
+from tgemulator.state import DEFAULT_GROUP_ID, GENERAL
 
 __all__ = [
     "DEFAULT_GROUP_ID",

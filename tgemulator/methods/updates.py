@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from bot.emulator.errors import bad_request
-from bot.emulator.methods.core import (
+from tgemulator.errors import bad_request
+from tgemulator.methods.core import (
     BotApi,
     allowed_updates,
     serves,
 )
-from bot.emulator.state import (
+from tgemulator.state import (
     Json,
     WebhookConfig,
 )

@@ -1,4 +1,4 @@
-"""Load the official Bot API description and check calls against it."""
+"""Load the Bot API facts (or a full description) and check calls against them."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.emulator.errors import bad_request
-from bot.emulator.media import UploadedFile
+from tgemulator.errors import bad_request
+from tgemulator.media import UploadedFile
 
 SPEC_ENV = "BOT_API_SPEC"
-_RELATIVE = Path("shared") / "telegram-bot-api" / "api.json"
+# The facts the emulator checks, derived from the official description by
+# scripts/bot_api_facts.py and shipped with the package, so any clone runs without it.
+FACTS_PATH = Path(__file__).resolve().parent / "bot_api.json"
 _ATTACH = "attach://"
 # Discriminator fields ("type", "status", "source") say "must be chat" or 'always "user"'.
 _CONST_RE = re.compile(r'(?:must be|always) "?([a-z_]+)"?\s*$')
@@ -93,20 +95,26 @@ def _depth(path: str) -> int:
     return path.count(".") + path.count("[")
 
 
+def field_const(item: Mapping[str, Any]) -> str | None:
+    """Return the constant a discriminator field must hold: a fact, or read off its description."""
+    if "const" in item:
+        return str(item["const"])
+    if item["name"] in _CONST_FIELDS and item["types"] == ["String"]:
+        match = _CONST_RE.search(item.get("description", ""))
+        return match.group(1) if match else None
+    return None
+
+
 def _parse_fields(raw: list[dict[str, Any]]) -> dict[str, FieldSpec]:
-    fields: dict[str, FieldSpec] = {}
-    for item in raw:
-        const = None
-        if item["name"] in _CONST_FIELDS and item["types"] == ["String"]:
-            match = _CONST_RE.search(item.get("description", ""))
-            const = match.group(1) if match else None
-        fields[item["name"]] = FieldSpec(
+    return {
+        item["name"]: FieldSpec(
             name=item["name"],
             types=tuple(TypeRef.parse(t) for t in item["types"]),
             required=bool(item.get("required")),
-            const=const,
+            const=field_const(item),
         )
-    return fields
+        for item in raw
+    }
 
 
 def _short(value: Any) -> str:
@@ -120,6 +128,7 @@ class ApiSpec:
     def __init__(self, raw: Mapping[str, Any], source: Path | None = None) -> None:
         self.source = source
         self.version: str = str(raw.get("version", ""))
+        self.release_date: str = str(raw.get("release_date", ""))
         self.types: dict[str, ObjectSpec] = {
             name: ObjectSpec(
                 name=name,
@@ -295,27 +304,16 @@ def _decode_json(text: str, path: str, ref: TypeRef) -> Any:
         raise _Mismatch(path, f"must be JSON-serialized {ref}, got {_short(text)}") from None
 
 
-def candidate_paths() -> list[Path]:
-    """List where the description is looked for: $BOT_API_SPEC, else beside the project."""
-    env = os.environ.get(SPEC_ENV)
-    if env:
-        return [Path(env)]
-    project_root = Path(__file__).resolve().parents[2]
-    paths = [project_root.parent / _RELATIVE, Path.cwd().parent / _RELATIVE]
-    return list(dict.fromkeys(paths))
-
-
 def find_spec(path: str | Path | None = None) -> Path:
-    """Return the description's path, or raise SpecNotFoundError naming every path tried."""
-    tried = [Path(path)] if path is not None else candidate_paths()
-    for candidate in tried:
-        if candidate.is_file():
-            return candidate.resolve()
-    listed = ", ".join(str(p) for p in tried)
-    raise SpecNotFoundError(
-        f"Telegram Bot API description (api.json) not found; tried: {listed}. "
-        f"Set {SPEC_ENV} to its path."
-    )
+    """Return the description to load: `path`, else $BOT_API_SPEC, else the packaged facts."""
+    chosen = path if path is not None else os.environ.get(SPEC_ENV) or FACTS_PATH
+    candidate = Path(chosen)
+    if not candidate.is_file():
+        hint = f"Set {SPEC_ENV} to a full api.json, or unset it to use the packaged facts."
+        if candidate == FACTS_PATH:
+            hint = "Reinstall the package, or run scripts/bot_api_facts.py."
+        raise SpecNotFoundError(f"Telegram Bot API description not found at {candidate}. {hint}")
+    return candidate.resolve()
 
 
 @functools.lru_cache(maxsize=4)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.emulator.errors import ApiError
+from tgemulator.errors import ApiError
 
 FAULT_KINDS = ("429", "500", "502", "slow", "drop")
 

@@ -8,10 +8,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.emulator.errors import ApiError, bad_request, conflict, forbidden
-from bot.emulator.formatting import EntityParseError, render, utf16_len
-from bot.emulator.media import StoredFile, UploadedFile, image_size
-from bot.emulator.state import (
+from tgemulator.errors import ApiError, bad_request, conflict, forbidden
+from tgemulator.formatting import EntityParseError, render, utf16_len
+from tgemulator.media import StoredFile, UploadedFile, image_size
+from tgemulator.state import (
     UPDATE_TYPES,
     ChatState,
     Json,

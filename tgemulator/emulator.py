@@ -13,17 +13,17 @@ from typing import Any, Self, TypeVar
 
 from aiohttp import web
 
-from bot.emulator.control import ControlRoutes
-from bot.emulator.errors import EmulatorError
-from bot.emulator.faults import Fault, Faults
-from bot.emulator.methods import BotApi
-from bot.emulator.people import People
-from bot.emulator.server import ApiGateway, BotApiRoutes, CallRecord
-from bot.emulator.spec import ApiSpec, load_spec
-from bot.emulator.state import DEFAULT_GROUP_ID, GENERAL, Json, SimUser, StoredMessage, World
-from bot.emulator.webhook import WebhookDelivery
+from tgemulator.control import ControlRoutes
+from tgemulator.errors import EmulatorError
+from tgemulator.faults import Fault, Faults
+from tgemulator.methods import BotApi
+from tgemulator.people import People
+from tgemulator.server import ApiGateway, BotApiRoutes, CallRecord
+from tgemulator.spec import ApiSpec, load_spec
+from tgemulator.state import DEFAULT_GROUP_ID, GENERAL, Json, SimUser, StoredMessage, World
+from tgemulator.webhook import WebhookDelivery
 
-logger = logging.getLogger("bot.emulator")
+logger = logging.getLogger("tgemulator")
 
 DEFAULT_TOKEN = "1234567890:AAEmulatorTokenForLocalTestsOnly000000"
 MessagePredicate = Callable[[Json], bool]

@@ -1,8 +1,8 @@
 """The Bot API methods the emulator serves, with Telegram's limits and error texts."""
 
 # Importing the method modules registers their handlers in HANDLERS.
-from bot.emulator.methods import chats, messages, updates
-from bot.emulator.methods.core import (
+from tgemulator.methods import chats, messages, updates
+from tgemulator.methods.core import (
     CAPTION_LIMIT,
     HANDLERS,
     TEXT_LIMIT,

@@ -11,10 +11,10 @@ from typing import Any
 
 import aiohttp
 
-from bot.emulator.media import UploadedFile
-from bot.emulator.state import Json, WebhookConfig, World
+from tgemulator.media import UploadedFile
+from tgemulator.state import Json, WebhookConfig, World
 
-logger = logging.getLogger("bot.emulator.webhook")
+logger = logging.getLogger("tgemulator.webhook")
 
 # Runs a Bot API call the webhook answered with, like Telegram does with a reply body.
 Executor = Callable[[str, dict[str, Any], dict[str, UploadedFile], str], Awaitable[Any]]

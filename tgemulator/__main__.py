@@ -1,4 +1,4 @@
-"""Command line: python -m bot.emulator [--host H] [--port P] [--token T]."""
+"""Command line: python -m tgemulator [--host H] [--port P] [--token T]."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import asyncio
 import contextlib
 import logging
 
-from bot.emulator.emulator import DEFAULT_TOKEN
-from bot.emulator.run import run_emulator
+from tgemulator.emulator import DEFAULT_TOKEN
+from tgemulator.run import run_emulator
 
 
 def main() -> None:
     """Parse arguments and serve the emulator until interrupted."""
     parser = argparse.ArgumentParser(
-        prog="python -m bot.emulator", description="Local Telegram Bot API emulator"
+        prog="python -m tgemulator", description="Local Telegram Bot API emulator"
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)

@@ -6,14 +6,14 @@ import json
 import re
 from typing import Any
 
-from bot.emulator.errors import bad_request
-from bot.emulator.media import GET_FILE_LIMIT
-from bot.emulator.methods.core import (
+from tgemulator.errors import bad_request
+from tgemulator.media import GET_FILE_LIMIT
+from tgemulator.methods.core import (
     THREAD_NOT_FOUND,
     BotApi,
     serves,
 )
-from bot.emulator.state import (
+from tgemulator.state import (
     TOPIC_COLORS,
     ChatState,
     Json,

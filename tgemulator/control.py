@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
-from bot.emulator.errors import EmulatorError
-from bot.emulator.state import GENERAL, Json, StoredMessage
+from tgemulator.errors import EmulatorError
+from tgemulator.state import GENERAL, Json, StoredMessage
 
 if TYPE_CHECKING:
-    from bot.emulator.emulator import Emulator
+    from tgemulator.emulator import Emulator
 
 STATIC_DIR = Path(__file__).with_name("static")
 # The UI asks for at most this many messages per chat when it (re)loads everything.

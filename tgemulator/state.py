@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from bot.emulator.errors import EmulatorError
-from bot.emulator.media import FileStore
+from tgemulator.errors import EmulatorError
+from tgemulator.media import FileStore
 
 Json = dict[str, Any]
 T = TypeVar("T")

@@ -12,14 +12,14 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from bot.emulator.errors import ApiError, bad_request
-from bot.emulator.faults import Faults
-from bot.emulator.media import UploadedFile
-from bot.emulator.methods import BotApi, api_error_for
-from bot.emulator.spec import ApiSpec
-from bot.emulator.state import Json
+from tgemulator.errors import ApiError, bad_request
+from tgemulator.faults import Faults
+from tgemulator.media import UploadedFile
+from tgemulator.methods import BotApi, api_error_for
+from tgemulator.spec import ApiSpec
+from tgemulator.state import Json
 
-logger = logging.getLogger("bot.emulator")
+logger = logging.getLogger("tgemulator")
 
 
 @dataclass(slots=True)

@@ -26,6 +26,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sandbox = sub.add_parser("sandbox", help="run the bot against a local Telegram emulator")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8081)
+    sandbox.add_argument(
+        "--fresh", action="store_true", help="start clean: delete the sandbox's data/sandbox.db"
+    )
     for name, what in (("faq-eval", "question,expected"), ("moderation-eval", "text,label")):
         evaluation = sub.add_parser(name, help=f"score a CSV with the header {what}")
         evaluation.add_argument("file", type=Path)
@@ -71,8 +74,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return check_content(content_dir)
     elif args.command == "sandbox":
-        from bot.sandbox import run_sandbox
+        from bot.sandbox import forget_sandbox_data, run_sandbox
 
+        if args.fresh:
+            for path in forget_sandbox_data():
+                print(f"removed {path}")
         asyncio.run(run_sandbox(settings, args.host, args.port))
     elif args.command == "faq-eval":
         from bot.services.faq_eval import main as faq_eval

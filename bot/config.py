@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -13,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 OFFICIAL_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
+DEFAULT_WEBHOOK_PATH = "/webhook"
 
 
 class ConfigError(Exception):
@@ -116,7 +118,28 @@ class WebhookSettings(_Base):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
-    webhook_path: str = "/webhook"
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("https", "http") or not parsed.hostname:
+            raise ValueError(f"must be the full address Telegram posts to, got {value!r}")
+        if parsed.query or parsed.fragment:
+            raise ValueError(f"must not have a query or fragment, got {value!r}")
+        if not parsed.path.strip("/"):
+            # A bare host keeps its meaning from before: the bot served /webhook there.
+            return value.rstrip("/") + DEFAULT_WEBHOOK_PATH
+        return value
+
+    @property
+    def webhook_path(self) -> str:
+        """Return the local path the server answers on: the path of WEBHOOK_URL."""
+        if not self.webhook_url:
+            return DEFAULT_WEBHOOK_PATH
+        return urlsplit(self.webhook_url).path
 
     @field_validator("webhook_secret")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import ConfigError
 from bot.sqlite import Connection as InLoopConnection
 from bot.sqlite import in_loop_creator
 
@@ -85,9 +87,41 @@ def _in_memory(url: str) -> bool:
 
 
 def _ensure_sqlite_dir(url: str) -> None:
+    """Create the database's folder, or stop with one line naming DATABASE_URL and the path."""
     path = url.split(":///", 1)[-1]
-    if path and path != ":memory:" and not path.startswith("file:"):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    file = Path(path)
+    folder = file.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"DATABASE_URL: cannot create the database folder {folder.resolve()}: "
+            f"{exc.strerror or exc}"
+        ) from None
+    # SQLite writes a journal and a WAL beside the file, so the folder must be writable too;
+    # a real write finds read-only mounts that os.access misses for root.
+    for target, what in ((folder, "folder"), (file, "file")):
+        problem = _not_writable(target) if target.exists() else None
+        if problem:
+            raise ConfigError(
+                f"DATABASE_URL: the database {what} {target.resolve()} is not writable: {problem}"
+            )
+
+
+def _not_writable(target: Path) -> str | None:
+    """Return why a folder or file cannot be written, or None."""
+    try:
+        if target.is_dir():
+            with tempfile.TemporaryFile(dir=target):
+                pass
+        else:
+            with open(target, "r+b"):
+                pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -203,7 +203,7 @@ def create_webhook_app(
     async def set_webhook(_app: web.Application) -> None:
         if webhook.webhook_url:
             await bot.set_webhook(
-                webhook.webhook_url.rstrip("/") + webhook.webhook_path,
+                webhook.webhook_url,
                 secret_token=secret,
                 drop_pending_updates=False,
             )

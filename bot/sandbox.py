@@ -5,11 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.console.server import start_console, stop_console
 from bot.factory import create_bot, create_dispatcher, create_services
 from bot.runner import poll
+from models import Customer, Message, StaffMember
 from tgemulator import DEFAULT_TOKEN, Emulator, seed_demo
 from tgemulator.run import DEMO_STAFF
 
@@ -35,13 +42,40 @@ def sandbox_settings(settings: Settings, api_url: str, group_id: int) -> Setting
     return Settings.load(env_file=None, **overrides)
 
 
+async def used_ids(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
+    """Return the highest user id and message or topic id the bot's database knows."""
+    people = (Customer.telegram_id, StaffMember.telegram_id)
+    messages = (Message.telegram_message_id, Message.thread_id, Customer.topic_id)
+    async with sessions() as session:
+        highest = [(await session.exec(select(func.max(column)))).one() or 0 for column in people]
+        top_message = [
+            (await session.exec(select(func.max(column)))).one() or 0 for column in messages
+        ]
+    return max(highest), max(top_message)
+
+
+def forget_sandbox_data() -> list[Path]:
+    """Delete the sandbox's own SQLite database (and its WAL), to start clean."""
+    database = Path(SANDBOX_DATABASE.split(":///", 1)[1])
+    removed = [p for p in (database, *database.parent.glob(database.name + "-*")) if p.exists()]
+    for path in removed:
+        path.unlink()
+    return removed
+
+
 async def run_sandbox(settings: Settings, host: str = "127.0.0.1", port: int = 8081) -> None:
     """Run the emulator and the bot together until interrupted."""
     emu = Emulator(DEFAULT_TOKEN)
     seed_demo(emu)
+    # Reset forgets the people on the page; the demo staff (Boris is the manager who signs in
+    # to the console) and customers come back at once.
+    emu.after_reset.append(seed_demo)
     base_url = await emu.start(host, port)
     try:
         services = await create_services(sandbox_settings(settings, base_url, emu.group_id))
+        # The database outlives the page: people created now get ids it has never seen, so a
+        # new person never takes over an old customer's open conversation or topic.
+        emu.world.reserve_ids(*await used_ids(services.sessions))
         bot = create_bot(services)
         dp = create_dispatcher(services, bot)
         print(

@@ -76,6 +76,8 @@ class Emulator:
         )
         self.base_url: str | None = None
         self._runner: web.AppRunner | None = None
+        # Run after every reset, e.g. to bring back the sandbox's demo staff and customers.
+        self.after_reset: list[Callable[[Emulator], None]] = []
 
     # ---- lifecycle --------------------------------------------------------------------
 
@@ -148,6 +150,8 @@ class Emulator:
         self.gateway.calls.clear()
         self.gateway.unsupported.clear()
         self.faults.clear()
+        for seed in self.after_reset:
+            seed(self)
 
     # ---- people -----------------------------------------------------------------------
 

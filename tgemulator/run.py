@@ -40,6 +40,7 @@ async def run_emulator(
     emu = Emulator(token, spec_path=spec_path, bot_username=bot_username)
     if seed:
         seed_demo(emu)
+        emu.after_reset.append(seed_demo)
     base_url = await emu.start(host, port)
     logger.info("sandbox page: %s/  Bot API base: %s  token: %s", base_url, base_url, token)
     try:

@@ -254,12 +254,23 @@ class World:
         self.allowed_updates: list[str] | None = None
         self.commands: dict[tuple[str, str], list[Json]] = {}
         self.epoch = ""
+        # Ids handed out before (by an earlier run whose bot database remains, or before a
+        # reset) are never handed out again, as Telegram never reuses them: a new person must
+        # not inherit an old customer's conversation, nor a new topic an old topic's id.
+        self.used_user_id = 0
+        self.used_message_id = 0
+        self.users: dict[int, SimUser] = {}
+        self.chats: dict[int, ChatState] = {}
         self.reset()
 
     def reset(self) -> None:
         """Forget users, chats, messages, topics, files and updates; keep the bot's settings."""
-        self.users: dict[int, SimUser] = {}
-        self.chats: dict[int, ChatState] = {
+        self.reserve_ids(
+            max(self.users, default=0),
+            max((chat.next_message_id - 1 for chat in self.chats.values()), default=0),
+        )
+        self.users = {}
+        self.chats = {
             # Message 1 of a supergroup is its creation service message; topics start after it,
             # so no topic gets thread id 1, which Telegram reserves for the General topic.
             self.group_id: ChatState(
@@ -267,7 +278,7 @@ class World:
                 type="supergroup",
                 title=self.group_title,
                 is_forum=True,
-                next_message_id=2,
+                next_message_id=max(2, self.used_message_id + 1),
             )
         }
         self.topics: dict[tuple[int, int], Topic] = {}
@@ -328,8 +339,16 @@ class World:
             raise EmulatorError(f"no simulated user {user_id}; call add_user first") from None
 
     def next_user_id(self) -> int:
-        """Return an unused user id for a new simulated user."""
-        return max([100000, *self.users]) + 1
+        """Return a user id never used before for a new simulated user."""
+        return max([100000, self.used_user_id, *self.users]) + 1
+
+    def reserve_ids(self, user_id: int, message_id: int) -> None:
+        """Never hand out user ids up to `user_id`, nor message or topic ids up to `message_id`."""
+        self.used_user_id = max(self.used_user_id, user_id)
+        self.used_message_id = max(self.used_message_id, message_id)
+        group = self.chats.get(self.group_id)
+        if group is not None:
+            group.next_message_id = max(group.next_message_id, self.used_message_id + 1)
 
     # ---- chats ------------------------------------------------------------------------
 
@@ -342,7 +361,9 @@ class World:
         """Return a chat by id; a user's private chat exists once the user does."""
         chat = self.chats.get(chat_id)
         if chat is None and chat_id in self.users:
-            chat = self.chats[chat_id] = ChatState(id=chat_id, type="private")
+            chat = self.chats[chat_id] = ChatState(
+                id=chat_id, type="private", next_message_id=self.used_message_id + 1
+            )
         return chat
 
     def private_chat(self, user_id: int) -> ChatState:

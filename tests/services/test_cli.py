@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,53 @@ def test_migrate_builds_the_schema(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
         return names
 
     assert "conversations" in asyncio.run(tables())
+
+
+@pytest.mark.parametrize("command", ["run", "migrate", "sandbox"])
+def test_a_database_folder_that_cannot_be_made_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys, command: str
+) -> None:
+    (tmp_path / "blocker").write_text("a file where the folder should be")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///blocker/data/bot.db")
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("CONTENT_DIR", str(ROOT / "content"))
+    monkeypatch.setenv("CONSOLE_PORT", "0")
+    assert main([command, "--port", "0"] if command == "sandbox" else [command]) == 2
+    # The sandbox logs that its emulator started; the error is still one line, and the last.
+    errors = [
+        line
+        for line in capsys.readouterr().err.splitlines()
+        if "Traceback" in line or line.startswith("error")
+    ]
+    assert len(errors) == 1, errors
+    assert "DATABASE_URL" in errors[0] and str(tmp_path / "blocker" / "data") in errors[0]
+
+
+def test_a_read_only_database_folder_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys
+) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if os.geteuid() == 0:
+        # Root writes through file modes: only a read-only mount stops it.
+        mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)],
+            capture_output=True,
+        )
+        if mounted.returncode != 0:
+            pytest.skip("running as root without permission to mount a read-only tmpfs")
+    else:
+        folder.chmod(0o555)
+    try:
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{folder}/bot.db")
+        monkeypatch.setenv("BOT_TOKEN", "123:abc")
+        monkeypatch.setenv("CONTENT_DIR", str(ROOT / "content"))
+        assert main(["run"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1, err
+        assert err.startswith("error: DATABASE_URL: the database folder") and str(folder) in err
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["umount", str(folder)], check=False)
+        else:
+            folder.chmod(0o755)

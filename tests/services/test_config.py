@@ -77,3 +77,32 @@ def test_empty_variables_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings.load(env_file=None)
     assert settings.storage.database_url == DEFAULT_DATABASE_URL
     assert settings.storage.redis_url is None
+
+
+@pytest.mark.parametrize(
+    ("given", "posted_to", "served_at"),
+    [
+        ("https://shop.example", "https://shop.example/webhook", "/webhook"),
+        ("https://shop.example/", "https://shop.example/webhook", "/webhook"),
+        ("https://shop.example/webhook", "https://shop.example/webhook", "/webhook"),
+        ("https://shop.example/tg/hook", "https://shop.example/tg/hook", "/tg/hook"),
+    ],
+)
+def test_webhook_url_is_the_address_telegram_posts_to(
+    monkeypatch: pytest.MonkeyPatch, given: str, posted_to: str, served_at: str
+) -> None:
+    """The documented form (the full address) and the old bare host both work; no /webhook/webhook."""
+    monkeypatch.setenv("WEBHOOK_URL", given)
+    webhook = Settings.load(env_file=None).webhook
+    assert webhook.webhook_url == posted_to
+    assert webhook.webhook_path == served_at
+
+
+@pytest.mark.parametrize("value", ["shop.example/webhook", "https://shop.example/hook?x=1"])
+def test_a_webhook_url_that_is_not_an_address_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", value)
+    with pytest.raises(ConfigError) as err:
+        Settings.load(env_file=None)
+    assert str(err.value).startswith("WEBHOOK_URL: must")

@@ -91,7 +91,7 @@ def test_empty_variables_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_webhook_url_is_the_address_telegram_posts_to(
     monkeypatch: pytest.MonkeyPatch, given: str, posted_to: str, served_at: str
 ) -> None:
-    """The documented form (the full address) and the old bare host both work; no /webhook/webhook."""
+    """The full address (documented) and the old bare host both work; never /webhook/webhook."""
     monkeypatch.setenv("WEBHOOK_URL", given)
     webhook = Settings.load(env_file=None).webhook
     assert webhook.webhook_url == posted_to

@@ -6,12 +6,15 @@ from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.methods import CopyMessage
 from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
+from bot.telegram.outbox import queue_in_topic
 from handlers.customer.filters import MenuButton
+from handlers.customer.handoff import relay_to_topic
 from handlers.customer.person import connect_person
 from handlers.magic import Magic
 from models import Conversation, Customer
@@ -78,6 +81,43 @@ async def shared(
         "callback",
         detail=l10n("callback-detail", phone=customer.phone),
     )
+
+
+@router.message(StateFilter(None), Magic(F.contact))
+async def shared_unasked(
+    message: Message,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    conversation: Conversation,
+    l10n: L10n,
+) -> None:
+    """A phone shared from the after-hours promise: keep it, confirm, give the menu back."""
+    assert message.contact is not None
+    if message.contact.user_id not in (None, customer.telegram_id):
+        await relay_to_topic(
+            message, bot, services, session, customer, conversation, "customer", l10n
+        )
+        return
+    customer.phone = message.contact.phone_number
+    await connect_person(
+        message,
+        bot,
+        services,
+        session,
+        customer,
+        conversation,
+        l10n,
+        "callback",
+        detail=l10n("callback-detail", phone=customer.phone),
+    )
+    staff_chat = services.settings.telegram.staff_chat_id
+    assert staff_chat is not None
+    copy = CopyMessage(
+        chat_id=staff_chat, from_chat_id=message.chat.id, message_id=message.message_id
+    )
+    queue_in_topic(session, services, customer, copy)
 
 
 @router.message(StateFilter(CallbackForm.phone), Magic(F.text))

@@ -109,7 +109,9 @@ async def done(
             l10n("complaint-registered", number=ticket.number), reply_markup=main_menu(l10n)
         )
         if waiting.new_promise:
-            await query.message.answer(after_hours_promise(services, l10n, waiting))
+            await query.message.answer(
+                after_hours_promise(services, l10n, waiting, "after-hours-noted")
+            )
 
 
 @router.message(StateFilter(ComplaintForm.text))

@@ -47,11 +47,13 @@ async def open_handoff(
     return waiting
 
 
-def after_hours_promise(services: Services, l10n: L10n, waiting: Waiting) -> str:
-    """Tell an after-hours customer exactly when they will be contacted."""
+def after_hours_promise(
+    services: Services, l10n: L10n, waiting: Waiting, key: str = "after-hours-promise"
+) -> str:
+    """Tell an after-hours customer exactly when they will be contacted, in the text `key`."""
     assert waiting.callback_due is not None
     due = promise_time(waiting.callback_due, services.promises.schedule.tz, l10n.language)
-    return l10n("after-hours-promise", due=due)
+    return l10n(key, due=due)
 
 
 def share_phone_keyboard(l10n: L10n) -> ReplyKeyboardMarkup:

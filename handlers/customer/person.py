@@ -37,11 +37,18 @@ async def connect_person(
 ) -> None:
     """Hand the customer to staff and tell them what happens next."""
     waiting = await open_handoff(services, session, customer, conversation, reason, detail)
-    if waiting.after_hours:
-        markup = None if customer.phone else share_phone_keyboard(l10n)
-        await message.answer(after_hours_promise(services, l10n, waiting), reply_markup=markup)
+    if waiting.after_hours and reason != "callback" and not customer.phone:
+        # The one case the share button is offered: it replaces the menu until they answer.
+        await message.answer(
+            after_hours_promise(services, l10n, waiting), reply_markup=share_phone_keyboard(l10n)
+        )
         return
-    text = l10n("callback-promised" if reason == "callback" else "person-connecting")
+    if waiting.after_hours:
+        # Asked for a callback, or the phone is known: confirm, without asking for it again.
+        key = "callback-promised-by" if reason == "callback" else "after-hours-noted"
+        text = after_hours_promise(services, l10n, waiting, key)
+    else:
+        text = l10n("callback-promised" if reason == "callback" else "person-connecting")
     await message.answer(text, reply_markup=main_menu(l10n))
 
 

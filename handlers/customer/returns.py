@@ -201,7 +201,7 @@ async def amount(
         reply_markup=main_menu(l10n),
     )
     if waiting.new_promise:
-        await message.answer(after_hours_promise(services, l10n, waiting))
+        await message.answer(after_hours_promise(services, l10n, waiting, "after-hours-noted"))
 
 
 @router.message(StateFilter(ReturnForm.item))

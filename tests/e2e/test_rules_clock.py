@@ -69,10 +69,10 @@ async def test_after_hours_promise_morning_list_and_missed_callback(shop_hours: 
     assert "11:00" in card["text"]
     ivan = h.customer(730002, "Иван", "ru")
     promise_ru = await h.say(ivan, "👤 Позвать сотрудника")
-    assert "вторник 24 ноября, 11:00" in promise_ru["text"]
+    assert "не позднее вторника, 24 ноября, 11:00" in promise_ru["text"]
     await h.emu.send_text(ivan, "алло?")  # no second promise: the message just goes to staff
     await h.emu.wait_for_bot_message(h.staff_chat, has("алло?"), thread_id=await h.wait_topic(ivan))
-    assert len([m for m in h.emu.bot_messages(ivan) if "вторник" in (m.get("text") or "")]) == 1
+    assert len([m for m in h.emu.bot_messages(ivan) if "вторника" in (m.get("text") or "")]) == 1
 
     clock.set(datetime(2026, 11, 24, 6, 0, 5, tzinfo=UTC))  # Tuesday 09:00:05 Moscow
     morning = await h.emu.wait_for_bot_message(h.staff_chat, has("Good morning"), timeout=8)
@@ -248,3 +248,52 @@ async def test_daily_summary_reaches_managers_at_closing(shop_hours: Harness) ->
     assert "24.11.2026" in summary["text"]
     assert "Customer messages: 1" in summary["text"]
     assert "3-minute compliance: 100%" in summary["text"]
+
+
+def menu_is_back(h: Harness, user: int) -> bool:
+    """The customer's reply keyboard is the main menu again, not a share-phone button."""
+    keyboard = h.emu.reply_keyboard(user) or {}
+    labels = [button["text"] for row in keyboard.get("keyboard", []) for button in row]
+    return "👤 Talk to a person" in labels and not any(
+        button.get("request_contact") for row in keyboard.get("keyboard", []) for button in row
+    )
+
+
+async def test_after_hours_callback_request_is_confirmed_once_with_the_menu(
+    shop_hours: Harness,
+) -> None:
+    h = shop_hours
+    user = h.customer(730011, "Lena", "en")
+    ask = await h.say(user, "📞 Request a callback")
+    assert ask["reply_markup"]["keyboard"][0][0].get("request_contact") is True
+    mark = h.emu.mark()
+    await h.emu.send_contact(user, phone_number="+79001234567")
+    reply = await h.emu.wait_for_bot_message(user, since=mark)
+    assert "by Tuesday 24 November, 11:00" in reply["text"] and "callback list" in reply["text"]
+    assert "share your phone" not in reply["text"]
+    assert menu_is_back(h, user)
+    await h.emu.wait_until_delivered()
+    assert len(h.emu.bot_messages(user)) == 2  # the question, then one confirmation
+
+
+async def test_phone_shared_from_the_after_hours_promise_is_confirmed(shop_hours: Harness) -> None:
+    h = shop_hours
+    user = h.customer(730012, "Олег", "ru")
+    promise = await h.say(user, "👤 Позвать сотрудника")
+    assert promise["reply_markup"]["keyboard"][0][0]["request_contact"] is True
+    mark = h.emu.mark()
+    await h.emu.send_contact(user, phone_number="+79007654321")
+    reply = await h.emu.wait_for_bot_message(user, since=mark)
+    assert "не позднее вторника, 24 ноября, 11:00" in reply["text"]
+    keyboard = h.emu.reply_keyboard(user) or {}
+    assert not any(b.get("request_contact") for row in keyboard.get("keyboard", []) for b in row)
+    assert any(b["text"] == "👤 Позвать сотрудника" for row in keyboard["keyboard"] for b in row)
+    topic = await h.wait_topic(user)
+    await h.emu.wait_for_bot_message(
+        h.staff_chat,
+        lambda m: m.get("contact", {}).get("phone_number") == "+79007654321",
+        thread_id=topic,
+    )
+    async with transaction(h.services.sessions) as session:
+        customer = (await session.exec(select(Customer).where(Customer.telegram_id == user))).one()
+    assert customer.phone == "+79007654321"

@@ -157,4 +157,6 @@ callback-own-number = Please share your own number with the button below.
 callback-detail = Call back on { $phone }
 callback-promised = Thank you! You're on our callback list; a member of staff will contact you shortly.
 after-hours-promise = We're closed right now, but your message is with our staff. A person will contact you by { $due } at the latest. Tap the button to share your phone number if you'd rather we call.
+callback-promised-by = Thank you! We're closed right now; you're on our callback list, and a member of staff will contact you by { $due } at the latest.
+after-hours-noted = We're closed right now, but your request is with our staff. A person will contact you by { $due } at the latest.
 staff-context-callback = ⏰ After hours: promised contact by { $due }.

@@ -131,6 +131,14 @@ async def staff_replied(
     await complete_callback(session, conversation, staff_id, now)
 
 
+async def staff_decided(
+    session: AsyncSession, conversation: Conversation, staff_id: int, now: datetime
+) -> None:
+    """A decision the customer is told about answers them, as a written reply would."""
+    if conversation.status == ConversationStatus.WAITING_STAFF:
+        await staff_replied(session, conversation, staff_id, now)
+
+
 async def stop_waiting(
     session: AsyncSession, conversation: Conversation, status: str, now: datetime
 ) -> None:

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services import tickets
+from bot.services.handoff import staff_decided
 from bot.telegram.retry import deliver
 from bot.telegram.splitting import fit
 from handlers.customer.returns import refund_keyboard
@@ -58,6 +59,8 @@ async def decide(
     told = await deliver(
         lambda: bot.send_message(topic.customer.telegram_id, text, reply_markup=keyboard)
     )
+    if told and ticket.conversation_id == topic.conversation.id:
+        await staff_decided(session, topic.conversation, query.from_user.id, services.clock())
     await query.answer(
         l10n("staff-decision-saved" if told else "staff-customer-blocked-bot"), show_alert=not told
     )
@@ -104,6 +107,8 @@ async def move(
         status=customer_l10n(f"ticket-status-{ticket.status}"),
     )
     told = await deliver(lambda: bot.send_message(topic.customer.telegram_id, text))
+    if told and ticket.conversation_id == topic.conversation.id:
+        await staff_decided(session, topic.conversation, query.from_user.id, services.clock())
     await query.answer(
         l10n("staff-decision-saved" if told else "staff-customer-blocked-bot"), show_alert=not told
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -297,3 +298,35 @@ async def test_phone_shared_from_the_after_hours_promise_is_confirmed(shop_hours
     async with transaction(h.services.sessions) as session:
         customer = (await session.exec(select(Customer).where(Customer.telegram_id == user))).one()
     assert customer.phone == "+79007654321"
+
+
+async def test_a_staff_decision_the_customer_is_told_answers_them(open_shop: Harness) -> None:
+    h = open_shop
+    clock: FakeClock = h.extra["clock"]
+    user = h.customer(730013, "Vera")
+    await h.say(user, "↩️ Return a product")
+    step = await h.say(user, "Kettle")
+    await h.press(user, step, "This week")
+    step = await h.emu.wait_for_bot_message(user, has("Why"))
+    await h.press(user, step, "Defective")
+    await h.emu.wait_for_bot_message(user, has("photo"))
+    mark = h.emu.mark()
+    await h.emu.send_photo(user)
+    await h.emu.wait_for_bot_message(user, has("How much"), since=mark)
+    assert "with our staff" in (await h.say(user, "5000"))["text"]
+    topic = await h.wait_topic(user)
+    card = await h.emu.wait_for_bot_message(
+        h.staff_chat, lambda m: "Approve" in str(m.get("reply_markup")), thread_id=topic
+    )
+    mark = h.emu.mark()
+    await h.press(STAFF_ID, card, "✅ Approve", chat_id=h.staff_chat)
+    assert "approved" in (await h.emu.wait_for_bot_message(user, since=mark))["text"]
+    stopped = await eventually(lambda: events(h, "reply_clock_stopped"))
+    assert stopped[0].actor_telegram_id == STAFF_ID and stopped[0].data["breached"] is False
+
+    clock.advance(minutes=10)  # well past the 3-minute promise: nothing may fire now
+    await asyncio.sleep(1.5)  # three sweeps of the default 0.5 s
+    await h.emu.wait_until_delivered()
+    assert await events(h, "reply_breach") == []
+    assert not [m for m in h.emu.bot_messages(user) if "Thank you for waiting" in m["text"]]
+    assert not [m for m in h.emu.bot_messages(MANAGER_ID) if "promise" in m["text"]]

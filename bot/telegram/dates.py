@@ -24,7 +24,7 @@ _WEEKDAY_AFTER_BY = {
 
 
 def promise_time(moment: datetime, tz: ZoneInfo, language: str) -> str:
-    """Say by when something will happen: "Tuesday 24 November, 11:00", "вторника, 24 ноября, 11:00"."""
+    """Say by when: "Monday 7 December, 11:00", "понедельника, 7 декабря, 11:00"."""
     local = moment.astimezone(tz)
     weekdays = _WEEKDAY_AFTER_BY.get(language)
     if weekdays is None:

@@ -328,6 +328,25 @@ async def move_complaint(
     return ticket
 
 
+async def resolve_complaints_with(
+    session: AsyncSession, conversation_id: int, staff_id: int, now: datetime, promises: Promises
+) -> list[Ticket]:
+    """Resolve the conversation's open complaints with it, as /resolve means; return them."""
+    stmt = (
+        select(Ticket)
+        .where(
+            Ticket.conversation_id == conversation_id,
+            Ticket.kind == TicketKind.COMPLAINT,
+            col(Ticket.status).not_in(CLOSED_STATUSES),
+        )
+        .order_by(col(Ticket.id))
+    )
+    open_complaints = list((await session.exec(stmt)).all())
+    for ticket in open_complaints:
+        await move_complaint(session, ticket, TicketStatus.RESOLVED, staff_id, now, promises)
+    return open_complaints
+
+
 async def get_ticket(session: AsyncSession, ticket_id: int) -> Ticket | None:
     """Return a ticket by id."""
     return await session.get(Ticket, ticket_id)

@@ -9,14 +9,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.services import handoff
+from bot.services import handoff, tickets
 from bot.services.abuse import lift_abuse
 from bot.services.staff import is_manager
 from bot.telegram.alerts import alert_managers
 from bot.telegram.retry import deliver
 from handlers.customer.rating import rating_keyboard
 from handlers.staff.topic import TopicContext
-from models import AuthorKind
+from models import AuthorKind, TicketKind
 
 router = Router(name=__name__)
 
@@ -37,13 +37,24 @@ async def resolve(
 ) -> None:
     """Mark the conversation resolved and tell the customer."""
     assert message.from_user is not None
-    await handoff.resolve(session, topic.conversation, message.from_user.id, services.clock())
+    now = services.clock()
+    await handoff.resolve(session, topic.conversation, message.from_user.id, now)
     customer_l10n = services.translations.get(topic.customer.language)
     conversation_id, customer_id = topic.conversation.id, topic.customer.telegram_id
     assert conversation_id is not None
-    told = await deliver(
-        lambda: bot.send_message(customer_id, customer_l10n("conversation-resolved"))
+    complaints = await tickets.resolve_complaints_with(
+        session, conversation_id, message.from_user.id, now, services.promises
     )
+    done = [
+        customer_l10n(
+            "complaint-status-changed",
+            number=ticket.number,
+            status=customer_l10n(f"ticket-status-{ticket.status}"),
+        )
+        for ticket in complaints
+    ]
+    resolved_text = "\n\n".join([*done, customer_l10n("conversation-resolved")])
+    told = await deliver(lambda: bot.send_message(customer_id, resolved_text))
     if told is not None:
         keyboard = rating_keyboard(conversation_id)
         await deliver(
@@ -51,7 +62,18 @@ async def resolve(
                 customer_id, customer_l10n("rating-ask"), reply_markup=keyboard
             )
         )
-    await message.reply(l10n("staff-resolved" if told is not None else "staff-resolved-not-told"))
+    lines = [l10n("staff-resolved" if told is not None else "staff-resolved-not-told")]
+    if complaints:
+        numbers = ", ".join(ticket.number for ticket in complaints)
+        lines.append(l10n("staff-resolved-complaints", numbers=numbers))
+    pending = [
+        ticket.number
+        for ticket in await tickets.open_tickets(session, topic.customer.id or 0)
+        if ticket.kind == TicketKind.RETURN and ticket.conversation_id == conversation_id
+    ]
+    if pending:
+        lines.append(l10n("staff-resolved-returns-pending", numbers=", ".join(pending)))
+    await message.reply("\n".join(lines))
 
 
 @router.message(Command("reopen"))

@@ -409,3 +409,31 @@ async def test_every_kind_of_content_reaches_the_topic(harness: Harness) -> None
 
     assert await eventually(all_copied)
     assert [c.method for c in h.emu.rejected_calls] == ["createForumTopic"]  # only the 429
+
+
+async def test_resolve_resolves_an_open_complaint_and_says_so(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710031, "Zoe")
+    await h.say(user, "📝 Make a complaint")
+    ask = await h.say(user, "The courier left my order in the rain.")
+    mark = h.emu.mark()
+    await h.press(user, ask, "Send the complaint")
+    done = await h.emu.wait_for_bot_message(
+        user, lambda m: "registered" in (m.get("text") or ""), since=mark
+    )
+    number = "C-" + done["text"].split("C-")[1][:6]
+    card = await topic_message(h, user, lambda m: "Complaint" in (m.get("text") or ""))
+    await h.press(STAFF_ID, card, "🔧 In progress", chat_id=h.staff_chat)
+    topic = await h.wait_topic(user)
+    mark = h.emu.mark()
+    await h.emu.staff_send(STAFF_ID, topic, "/resolve")
+    reply = await h.emu.wait_for_bot_message(
+        h.staff_chat, lambda m: "Resolved" in (m.get("text") or ""), thread_id=topic, since=mark
+    )
+    assert f"complaint {number}" in reply["text"]
+    told = await h.emu.wait_for_bot_message(
+        user, lambda m: number in (m.get("text") or ""), since=mark
+    )
+    assert "resolved" in told["text"]
+    ticket = await ticket_of(h, number)
+    assert ticket is not None and ticket.status == TicketStatus.RESOLVED

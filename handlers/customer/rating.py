@@ -7,6 +7,7 @@ from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,6 +17,7 @@ from bot.i18n import L10n
 from bot.services.satisfaction import add_comment, is_low, rate
 from bot.telegram.alerts import alert_managers
 from bot.telegram.content import RowId
+from bot.telegram.outbox import queue_in_topic
 from handlers.magic import Magic
 from models import Conversation, Customer
 
@@ -88,13 +90,36 @@ async def picked(
 
 
 @router.message(StateFilter(RatingForm.comment), Magic(F.text, ~F.text.startswith("/")))
-async def comment(message: Message, state: FSMContext, session: AsyncSession, l10n: L10n) -> None:
-    """Attach the comment to the rating."""
+async def comment(
+    message: Message,
+    state: FSMContext,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    l10n: L10n,
+) -> None:
+    """Attach the comment to the rating and pass it on: to the topic, and a low one to managers."""
     data = await state.get_data()
     await state.clear()
     conversation = await session.get(Conversation, data.get("conversation", 0))
-    if conversation is not None:
-        await add_comment(session, conversation, message.text or "")
+    rating = None
+    if conversation is not None and conversation.customer_id == customer.id:
+        rating = await add_comment(session, conversation, message.text or "")
+    if rating is not None:
+        staff_chat = services.settings.telegram.staff_chat_id
+        assert staff_chat is not None
+        staff_l10n = services.translations.get(services.settings.app.staff_language)
+        note = staff_l10n("staff-rating-comment", score=rating.score, comment=rating.comment or "")
+        queue_in_topic(session, services, customer, SendMessage(chat_id=staff_chat, text=note))
+        if is_low(rating.score):
+            await alert_managers(
+                services,
+                session,
+                "alert-rating-comment",
+                customer=customer,
+                score=rating.score,
+                comment=rating.comment or "",
+            )
     await message.answer(l10n("rating-comment-saved"))
 
 

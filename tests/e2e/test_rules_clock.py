@@ -175,6 +175,13 @@ async def test_low_rating_goes_to_a_manager(open_shop: Harness) -> None:
     assert thanks
     saved = await h.say(user, "Nobody answered for ages")
     assert "comment has been passed on" in saved["text"]
+    # Passed on for real: into the topic, and, the score being low, to the managers.
+    posted = await h.emu.wait_for_bot_message(
+        h.staff_chat, has("Nobody answered for ages"), thread_id=topic
+    )
+    assert "1/5" in posted["text"]
+    told = await h.emu.wait_for_bot_message(MANAGER_ID, has("Nobody answered for ages"))
+    assert "Nina" in told["text"] and "low rating 1/5" in told["text"]
     ratings = await eventually(lambda: events(h, "rating"))
     assert ratings[0].data == {"score": 1}
     escalations = await eventually(lambda: events(h, "escalated"))

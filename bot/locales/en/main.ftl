@@ -55,6 +55,7 @@ staff-free-text-off = Free-text answers are turned off by policy: choose a prepa
 staff-customer-blocked-bot = The customer has blocked the bot; the message could not be delivered.
 staff-resolved = ✅ Resolved. The customer was told.
 staff-resolved-not-told = ✅ Resolved. The customer has blocked the bot, so they were not told.
+staff-rating-comment = 💬 The customer rated the conversation { $score }/5 and wrote: { $comment }
 staff-resolved-complaints = Resolved with it: complaint { $numbers }.
 staff-resolved-returns-pending = Still waiting for your decision: return { $numbers }.
 staff-reopened = 🔄 Reopened.

@@ -55,6 +55,7 @@ staff-free-text-off = Свободные ответы отключены пол�
 staff-customer-blocked-bot = Клиент заблокировал бота, сообщение не доставлено.
 staff-resolved = ✅ Решено. Клиенту сообщили.
 staff-resolved-not-told = ✅ Решено. Клиент заблокировал бота, поэтому ему не сообщили.
+staff-rating-comment = 💬 Клиент оценил разговор на { $score }/5 и написал: { $comment }
 staff-resolved-complaints = Вместе с ним решена жалоба { $numbers }.
 staff-resolved-returns-pending = Всё ещё ждёт вашего решения: возврат { $numbers }.
 staff-reopened = 🔄 Открыто снова.

@@ -16,6 +16,7 @@ from bot.i18n import L10n
 from handlers.customer.callback import ask_for_phone
 from handlers.customer.complaints import ComplaintForm
 from handlers.customer.filters import MenuButton
+from handlers.customer.keyboards import settle_choice
 from handlers.customer.person import connect_person
 from handlers.customer.returns import ReturnForm
 from models import Conversation, Customer
@@ -82,6 +83,7 @@ async def step(
     message = query.message if isinstance(query.message, Message) else None
     if message is None:
         return
+    await settle_choice(query)
     language = l10n.language
     if not node.is_leaf:
         text = node.text.get(language) if node.text else flow.title.get(language)

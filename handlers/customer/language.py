@@ -10,7 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.container import Services
 from bot.i18n import LANGUAGES, L10n
-from handlers.customer.keyboards import main_menu
+from handlers.customer.keyboards import main_menu, settle_choice
 from models import Customer
 
 router = Router(name=__name__)
@@ -52,4 +52,5 @@ async def switch(
     new = services.translations.get(callback_data.code)
     await query.answer()
     if isinstance(query.message, Message):
+        await settle_choice(query)
         await query.message.answer(new("language-set"), reply_markup=main_menu(new))

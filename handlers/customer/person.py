@@ -12,7 +12,7 @@ from bot.container import Services
 from bot.i18n import L10n
 from handlers.customer.filters import MenuButton
 from handlers.customer.handoff import after_hours_promise, open_handoff, share_phone_keyboard
-from handlers.customer.keyboards import main_menu
+from handlers.customer.keyboards import main_menu, settle_choice
 from models import Conversation, Customer
 
 router = Router(name=__name__)
@@ -80,6 +80,7 @@ async def from_button(
     """Connect the customer with a person from an inline button."""
     await query.answer()
     if isinstance(query.message, Message):
+        await settle_choice(query)
         await connect_person(
             query.message,
             bot,

@@ -260,7 +260,7 @@ async def test_staff_are_told_when_the_customer_has_blocked_the_bot(
     async with transaction(h.services.sessions) as session:
         ticket = (await session.exec(select(Ticket))).one()
         conversation = (await session.exec(select(Conversation))).one()
-    assert ticket.status == TicketStatus.IN_PROGRESS  # the decision stands, told or not
+    assert ticket.status == TicketStatus.RESOLVED  # /resolve resolved it too, told or not
     assert conversation.status == "resolved"
 
 

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from bot.db import transaction
 from models import AuthorKind, Conversation, ConversationStatus, Message, Ticket, TicketStatus
 from tests.e2e.conftest import STAFF_ID, Harness, eventually
+from tgemulator import EmulatorError
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -342,7 +343,17 @@ async def test_scripted_flow_leads_to_an_answer_and_to_actions(harness: Harness)
     answer = await h.emu.wait_for_bot_message(user, since=mark)
     assert "traffic" in answer["text"]
     assert h.emu.topics() == []
+    # Each answered question keeps the choice in words, and no live buttons.
+    for pressed, label in ((menu, "Delivery problem"), (what, "It is late")):
+        settled = h.emu.message(user, pressed["message_id"]) or {}
+        assert settled["text"].endswith(f"» {label}") and not settled.get("reply_markup")
+    with pytest.raises(EmulatorError, match="no callback button"):
+        await h.press(user, what, "Something is damaged")
 
+    menu = await h.say(user, "❓ Ask a question")
+    mark = h.emu.mark()
+    await h.press(user, menu, "Delivery problem")
+    what = await h.emu.wait_for_bot_message(user, since=mark)
     mark = h.emu.mark()
     await h.press(user, what, "Something is damaged")
     damaged = await h.emu.wait_for_bot_message(user, since=mark)

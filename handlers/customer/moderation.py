@@ -6,10 +6,12 @@ from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.filters import Filter
+from aiogram.methods import SendMessage
 from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
+from bot.telegram.outbox import queue_in_topic
 from handlers.staff.moderation import close_abusive
 from handlers.staff.topic import TopicContext
 from models import AuthorKind, Conversation, Customer
@@ -50,9 +52,16 @@ async def insulting(
     customer: Customer,
     conversation: Conversation,
 ) -> None:
-    """End the conversation once, politely; later messages are only stored."""
+    """End the conversation once, politely; staff see what was said, marked as not relayed."""
+    staff_l10n = services.translations.get(services.settings.app.staff_language)
+    words = message.text or message.caption or f"[{message.content_type}]"
+    staff_chat = services.settings.telegram.staff_chat_id
+    assert staff_chat is not None
     if insult is None:
-        return  # already closed as abusive: the log keeps it, nobody is bothered
+        # Already closed as abusive: the customer hears nothing more, staff see a marked copy.
+        note = staff_l10n("staff-abusive-later", text=words)
+        queue_in_topic(session, services, customer, SendMessage(chat_id=staff_chat, text=note))
+        return
     if customer.topic_id is None:
         from bot.telegram.topics import ensure_topic
 
@@ -60,3 +69,5 @@ async def insulting(
     await close_abusive(
         bot, services, session, TopicContext(customer, conversation), AuthorKind.BOT, None, insult
     )
+    card = staff_l10n("staff-abusive-closed", matched=insult, text=words)
+    queue_in_topic(session, services, customer, SendMessage(chat_id=staff_chat, text=card))

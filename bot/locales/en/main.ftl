@@ -55,6 +55,10 @@ staff-free-text-off = Free-text answers are turned off by policy: choose a prepa
 staff-customer-blocked-bot = The customer has blocked the bot; the message could not be delivered.
 staff-resolved = ✅ Resolved. The customer was told.
 staff-resolved-not-told = ✅ Resolved. The customer has blocked the bot, so they were not told.
+staff-abusive-closed = 🚫 Closed as abusive: the bot found an insult ({ $matched }). The customer was told goodbye; nothing is relayed to them or from them until a manager reopens (/reopen). What they wrote, copied for staff only:
+    { $text }
+staff-abusive-later = 🚫 Closed as abusive, not relayed. The customer wrote:
+    { $text }
 staff-rating-comment = 💬 The customer rated the conversation { $score }/5 and wrote: { $comment }
 staff-resolved-complaints = Resolved with it: complaint { $numbers }.
 staff-resolved-returns-pending = Still waiting for your decision: return { $numbers }.

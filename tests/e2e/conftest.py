@@ -77,6 +77,15 @@ class Harness:
                 return int(topic["message_thread_id"])
         raise AssertionError(f"no topic for customer {user_id}: {self.emu.topics()}")
 
+    async def edited(self, chat_id: int, message_id: int, needle: str) -> Json:
+        """Wait until a bot message has been edited to contain `needle` (text or buttons)."""
+
+        def found() -> Json | None:
+            message = self.emu.message(chat_id, message_id)
+            return message if message and needle in str(message) else None
+
+        return await self.emu.wait_until(found)
+
     async def wait_topic(self, user_id: int, timeout: float = WAIT) -> int:
         """Wait until the bot has created the customer's staff topic; return its id."""
 

@@ -250,7 +250,9 @@ async def test_staff_are_told_when_the_customer_has_blocked_the_bot(
     assert any("blocked the bot" in t for t in await staff_says("Sorry! Refunding now."))
     assert any("Choose an answer" in t for t in await staff_says("/canned"))
     picker = h.emu.bot_messages(h.staff_chat, topic)[-1]
-    canned = await h.press(STAFF_ID, picker, "Apology for the delay", chat_id=h.staff_chat)
+    await h.press(STAFF_ID, picker, "Apology for the delay", chat_id=h.staff_chat)
+    preview = await h.edited(h.staff_chat, picker["message_id"], "Send to the customer")
+    canned = await h.press(STAFF_ID, preview, "✅ Send to the customer", chat_id=h.staff_chat)
     assert canned.get("show_alert") and "blocked the bot" in canned["text"]
     moved = await h.press(STAFF_ID, card, "🔧 In progress", chat_id=h.staff_chat)
     assert "blocked the bot" in moved["text"]

@@ -89,11 +89,18 @@ async def test_handoff_both_ways_with_note_and_canned(harness: Harness) -> None:
     picker = await topic_message(
         h, user, lambda m: "Choose an answer" in (m.get("text") or ""), mark
     )
+    entry = h.services.content.canned_answer("apology-delay")
+    assert entry is not None and f"• Apology for the delay: {entry.text.en[:40]}" in picker["text"]
     mark = h.emu.mark()
     await h.press(STAFF_ID, picker, "Apology for the delay", chat_id=h.staff_chat)
+    preview = await h.edited(h.staff_chat, picker["message_id"], "Send to the customer")
+    assert entry.text.en in preview["text"]  # the whole text first, nothing sent yet
+    sent_before = len(h.emu.bot_messages(user))
+    await h.emu.wait_until_delivered()
+    assert len(h.emu.bot_messages(user)) == sent_before
+    await h.press(STAFF_ID, preview, "✅ Send to the customer", chat_id=h.staff_chat)
     canned = await h.emu.wait_for_bot_message(user, since=mark)
-    entry = h.services.content.canned_answer("apology-delay")
-    assert entry is not None and canned["text"] == entry.text.en
+    assert canned["text"] == entry.text.en
 
     async def authors() -> list[tuple[str, str]] | None:
         async with transaction(h.services.sessions) as session:

@@ -74,6 +74,11 @@ alert-escalated = ⬆️ Escalation: { $customer } (id { $id }), by { $by }.
 staff-canned-pick = Choose an answer (the customer reads { $customer_language }):
 staff-canned-sent = Sent.
 staff-canned-sent-by = 📤 Canned answer "{ $title }" sent by { $by }.
+staff-canned-preview = Canned answer "{ $title }" — the customer will read ({ $customer_language }):
+
+    { $text }
+staff-canned-send = ✅ Send to the customer
+staff-canned-back = ⬅️ Other answers
 stale-button = This button is no longer active.
 staff-context-detail = Customer's words: { $detail }
 

@@ -74,6 +74,11 @@ alert-escalated = ⬆️ Эскалация: { $customer } (id { $id }), пер�
 staff-canned-pick = Выберите ответ (язык клиента: { $customer_language }):
 staff-canned-sent = Отправлено.
 staff-canned-sent-by = 📤 Готовый ответ «{ $title }» отправил { $by }.
+staff-canned-preview = Готовый ответ «{ $title }» — клиент прочитает ({ $customer_language }):
+
+    { $text }
+staff-canned-send = ✅ Отправить клиенту
+staff-canned-back = ⬅️ Другие ответы
 stale-button = Эта кнопка больше не активна.
 staff-context-detail = Слова клиента: { $detail }
 

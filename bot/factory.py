@@ -18,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import OFFICIAL_API_URL, ConfigError, Settings
 from bot.container import Services
+from bot.content.labels import unknown_labels
 from bot.content.loader import load_content
 from bot.db import create_engine, create_sessionmaker, is_embedded, migrate, transaction
 from bot.draining import DrainingDispatcher
@@ -64,6 +65,8 @@ def _pin_response_types() -> None:
 async def create_services(settings: Settings, *, auto_migrate: bool | None = None) -> Services:
     """Load content and texts, open the database, and migrate the embedded one."""
     content = load_content(settings.app.content_dir)
+    for problem in unknown_labels(content):
+        logger.warning("content: %s", problem)
     translations = Translations()
     engine = create_engine(settings.storage.database_url)
     if auto_migrate if auto_migrate is not None else is_embedded(settings.storage.database_url):

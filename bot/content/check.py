@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from bot.content.errors import ContentError
+from bot.content.labels import unknown_labels
 from bot.content.loader import load_content
 
 
@@ -15,6 +16,10 @@ def check_content(content_dir: Path) -> int:
         content = load_content(content_dir)
     except ContentError as exc:
         print(exc, file=sys.stderr)
+        return 1
+    if problems := unknown_labels(content):
+        for problem in problems:
+            print(problem, file=sys.stderr)
         return 1
     print(
         f"content OK: {content_dir}: {len(content.faq)} FAQ entries, "

@@ -17,6 +17,16 @@ from bot.content.policy import Policy
 from bot.content.schema import LANGUAGES, CannedAnswer, FaqEntry, Flow, LocalizedList
 from bot.content.yamlfile import read_yaml
 
+# The main menu's buttons (handlers/customer/keyboards.py lays them out).
+MENU_KEYS = (
+    "menu-ask",
+    "menu-return",
+    "menu-complaint",
+    "menu-person",
+    "menu-callback",
+    "menu-requests",
+)
+
 M = TypeVar("M", bound=BaseModel)
 
 

@@ -6,13 +6,10 @@ import html
 
 from aiogram.types import CallbackQuery, KeyboardButton, Message, ReplyKeyboardMarkup
 
+from bot.content.labels import MENU_ROWS
 from bot.i18n import L10n
 
-MENU_KEYS = (
-    ("menu-ask", "menu-return"),
-    ("menu-complaint", "menu-person"),
-    ("menu-callback", "menu-requests"),
-)
+MENU_KEYS = MENU_ROWS
 
 
 def main_menu(l10n: L10n) -> ReplyKeyboardMarkup:

@@ -133,3 +133,27 @@ def test_a_read_only_database_folder_is_one_line(
             subprocess.run(["umount", str(folder)], check=False)
         else:
             folder.chmod(0o755)
+
+
+def test_check_content_catches_an_answer_naming_a_button_the_bot_lacks(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys
+) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    for name in ("policy.yaml", "faq.yaml", "canned.yaml", "flows.yaml"):
+        (content / name).write_text(
+            (ROOT / "content" / name).read_text(encoding="utf-8"), encoding="utf-8"
+        )
+    faq = (content / "faq.yaml").read_text(encoding="utf-8")
+    assert 'Tap "Return a product" in the menu' in faq and "«Позвать сотрудника» в меню" in faq
+    faq = faq.replace('Tap "Return a product" in the menu', 'Tap "Order change" in the menu')
+    faq = faq.replace("«Позвать сотрудника» в меню", "«Связаться с человеком» в меню")
+    (content / "faq.yaml").write_text(faq, encoding="utf-8")
+    monkeypatch.setenv("CONTENT_DIR", str(content))
+    assert main(["check-content"]) == 1
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 2
+    assert (
+        "faq.yaml: faq[" in errors[0] and 'answer.en: "Order change" is not a button' in errors[0]
+    )
+    assert "answer.ru: «Связаться с человеком» is not a button" in errors[1]

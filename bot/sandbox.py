@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 
 from bot.config import Settings
 from bot.console.server import start_console, stop_console
@@ -31,6 +32,12 @@ def sandbox_settings(settings: Settings, api_url: str, group_id: int) -> Setting
         "log_level": settings.app.log_level,
         "staff_language": settings.app.staff_language,
         "console_port": settings.app.console_port,
+        # The sandbox's token is public, so its console signs with a key of its own run.
+        "console_secret": (
+            settings.console.console_secret.get_secret_value()
+            if settings.console.console_secret
+            else secrets.token_hex(32)
+        ),
     }
     return Settings.load(env_file=None, **overrides)
 

@@ -156,8 +156,13 @@ async def export_rows(
         yield [tuple(row) for row in chunk]
 
 
+# Spreadsheets run a cell as a formula when it starts with one of these; some also read the
+# full-width forms, a tab or a carriage return (OWASP's CSV injection list).
+FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+
+
 def _guard(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value  # spreadsheets would run it as a formula
     return value
 

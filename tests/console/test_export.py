@@ -89,3 +89,25 @@ async def test_encoding_comes_in_chunks(fmt: str) -> None:
         parsed = rows_of(body)
         assert len(parsed) == 25
         assert parsed[0]["text"] == "'=SUM(A1)"  # no formula runs when opened in a spreadsheet
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "＝1+1", "＋1", "－1", "＠SUM(A1)"],
+)
+async def test_every_formula_start_is_quoted_in_csv(cell: str) -> None:
+    async def one() -> AsyncIterator[list[tuple[object, ...]]]:
+        yield [(1, cell, cell)]
+
+    body = b"".join([piece async for piece in encode(one(), "csv", ("id", "text", "name"))])
+    parsed = rows_of(body)
+    assert parsed[0]["text"] == "'" + cell
+    assert parsed[0]["name"] == "'" + cell
+
+
+async def test_ordinary_text_is_not_quoted_in_csv() -> None:
+    async def one() -> AsyncIterator[list[tuple[object, ...]]]:
+        yield [(1, "Hello =1", " =x")]
+
+    body = b"".join([piece async for piece in encode(one(), "csv", ("id", "text", "name"))])
+    assert rows_of(body)[0] == {"id": "1", "text": "Hello =1", "name": " =x"}

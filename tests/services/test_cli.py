@@ -81,3 +81,41 @@ def test_migrate_builds_the_schema(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
         return names
 
     assert "conversations" in asyncio.run(tables())
+
+
+@pytest.mark.parametrize("command", [["run"], ["console"]])
+def test_the_console_needs_its_own_secret(
+    command: list[str], monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    monkeypatch.delenv("CONSOLE_SECRET", raising=False)
+    monkeypatch.delenv("CONSOLE_PORT", raising=False)
+    assert main(command) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith("configuration error: CONSOLE_SECRET: not set")
+
+
+def test_the_webhook_needs_the_console_secret_too(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.com")
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret")
+    monkeypatch.delenv("CONSOLE_SECRET", raising=False)
+    assert main(["webhook"]) == 2
+    assert "configuration error: CONSOLE_SECRET" in capsys.readouterr().err
+
+
+def test_the_sandbox_console_signs_with_a_key_of_its_own_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.config import Settings
+    from bot.sandbox import sandbox_settings
+
+    monkeypatch.delenv("CONSOLE_SECRET", raising=False)
+    base = Settings.load(env_file=None, console_secret=None)
+    first = sandbox_settings(base, "http://127.0.0.1:1", -100)
+    second = sandbox_settings(base, "http://127.0.0.1:1", -100)
+    first.check_console()
+    assert first.console.console_secret is not None and second.console.console_secret is not None
+    key = first.console.console_secret.get_secret_value()
+    assert len(key) >= 32 and key != second.console.console_secret.get_secret_value()

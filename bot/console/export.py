@@ -145,11 +145,8 @@ def export_query(kind: str, flt: ConversationFilter, tz: ZoneInfo, backend: str)
     raise ValueError(f"unknown export {kind!r}")
 
 
-async def export_rows(
-    connection: AsyncConnection, kind: str, flt: ConversationFilter, tz: ZoneInfo
-) -> AsyncIterator[list[Row]]:
-    """Yield the export's rows in chunks, read through a server-side cursor."""
-    stmt = export_query(kind, flt, tz, connection.dialect.name)
+async def export_rows(connection: AsyncConnection, stmt: Any) -> AsyncIterator[list[Row]]:
+    """Yield the export query's rows in chunks, read through a server-side cursor."""
     result = await connection.stream(stmt.execution_options(yield_per=CHUNK_ROWS))
     # A chunk per await: row by row would cost a greenlet switch and a generator step each.
     async for chunk in result.partitions(CHUNK_ROWS):

@@ -100,3 +100,11 @@ async def test_good_values_at_the_edges_still_work(signed_in, world: World) -> N
         assert response.status == 200, (path, await response.text())
     response = await signed_in.get("/export/conversations.csv?to=2199-12-31")
     assert response.status == 200 and (await response.read()).startswith(b"\xef\xbb\xbf")
+
+
+async def test_a_hostile_sign_in_token_is_refused_politely(client, world: World) -> None:
+    for token in ("x" * 5000, "²", "..", "%00", HUGE):
+        page = await client.get(f"/login?t={quote(token)}")
+        posted = await client.post("/login", data={"t": token}, allow_redirects=False)
+        assert (page.status, posted.status) == (403, 403), token
+        assert "sign-in link is not valid" in await posted.text()

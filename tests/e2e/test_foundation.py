@@ -199,3 +199,24 @@ async def test_metrics_stay_on_this_machine_or_behind_a_token(
                 assert response.status == 200  # the proxy's health check needs no token
     finally:
         await h.stop()
+
+
+async def test_the_sweeper_and_the_outbox_poll_run_on_the_monotonic_clock(
+    harness: Harness,
+) -> None:
+    h = harness
+    jobs = {job.name: job for job in h.dp["periodic"]}
+    assert set(jobs) == {"outbox", "deadline-sweeper"}
+
+    async def started() -> bool:  # at the end of the start-up, after the command menus
+        return all(job.running for job in jobs.values())
+
+    assert await eventually(started)
+    assert jobs["deadline-sweeper"].seconds == h.services.settings.app.sweep_interval_seconds
+    runs = jobs["deadline-sweeper"].runs
+
+    async def swept_again() -> bool:
+        return jobs["deadline-sweeper"].runs > runs
+
+    assert await eventually(swept_again)
+    assert [job.id for job in h.dp["scheduler"].get_jobs()] == ["housekeeping"]

@@ -153,3 +153,15 @@ async def test_a_failing_statement_keeps_the_customers_text_out_of_the_error(
             await session.flush()
     assert "parameters hidden" in str(raised.value)
     assert "4111" not in str(raised.value) and "4111" not in repr(raised.value)
+
+
+async def test_the_consoles_reader_hides_parameters_too(database_url: str) -> None:
+    from bot.console.database import create_reader
+
+    writer = create_engine(database_url)
+    reader = create_reader(database_url, writer)
+    try:
+        assert reader.sync_engine.hide_parameters and writer.sync_engine.hide_parameters
+    finally:
+        await reader.dispose()
+        await writer.dispose()

@@ -48,7 +48,8 @@ class RedactFilter(logging.Filter):
 
     def __init__(self, secrets: tuple[str, ...] = ()) -> None:
         super().__init__()
-        self.secrets = tuple(s for s in secrets if s)
+        # A secret of a few characters would blank those characters in every word instead.
+        self.secrets = tuple(s for s in secrets if len(s) >= 8)
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Render the message and the traceback now, redacted, so nothing renders them later."""

@@ -13,7 +13,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError
 from aiohttp import web
 
-from bot.logs import redact, setup_logging
+from bot.logs import RedactFilter, redact, setup_logging
 from bot.telegram.limiter import TelegramLimiter
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -90,3 +90,9 @@ def test_redact_leaves_ordinary_text_alone() -> None:
     assert redact(text) == text
     assert redact(f"/bot{TOKEN}/sendMessage") == "/bot<token>/sendMessage"
     assert redact("ratio 1:2 and id 42") == "ratio 1:2 and id 42"
+
+
+def test_a_short_secret_does_not_blank_every_word() -> None:
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "abc in abcdef", None, None)
+    assert RedactFilter(("abc", "abcdefgh1")).filter(record)
+    assert record.getMessage() == "abc in abcdef"

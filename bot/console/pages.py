@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 
 from aiohttp import web
 from sqlmodel import col, select
 
 from bot.console import dashboard, params
-from bot.console.export import COLUMNS, FORMATS, KINDS, encode, export_query, export_rows
+from bot.console.export import (
+    COLUMNS,
+    FORMATS,
+    KINDS,
+    Row,
+    encode,
+    export_query,
+    export_rows,
+)
 from bot.console.files import IMAGE_TYPES, FileUnavailable, sniff_type
 from bot.console.filters import STATUSES, ConversationFilter
 from bot.console.listing import list_conversations
@@ -219,13 +228,26 @@ async def export(request: web.Request) -> web.StreamResponse:
         }
     )
     response.enable_chunked_encoding()
-    await response.prepare(request)
     async with ctx.reader_engine.connect() as connection:
         chunks = export_rows(connection, stmt)
-        async for chunk in encode(chunks, fmt, COLUMNS[kind]):
-            await response.write(chunk)
+        # The query runs and yields its first rows before the 200 goes out: a failing query
+        # is an error page, not a download cut short.
+        first = await anext(chunks, None)
+        await response.prepare(request)
+        async for piece in encode(_prepended(first, chunks), fmt, COLUMNS[kind]):
+            await response.write(piece)
     await response.write_eof()
     return response
+
+
+async def _prepended(
+    first: list[Row] | None, rest: AsyncIterator[list[Row]]
+) -> AsyncIterator[list[Row]]:
+    """The chunks again, with the one already read in front."""
+    if first is not None:
+        yield first
+    async for chunk in rest:
+        yield chunk
 
 
 async def media(request: web.Request) -> web.Response:

@@ -38,10 +38,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.app.log_level)
+    setup_logging(settings.app.log_level, settings.secrets())
     try:
         return _dispatch(args, settings)
-    except (ConfigError, ContentError) as exc:
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except ContentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -60,12 +63,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 2
+        settings.check_console()
         asyncio.run(runner.run_polling(settings))
     elif args.command == "webhook":
         runner.serve_webhook(settings, args.workers)
     elif args.command == "console":
         from bot.console.server import run_console
 
+        settings.check_console()
         asyncio.run(run_console(settings))
     elif args.command == "migrate":
         asyncio.run(runner.run_migrations(settings))

@@ -17,6 +17,12 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
 DEFAULT_WEBHOOK_PATH = "/webhook"
 
 
+MISSING_SECRET = (
+    "CONSOLE_SECRET: not set; the manager console signs its sign-in links and sessions with it"
+    " (`openssl rand -hex 32`), or set CONSOLE_PORT=0 to turn the console off"
+)
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable."""
 
@@ -116,8 +122,19 @@ class WebhookSettings(_Base):
 
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_host: str = "0.0.0.0"
+    # Behind the reverse proxy on this machine: /metrics and /healthz stay off the network.
+    webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
+    metrics_token: SecretStr | None = None
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (try `openssl rand -hex 16`)")
+        return value
 
     @field_validator("webhook_url")
     @classmethod
@@ -260,6 +277,21 @@ class Settings:
                 raise ConfigError(_describe(exc)) from None
         return cls(**built)
 
+    def secrets(self) -> tuple[str, ...]:
+        """The secret values set, so logging can keep them out of every line."""
+        found = (
+            self.telegram.bot_token,
+            self.webhook.webhook_secret,
+            self.webhook.metrics_token,
+            self.console.console_secret,
+        )
+        return tuple(s.get_secret_value() for s in found if s is not None)
+
+    def check_console(self) -> None:
+        """Refuse to serve the console without its own signing key."""
+        if self.app.console_port and self.console.console_secret is None:
+            raise ConfigError(MISSING_SECRET)
+
 
 def _describe(exc: ValidationError) -> str:
     """Turn a pydantic error into one line naming the environment variable."""
@@ -269,7 +301,7 @@ def _describe(exc: ValidationError) -> str:
     if (
         "got " not in message
         and "input" in err
-        and variable not in {"BOT_TOKEN", "WEBHOOK_SECRET", "CONSOLE_SECRET"}
+        and variable not in {"BOT_TOKEN", "WEBHOOK_SECRET", "CONSOLE_SECRET", "METRICS_TOKEN"}
     ):
         message += f", got {err['input']!r}"  # never echo a secret back into logs
     return f"{variable}: {message}"

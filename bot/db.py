@@ -31,6 +31,8 @@ current_session: contextvars.ContextVar[AsyncSession | None] = contextvars.Conte
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, foreign keys, one connection and BEGIN IMMEDIATE."""
+    # A failing statement's parameters are customers' messages: keep them out of tracebacks.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
         if not _in_memory(url):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -24,7 +25,7 @@ from bot.db import create_engine, create_sessionmaker, is_embedded, migrate, tra
 from bot.draining import DrainingDispatcher
 from bot.fsm import ResilientIsolation, ResilientStorage
 from bot.i18n import LANGUAGES, Translations
-from bot.jobs import create_scheduler
+from bot.jobs import Periodic, create_periodic, create_scheduler
 from bot.metrics import MetricsMiddleware, add_ops_routes
 from bot.resilience import ReplayGuard
 from bot.services.faq import FaqMatcher
@@ -152,16 +153,18 @@ def create_dispatcher(services: Services, bot: Bot, key_prefix: str = "fsm") -> 
     dp.message.outer_middleware(inbound)
     dp.edited_message.outer_middleware(inbound)
     dp.include_router(build_router(services.settings))
-    scheduler = create_scheduler(services, bot)
-    dp["scheduler"] = scheduler
+    dp["periodic"] = create_periodic(services, bot)
+    dp["scheduler"] = create_scheduler(services)
     dp.startup.register(_on_startup)
     dp.shutdown.register(dp.drain)  # first: updates in flight still need the database
     dp.shutdown.register(_on_shutdown)
     return dp
 
 
-async def _on_startup(bot: Bot, scheduler: AsyncIOScheduler, services: Services) -> None:
-    """Publish the command menus and start the scheduler."""
+async def _on_startup(
+    bot: Bot, scheduler: AsyncIOScheduler, periodic: list[Periodic], services: Services
+) -> None:
+    """Publish the command menus and start the periodic jobs and the scheduler."""
     for language in LANGUAGES:
         await bot.set_my_commands(
             commands(services, language),
@@ -171,15 +174,20 @@ async def _on_startup(bot: Bot, scheduler: AsyncIOScheduler, services: Services)
     await publish_manager_menus(bot, services)
     async with transaction(services.sessions) as session:
         await plan_day_marks(session, services, services.clock())
+    for job in periodic:
+        job.start()
     if not scheduler.running:
         scheduler.start()
     logger.info("bot started")
 
 
-async def _on_shutdown(scheduler: AsyncIOScheduler, services: Services) -> None:
-    """Stop the scheduler, let the outbox finish a send, and close the database."""
+async def _on_shutdown(
+    scheduler: AsyncIOScheduler, periodic: list[Periodic], services: Services
+) -> None:
+    """Stop the jobs, let the outbox finish a send, and close the database."""
     if scheduler.running:
         scheduler.shutdown(wait=False)
+    await asyncio.gather(*(job.stop() for job in periodic))
     await services.outbox.close()
     if services.outbound_log is not None:
         await services.outbound_log.close()

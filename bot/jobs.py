@@ -6,7 +6,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
@@ -100,35 +100,70 @@ def stoppable(job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any
     return run
 
 
-def create_scheduler(services: Services, bot: Bot) -> AsyncIOScheduler:
-    """Build the scheduler with its in-memory jobs; deadlines stay in the database."""
+class Periodic:
+    """Run a job every so many seconds on the event loop's monotonic clock, one run at a time.
+
+    APScheduler's interval trigger counts in wall-clock datetimes: when the system clock steps
+    back an hour (NTP, a VM restored), its next run is an hour away. The sweeper and the outbox
+    poll must keep their pace whatever the wall clock does.
+    """
+
+    def __init__(
+        self, name: str, seconds: float, job: Callable[..., Awaitable[Any]], *args: Any
+    ) -> None:
+        self.name, self.seconds, self._job, self._args = name, seconds, job, args
+        self._task: asyncio.Task[None] | None = None
+        self.runs = 0
+
+    @property
+    def running(self) -> bool:
+        """Tell whether the loop is started and not stopped."""
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        """Run the job now, then every `seconds` (late runs are coalesced, never piled up)."""
+        if not self.running:
+            self._task = asyncio.get_running_loop().create_task(self._loop(), name=self.name)
+
+    async def stop(self) -> None:
+        """Stop the loop; a run in progress is cancelled and its transaction rolls back."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time()
+        while True:
+            try:
+                await self._job(*self._args)
+            except Exception:
+                logger.exception("periodic job %s failed", self.name)
+            self.runs += 1
+            now = loop.time()
+            due = max(due + self.seconds, now)  # a run longer than the period: go again now
+            await asyncio.sleep(due - now)
+
+
+def create_periodic(services: Services, bot: Bot) -> list[Periodic]:
+    """The frequent jobs, on the monotonic clock: the outbox poll and the deadline sweeper."""
     from bot import timers  # noqa: F401 - registers the deadline actions (imported late: cycle)
 
-    scheduler = AsyncIOScheduler(timezone=UTC)
     # Commits that queue messages wake the outbox at once; the poll catches retries that fall
     # due, messages queued by other processes, and anything left from before a restart.
     services.outbox.attach(bot)
-    scheduler.add_job(
-        stoppable(services.outbox.drain),
-        "interval",
-        seconds=services.settings.app.outbox_poll_seconds,
-        id="outbox",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-        next_run_time=datetime.now(UTC),
-    )
-    scheduler.add_job(
-        stoppable(sweep),
-        "interval",
-        seconds=services.settings.app.sweep_interval_seconds,
-        args=(services, bot),
-        id="deadline-sweeper",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-        next_run_time=datetime.now(UTC),  # deadlines that fell due while we were down fire now
-    )
+    app = services.settings.app
+    return [
+        Periodic("outbox", app.outbox_poll_seconds, services.outbox.drain),
+        # The first run is at start: deadlines that fell due while we were down fire now.
+        Periodic("deadline-sweeper", app.sweep_interval_seconds, sweep, services, bot),
+    ]
+
+
+def create_scheduler(services: Services) -> AsyncIOScheduler:
+    """Build the scheduler for the hourly housekeeping; deadlines stay in the database."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
         stoppable(housekeeping),
         "interval",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
+from typing import TextIO
 
 current_update: contextvars.ContextVar[int | None] = contextvars.ContextVar("update", default=None)
 current_conversation: contextvars.ContextVar[int | None] = contextvars.ContextVar(
@@ -27,9 +29,48 @@ class ContextFilter(logging.Filter):
         return True
 
 
-def setup_logging(level: str) -> None:
-    """Configure the root logger once, for the CLI."""
-    handler = logging.StreamHandler()
+# A Bot API token: the bot's numeric id, a colon, 35 URL-safe characters (more, to be safe).
+TOKEN = re.compile(r"\b\d{3,}:[A-Za-z0-9_-]{30,}")
+BOT_PATH = re.compile(r"/bot\d+:[^/\s]*/")
+HIDDEN = "<token>"
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """The text without Bot API tokens: in API paths, bare, and the configured ones."""
+    for secret in secrets:
+        text = text.replace(secret, HIDDEN)
+    text = BOT_PATH.sub(f"/bot{HIDDEN}/", text)
+    return TOKEN.sub(HIDDEN, text)
+
+
+class RedactFilter(logging.Filter):
+    """Take the bot token out of every record, whichever library logged it."""
+
+    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        # A secret of a few characters would blank those characters in every word instead.
+        self.secrets = tuple(s for s in secrets if len(s) >= 8)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Render the message and the traceback now, redacted, so nothing renders them later."""
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: let the handler report it as it would
+            return True
+        record.msg, record.args = redact(message, self.secrets), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.secrets)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self.secrets)
+        return True
+
+
+def setup_logging(level: str, secrets: tuple[str, ...] = (), stream: TextIO | None = None) -> None:
+    """Configure the root logger once, for the CLI; the secrets never appear in a line."""
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactFilter(secrets))
     handler.addFilter(ContextFilter())
     handler.setFormatter(logging.Formatter(FORMAT))
     root = logging.getLogger()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -114,7 +115,13 @@ def add_ops_routes(app: web.Application, services: Services) -> None:
             await session.exec(select(1))
         return web.json_response({"ok": True})
 
-    async def metrics(_request: web.Request) -> web.Response:
+    token = services.settings.webhook.metrics_token
+    expected = f"Bearer {token.get_secret_value()}".encode() if token else None
+
+    async def metrics(request: web.Request) -> web.Response:
+        given = request.headers.get("Authorization", "").encode()
+        if expected is not None and not hmac.compare_digest(given, expected):
+            return web.Response(status=401, text="METRICS_TOKEN required as a Bearer token\n")
         body = generate_latest().decode() + await _gauges(services)
         return web.Response(text=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

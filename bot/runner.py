@@ -82,6 +82,7 @@ def check_webhook_settings(settings: Settings, workers: int) -> None:
         raise ConfigError("REDIS_URL: required with --workers above 1 (workers share FSM state)")
     if workers < 1:
         raise ConfigError(f"--workers: must be at least 1, got {workers}")
+    settings.check_console()
 
 
 async def run_webhook(settings: Settings, worker: int = 0, workers: int = 1) -> None:
@@ -151,7 +152,7 @@ def _worker(index: int, workers: int, parent: int) -> None:
     if not _die_with(parent):
         return
     settings = Settings.load()
-    setup_logging(settings.app.log_level)
+    setup_logging(settings.app.log_level, settings.secrets())
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_webhook(settings, index, workers))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 from pathlib import Path
 
 from sqlalchemy import func
@@ -38,6 +39,12 @@ def sandbox_settings(settings: Settings, api_url: str, group_id: int) -> Setting
         "log_level": settings.app.log_level,
         "staff_language": settings.app.staff_language,
         "console_port": settings.app.console_port,
+        # The sandbox's token is public, so its console signs with a key of its own run.
+        "console_secret": (
+            settings.console.console_secret.get_secret_value()
+            if settings.console.console_secret
+            else secrets.token_hex(32)
+        ),
     }
     return Settings.load(env_file=None, **overrides)
 

@@ -17,14 +17,15 @@ class Customer(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     telegram_id: int = Field(sa_type=sa.BigInteger, unique=True, index=True)
-    first_name: str = Field(default="", max_length=256)
-    last_name: str | None = Field(default=None, max_length=256)
-    username: str | None = Field(default=None, max_length=64)
+    # Names, the phone and the ban reason are what people typed: no length limit (0006).
+    first_name: str = Field(default="")
+    last_name: str | None = Field(default=None)
+    username: str | None = Field(default=None)
     language: str = Field(default="en", max_length=8)
     language_chosen: bool = False  # an explicit /language choice beats the app's language
-    phone: str | None = Field(default=None, max_length=32)
+    phone: str | None = Field(default=None)
     blocked: bool = False
-    blocked_reason: str | None = Field(default=None, max_length=500)
+    blocked_reason: str | None = Field(default=None)
     topic_id: int | None = Field(default=None, sa_type=sa.BigInteger)  # staff forum topic
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -18,8 +18,8 @@ class StaffMember(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     telegram_id: int = Field(sa_type=sa.BigInteger, unique=True, index=True)
-    name: str = Field(default="", max_length=256)
-    username: str | None = Field(default=None, max_length=64)
+    name: str = Field(default="")  # Telegram's name, however long: no length limit (0006)
+    username: str | None = Field(default=None)
     role: str = Field(default=StaffRole.STAFF, max_length=10)
     on_duty: bool = Field(default=False, index=True)
     duty_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -273,6 +273,7 @@ def bot_env(
         LOG_LEVEL="WARNING",
         WORKING_HOURS="mon-sun 00:00-24:00",
         PYTHONUNBUFFERED="1",
+        CONSOLE_SECRET="bench-console-secret-not-for-production",
     )
     if lifted_limits:
         env.update(LIFTED_LIMITS)

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import ConfigError, Settings
+from bot.config import MISSING_SECRET, ConfigError, Settings
 from bot.console.database import create_reader
 from bot.console.files import TelegramFiles
 from bot.console.settings import ConsoleSettings
 from bot.db import create_sessionmaker
-from bot.services.console_auth import ConsoleKeys, derive_secret
+from bot.services.console_auth import ConsoleKeys
 from models.types import utcnow
 
 
@@ -50,14 +50,11 @@ class ConsoleContext:
 
 
 def console_keys(settings: Settings, console: ConsoleSettings) -> ConsoleKeys:
-    """Build the signing keys from CONSOLE_SECRET or the bot token."""
-    secret = console.console_secret.get_secret_value() if console.console_secret else None
-    token = settings.telegram.bot_token.get_secret_value() if settings.telegram.bot_token else None
-    try:
-        key = derive_secret(secret, token)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    return ConsoleKeys(key, console.link_ttl, console.session_ttl)
+    """Build the signing keys from CONSOLE_SECRET; refuse to sign with anything else."""
+    if console.console_secret is None:
+        raise ConfigError(MISSING_SECRET)
+    secret = console.console_secret.get_secret_value()
+    return ConsoleKeys(secret, console.link_ttl, console.session_ttl)
 
 
 def build_context(

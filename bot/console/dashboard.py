@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from bot.console import params
 from bot.console.charts import Series, bar_chart, hbar_chart
 from bot.console.formatting import ESCALATION_REASONS, HANDOFF_REASONS, duration, percent
 from bot.services.figures import Figures, Period, last_days, local_today, week_period
@@ -33,8 +34,8 @@ class Chart:
 def choose_period(first: str | None, last: str | None, now: datetime, tz: ZoneInfo) -> Period:
     """Read the period from the query (default: the last 7 days); raise ValueError if bad."""
     today = local_today(now, tz)
-    end = date.fromisoformat(last) if last else today
-    start = date.fromisoformat(first) if first else end - timedelta(days=6)
+    end = params.day(last, "to") if last else today
+    start = params.day(first, "from") if first else end - timedelta(days=6)
     if end < start:
         raise ValueError("the end date is before the start date")
     if (end - start).days >= MAX_DAYS:

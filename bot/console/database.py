@@ -16,7 +16,8 @@ def create_reader(url: str, writer: AsyncEngine | None = None) -> AsyncEngine:
         return writer if writer is not None else create_engine(url)
     # The bot's SQLite engine opens every transaction with BEGIN IMMEDIATE; a streamed export
     # of a million rows would hold the write lock for its whole length and stall the bot.
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    # hide_parameters: a failing search must not print what the manager searched for.
+    engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
     event.listen(engine.sync_engine, "connect", _read_only)
     return engine
 

@@ -145,19 +145,21 @@ def export_query(kind: str, flt: ConversationFilter, tz: ZoneInfo, backend: str)
     raise ValueError(f"unknown export {kind!r}")
 
 
-async def export_rows(
-    connection: AsyncConnection, kind: str, flt: ConversationFilter, tz: ZoneInfo
-) -> AsyncIterator[list[Row]]:
-    """Yield the export's rows in chunks, read through a server-side cursor."""
-    stmt = export_query(kind, flt, tz, connection.dialect.name)
+async def export_rows(connection: AsyncConnection, stmt: Any) -> AsyncIterator[list[Row]]:
+    """Yield the export query's rows in chunks, read through a server-side cursor."""
     result = await connection.stream(stmt.execution_options(yield_per=CHUNK_ROWS))
     # A chunk per await: row by row would cost a greenlet switch and a generator step each.
     async for chunk in result.partitions(CHUNK_ROWS):
         yield [tuple(row) for row in chunk]
 
 
+# Spreadsheets run a cell as a formula when it starts with one of these; some also read the
+# full-width forms, a tab or a carriage return (OWASP's CSV injection list).
+FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+
+
 def _guard(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value  # spreadsheets would run it as a formula
     return value
 

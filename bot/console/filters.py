@@ -13,16 +13,18 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import col, select
 
+from bot.console import params
+from bot.console.params import BadParameter
 from bot.console.search import search_terms
 from models import Conversation, ConversationStatus, Customer, Event, Message, Ticket, TicketKind
 
 STATUSES = tuple(s.value for s in ConversationStatus)
 LANGUAGES = ("en", "ru")
-_TICKET_NUMBER = re.compile(r"^[RC]-\d{1,12}$", re.I)
+_TICKET_NUMBER = re.compile(r"^[RC]-[0-9]{1,12}$", re.I)
 _FLAGS = ("waiting", "breach", "callback_breach", "abusive", "has_return", "has_complaint")
 
 
-class BadFilter(ValueError):
+class BadFilter(BadParameter):
     """A filter value that cannot be read; the message names the field."""
 
 
@@ -31,21 +33,17 @@ def _flag(value: str | None) -> bool:
 
 
 def _day(value: str | None, name: str) -> date | None:
-    if not value:
-        return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadFilter(f"{name}: expected a date like 2026-11-22, got {value!r}") from None
+        return params.day(value, name) if value else None
+    except BadParameter as error:
+        raise BadFilter(str(error)) from None
 
 
 def _int(value: str | None, name: str) -> int | None:
-    if not value:
-        return None
     try:
-        return int(value.strip())
-    except ValueError:
-        raise BadFilter(f"{name}: expected a Telegram user id, got {value!r}") from None
+        return params.telegram_id(value.strip(), name) if value and value.strip() else None
+    except BadParameter as error:
+        raise BadFilter(str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -79,10 +77,13 @@ class ConversationFilter:
         if date_from and date_to and date_to < date_from:
             raise BadFilter("to: the end date is before the start date")
         customer = query.get("customer", "").strip()
-        if customer and not (customer.lstrip("-").isdigit() or _TICKET_NUMBER.match(customer)):
-            raise BadFilter(
-                f"customer: expected a Telegram id or a ticket number, got {customer!r}"
-            )
+        if customer and not _TICKET_NUMBER.match(customer):
+            try:
+                customer = str(params.telegram_id(customer, "customer"))
+            except BadParameter:
+                raise BadFilter(
+                    f"customer: expected a Telegram id or a ticket number, got {customer[:40]!r}"
+                ) from None
         return cls(
             status=status,
             staff=_int(query.get("staff"), "staff"),

@@ -109,6 +109,10 @@ def event_text(
         score = _data(event, "score")
         shown = f" (score {float(score):.2f})" if isinstance(score, int | float) else ""
         return f"FAQ answered: {_data(event, 'entry') or '?'}{shown}", INFO
+    if kind == "blocked":
+        note = _data(event, "note")
+        text = f"Customer blocked by {who}"
+        return (f"{text} — “{note}”" if note else text), BAD
     simple = {
         "faq_helpful": ("The customer found the FAQ answer helpful", GOOD),
         "faq_unhelpful": ("The customer said the FAQ answer did not help", BAD),
@@ -132,7 +136,6 @@ def event_text(
         "follow_up_ok": (f"Follow-up on {number}: all good", GOOD),
         "follow_up_problem": (f"Follow-up on {number}: still a problem", BAD),
         "abusive": (f"Marked abusive{': ' + reason if reason else ''}", BAD),
-        "blocked": (f"Customer blocked by {who}", BAD),
         "unblocked": (f"Customer unblocked by {who}", INFO),
     }
     return simple.get(kind, (kind.replace("_", " ").capitalize(), INFO))

@@ -12,7 +12,9 @@ from markupsafe import Markup, escape
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.console import params
 from bot.console.filters import ConversationFilter, conditions
+from bot.console.params import BadParameter
 from bot.console.search import highlight, matching_messages, newer_matches
 from bot.services.console_auth import redact_links
 from models import AuthorKind, Conversation, Customer, Event, Message, Ticket
@@ -23,8 +25,11 @@ SEARCH_BATCHES = 8  # at most 4,000 matches looked at per page; the next page go
 FLAG_KINDS = ("reply_breach", "callback_breach", "escalated")
 
 
-class BadCursor(ValueError):
+class BadCursor(BadParameter):
     """A paging cursor that was not made by this console."""
+
+    def __init__(self, cursor: str) -> None:
+        super().__init__(f"after: not a page link of this console, got {cursor[:40]!r}")
 
 
 @dataclass
@@ -62,18 +67,20 @@ def _opened_cursor(opened_at: datetime, conversation_id: int) -> str:
 
 
 def _read_opened_cursor(cursor: str) -> tuple[datetime, int]:
+    micros, dot, conversation_id = cursor[1:].partition(".")
     try:
-        micros, conversation_id = cursor[1:].split(".")
-        moment = datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
-        return moment, int(conversation_id)
-    except (ValueError, OverflowError, OSError):
+        if not dot:
+            raise BadParameter(cursor)
+        moment = datetime.fromtimestamp(params.index(micros, "after", 2**62) / 1_000_000, UTC)
+        return moment, params.row_id(conversation_id, "after")
+    except (BadParameter, ValueError, OverflowError, OSError):
         raise BadCursor(cursor) from None
 
 
 def _read_match_cursor(cursor: str) -> int:
     try:
-        return int(cursor[1:])
-    except ValueError:
+        return params.row_id(cursor[1:], "after")
+    except BadParameter:
         raise BadCursor(cursor) from None
 
 

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 
 from aiohttp import web
 from sqlmodel import col, select
 
-from bot.console import dashboard
-from bot.console.export import COLUMNS, FORMATS, KINDS, encode, export_rows
+from bot.console import dashboard, params
+from bot.console.export import (
+    COLUMNS,
+    FORMATS,
+    KINDS,
+    Row,
+    encode,
+    export_query,
+    export_rows,
+)
 from bot.console.files import IMAGE_TYPES, FileUnavailable, sniff_type
-from bot.console.filters import STATUSES, BadFilter, ConversationFilter
-from bot.console.listing import BadCursor, list_conversations
+from bot.console.filters import STATUSES, ConversationFilter
+from bot.console.listing import list_conversations
+from bot.console.params import BadParameter
 from bot.console.tickets import TicketFilter, list_tickets
 from bot.console.transcript import load_transcript
 from bot.console.web import COOKIE, context_of, render, session_of
@@ -37,11 +47,12 @@ def register(app: web.Application) -> None:
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
     app.router.add_get("/conversations", conversations)
-    app.router.add_get("/conversations/{id:\\d+}", conversation)
+    # Any segment reaches the handler, which answers a bad id with a 400 that says why.
+    app.router.add_get("/conversations/{id}", conversation)
     app.router.add_get("/tickets", tickets)
     app.router.add_get("/figures", figures)
     app.router.add_get("/export/{kind:[a-z]+}.{fmt:[a-z]+}", export)
-    app.router.add_get("/media/{owner:message|ticket}/{id:\\d+}/{n:\\d+}", media)
+    app.router.add_get("/media/{owner:message|ticket}/{id}/{n}", media)
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -120,7 +131,7 @@ async def conversations(request: web.Request) -> web.Response:
             staff = list(
                 (await session.exec(select(StaffMember).order_by(col(StaffMember.name)))).all()
             )
-    except (BadFilter, BadCursor) as error:
+    except BadParameter as error:
         return _bad_request(request, error)
     return render(
         request,
@@ -139,8 +150,12 @@ async def conversation(request: web.Request) -> web.Response:
     """Show one conversation's transcript."""
     ctx = context_of(request)
     now = ctx.clock()
+    try:
+        conversation_id = params.row_id(request.match_info["id"], "conversation")
+    except BadParameter as error:
+        return _bad_request(request, error)
     async with ctx.reader() as session:
-        transcript = await load_transcript(session, int(request.match_info["id"]), ctx.tz, now)
+        transcript = await load_transcript(session, conversation_id, ctx.tz, now)
     if transcript is None:
         raise web.HTTPNotFound(text="No such conversation")
     back = request.headers.get("Referer") or "/conversations"
@@ -152,8 +167,9 @@ async def tickets(request: web.Request) -> web.Response:
     ctx = context_of(request)
     try:
         flt = TicketFilter.from_query(request.query)
-        before = int(request.query["after"]) if request.query.get("after") else None
-    except (BadFilter, ValueError) as error:
+        after = request.query.get("after")
+        before = params.row_id(after, "after") if after else None
+    except BadParameter as error:
         return _bad_request(request, error)
     async with ctx.reader() as session:
         rows, next_cursor = await list_tickets(session, flt, ctx.tz, before)
@@ -198,7 +214,9 @@ async def export(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound(text="No such export")
     try:
         flt = ConversationFilter.from_query(request.query)
-    except BadFilter as error:
+        # Built before the response starts: once the 200 is sent, a bad value can only cut it.
+        stmt = export_query(kind, flt, ctx.tz, ctx.backend)
+    except BadParameter as error:
         return _bad_request(request, error)
     stamp = datetime.now(ctx.tz).strftime("%Y%m%d-%H%M")
     response = web.StreamResponse(
@@ -210,23 +228,37 @@ async def export(request: web.Request) -> web.StreamResponse:
         }
     )
     response.enable_chunked_encoding()
-    await response.prepare(request)
     async with ctx.reader_engine.connect() as connection:
-        chunks = export_rows(connection, kind, flt, ctx.tz)
-        async for chunk in encode(chunks, fmt, COLUMNS[kind]):
-            await response.write(chunk)
+        chunks = export_rows(connection, stmt)
+        # The query runs and yields its first rows before the 200 goes out: a failing query
+        # is an error page, not a download cut short.
+        first = await anext(chunks, None)
+        await response.prepare(request)
+        async for piece in encode(_prepended(first, chunks), fmt, COLUMNS[kind]):
+            await response.write(piece)
     await response.write_eof()
     return response
+
+
+async def _prepended(
+    first: list[Row] | None, rest: AsyncIterator[list[Row]]
+) -> AsyncIterator[list[Row]]:
+    """The chunks again, with the one already read in front."""
+    if first is not None:
+        yield first
+    async for chunk in rest:
+        yield chunk
 
 
 async def media(request: web.Request) -> web.Response:
     """Serve a photo or file of a logged message or ticket, fetched from Telegram."""
     ctx = context_of(request)
-    owner, row_id, index = (
-        request.match_info["owner"],
-        int(request.match_info["id"]),
-        int(request.match_info["n"]),
-    )
+    owner = request.match_info["owner"]
+    try:
+        row_id = params.row_id(request.match_info["id"], owner)
+        index = params.index(request.match_info["n"], "file")
+    except BadParameter as error:
+        return _bad_request(request, error)
     async with ctx.reader() as session:
         if owner == "message":
             message = await session.get(Message, row_id)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.console import params
 from bot.console.filters import BadFilter
 from bot.console.transcript import staff_names
 from models import Customer, Ticket, TicketKind, TicketStatus
@@ -37,13 +38,10 @@ class TicketFilter:
             raise BadFilter(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
         if status and status not in STATUSES:
             raise BadFilter(f"status: expected one of {', '.join(STATUSES)}, got {status!r}")
-        days = []
-        for name in ("from", "to"):
-            value = query.get(name, "")
-            try:
-                days.append(date.fromisoformat(value) if value else None)
-            except ValueError:
-                raise BadFilter(f"{name}: expected a date like 2026-11-22") from None
+        try:
+            days = [params.day(v, n) if (v := query.get(n, "")) else None for n in ("from", "to")]
+        except params.BadParameter as error:
+            raise BadFilter(str(error)) from None
         return cls(kind, status, days[0], days[1])
 
     def query_string(self, **extra: str) -> str:

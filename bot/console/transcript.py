@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.console import params
 from bot.console.formatting import event_text
 from models import (
     AuthorKind,
@@ -219,10 +220,12 @@ async def find_conversations(session: AsyncSession, key: str, limit: int = 20) -
         stmt = select(Ticket.conversation_id).where(Ticket.number == key.upper())
         found = (await session.exec(stmt)).first()
         return [found] if found is not None else []
-    if not key.lstrip("-").isdigit():
+    try:
+        telegram_id = params.telegram_id(key, "customer")
+    except params.BadParameter:  # '²', '--5' or past 64 bits: nobody has that id
         return []
     customer = (
-        await session.exec(select(Customer.id).where(Customer.telegram_id == int(key)))
+        await session.exec(select(Customer.id).where(Customer.telegram_id == telegram_id))
     ).first()
     if customer is None:
         return []

@@ -79,5 +79,6 @@ async def set_blocked(
         customer_id=customer.id,
         actor_kind=AuthorKind.MANAGER,
         actor_telegram_id=manager_id,
-        reason=reason,
+        # The manager's words are free text: in the data, not the indexed reason code.
+        data={"note": reason} if blocked and reason else None,
     )

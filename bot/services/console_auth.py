@@ -9,7 +9,6 @@ the session id, which every later request with that cookie looks for.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -31,7 +30,6 @@ SIGN_OUT = "console_sign_out"
 _LINK_SALT = "console-link"
 _SESSION_SALT = "console-session"
 _CSRF_SALT = "console-csrf"
-_DERIVATION_LABEL = b"telegram-service-bot console secret v1"
 
 
 def redact_links(text: str | None) -> str | None:
@@ -61,16 +59,6 @@ class ConsoleSession:
 
     telegram_id: int
     session_id: str
-
-
-def derive_secret(explicit: str | None, bot_token: str | None) -> str:
-    """Return CONSOLE_SECRET, or a key derived from the bot token; raise if neither is set."""
-    if explicit:
-        return explicit
-    if not bot_token:
-        raise ValueError("CONSOLE_SECRET: not set, and there is no BOT_TOKEN to derive it from")
-    # A one-way derivation: the console key reveals nothing about the token.
-    return hmac.new(bot_token.encode(), _DERIVATION_LABEL, hashlib.sha256).hexdigest()
 
 
 class ConsoleKeys:

@@ -9,12 +9,13 @@ from datetime import timedelta
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
+from bot.config import ConfigError, Settings
+from bot.console.context import console_keys
 from bot.db import transaction
 from bot.services.console_auth import (
     SIGN_IN,
     ConsoleKeys,
     LinkRefused,
-    derive_secret,
     redact_links,
     redeem_link,
     session_active,
@@ -43,13 +44,14 @@ def issued_ago(monkeypatch: pytest.MonkeyPatch, seconds: float, issue: Callable[
         return issue()
 
 
-def test_the_secret_comes_from_the_setting_or_is_derived_from_the_token() -> None:
-    assert derive_secret("explicit-secret", "123:abc") == "explicit-secret"
-    derived = derive_secret(None, "123:abc")
-    assert derived == derive_secret(None, "123:abc")
-    assert "123:abc" not in derived and derived != derive_secret(None, "123:abd")
-    with pytest.raises(ValueError, match="CONSOLE_SECRET"):
-        derive_secret(None, None)
+def test_the_console_refuses_to_start_without_its_own_secret() -> None:
+    bare = Settings.load(env_file=None, bot_token="123:abc", console_port=8090, console_secret=None)
+    with pytest.raises(ConfigError, match="CONSOLE_SECRET: not set"):
+        bare.check_console()
+    with pytest.raises(ConfigError, match="CONSOLE_SECRET: not set"):
+        console_keys(bare, bare.console)
+    Settings.load(env_file=None, console_port=0, console_secret=None).check_console()
+    Settings.load(env_file=None, console_secret=SECRET).check_console()
     assert SECRET not in repr(KEYS)
 
 

@@ -89,3 +89,46 @@ async def test_encoding_comes_in_chunks(fmt: str) -> None:
         parsed = rows_of(body)
         assert len(parsed) == 25
         assert parsed[0]["text"] == "'=SUM(A1)"  # no formula runs when opened in a spreadsheet
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "＝1+1", "＋1", "－1", "＠SUM(A1)"],
+)
+async def test_every_formula_start_is_quoted_in_csv(cell: str) -> None:
+    async def one() -> AsyncIterator[list[tuple[object, ...]]]:
+        yield [(1, cell, cell)]
+
+    body = b"".join([piece async for piece in encode(one(), "csv", ("id", "text", "name"))])
+    parsed = rows_of(body)
+    assert parsed[0]["text"] == "'" + cell
+    assert parsed[0]["name"] == "'" + cell
+
+
+async def test_ordinary_text_is_not_quoted_in_csv() -> None:
+    async def one() -> AsyncIterator[list[tuple[object, ...]]]:
+        yield [(1, "Hello =1", " =x")]
+
+    body = b"".join([piece async for piece in encode(one(), "csv", ("id", "text", "name"))])
+    assert rows_of(body)[0] == {"id": "1", "text": "Hello =1", "name": " =x"}
+
+
+async def test_a_query_that_fails_is_an_error_page_not_a_download_cut_short(
+    client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def failing(_connection, _stmt) -> AsyncIterator[list[tuple[object, ...]]]:
+        raise RuntimeError("the database went away")
+        yield []  # an async generator, like the real one
+
+    await sign_in(client)
+    monkeypatch.setattr("bot.console.pages.export_rows", failing)
+    response = await client.get("/export/messages.csv")
+    assert response.status == 500
+    assert "attachment" not in response.headers.get("Content-Disposition", "")
+
+
+async def test_an_empty_export_still_has_its_header(client, world: World) -> None:
+    await sign_in(client)
+    response, body = await fetch(client, "/export/messages.csv", customer="1")
+    assert response.status == 200 and rows_of(body) == []
+    assert body.decode("utf-8-sig").startswith("id,")

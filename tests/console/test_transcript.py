@@ -58,6 +58,8 @@ async def test_conversations_by_customer_or_ticket(session, world: World) -> Non
     assert await find_conversations(session, "c-000002") == [world.waiting]
     assert await find_conversations(session, "R-999999") == []
     assert await find_conversations(session, "nobody") == []
+    for hostile in ("²", "--5", "9" * 23, str(2**63), "1_0"):  # /log with these: nothing found
+        assert await find_conversations(session, hostile) == []
 
 
 async def test_the_text_log(session, world: World) -> None:

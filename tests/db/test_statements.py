@@ -17,7 +17,7 @@ from bot.db import create_engine, create_sessionmaker, migrate, transaction
 from bot.resilience import watching
 from bot.services.updates import claim_update
 from bot.statements import Prepared
-from models import Event, ProcessedUpdate
+from models import Event, Message, ProcessedUpdate
 
 EVENTS = Event.__table__  # type: ignore[attr-defined]
 FIELDS = ["kind", "conversation_id", "customer_id", "ticket_id", "actor_kind"]
@@ -131,3 +131,37 @@ async def test_on_postgresql_a_lost_connection_is_invalidated_and_the_next_trans
     assert watch.error is not None  # the retry loops see trouble even when it was swallowed
     async with transaction(sessions) as session:  # a fresh connection from the pool
         assert await claim_update(session, 78, datetime.now(UTC))
+
+
+async def test_a_failing_statement_keeps_the_customers_text_out_of_the_error(
+    engine: AsyncEngine,
+) -> None:
+    secret = "my card number is 4111 1111 1111 1111"
+    with pytest.raises(sa_exc.DBAPIError) as raised:
+        async with transaction(create_sessionmaker(engine)) as session:
+            # No such conversation: the foreign key refuses the row, text and all.
+            session.add(
+                Message(
+                    conversation_id=999_999,
+                    chat_id=1,
+                    telegram_message_id=1,
+                    direction="in",
+                    author_kind="customer",
+                    text=secret,
+                )
+            )
+            await session.flush()
+    assert "parameters hidden" in str(raised.value)
+    assert "4111" not in str(raised.value) and "4111" not in repr(raised.value)
+
+
+async def test_the_consoles_reader_hides_parameters_too(database_url: str) -> None:
+    from bot.console.database import create_reader
+
+    writer = create_engine(database_url)
+    reader = create_reader(database_url, writer)
+    try:
+        assert reader.sync_engine.hide_parameters and writer.sync_engine.hide_parameters
+    finally:
+        await reader.dispose()
+        await writer.dispose()

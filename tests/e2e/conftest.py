@@ -230,7 +230,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def start_webhook(emu: Emulator, database_url: str) -> Harness:
+async def start_webhook(emu: Emulator, database_url: str, **overrides: Any) -> Harness:
     """Start the bot serving a webhook the emulator delivers to, with a secret token."""
     port = free_port()
     secret = "test-secret-" + uuid.uuid4().hex
@@ -240,6 +240,7 @@ async def start_webhook(emu: Emulator, database_url: str) -> Harness:
         webhook_url=f"http://127.0.0.1:{port}",
         webhook_secret=secret,
         webhook_port=port,
+        **overrides,
     )
     services = await create_services(settings, auto_migrate=True)
     bot = create_bot(services)

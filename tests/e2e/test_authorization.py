@@ -305,3 +305,31 @@ async def test_the_webhook_acts_only_on_updates_with_the_secret(
             assert response.status == 200
     async with transaction(h.services.sessions) as session:
         assert [c.telegram_id for c in (await session.exec(select(Customer))).all()] == [782099]
+
+
+@pytest.mark.parametrize("length", [500, 4000])
+async def test_a_long_ban_reason_bans_and_is_stored_whole(
+    harness: QuietHarness, caplog: pytest.LogCaptureFixture, length: int
+) -> None:
+    h = harness
+    user = h.customer(782010 + length, "Troll")
+    await h.say(user, "👤 Talk to a person")
+    topic = await h.wait_topic(user)
+    watch = Watch(h, caplog)
+    reason = ("Оскорбления и угрозы, см. переписку. " * 200)[:length]
+    mark = h.emu.mark()
+    await h.emu.staff_send(MANAGER_ID, topic, f"/ban {reason}")
+    await watch.idle()
+    replies = " ".join(text_of(m) for m in outgoing_since(h, h.staff_chat, mark))
+    assert "Customer blocked" in replies
+    await watch.assert_clean()
+    customer, _ = await customer_row(h, user)
+    assert customer is not None and customer.blocked
+    assert customer.blocked_reason == reason
+    async with transaction(h.services.sessions) as session:
+        event = (
+            await session.exec(
+                select(Event).where(Event.customer_id == customer.id, Event.kind == "blocked")
+            )
+        ).one()
+    assert event.data == {"note": reason} and event.reason is None

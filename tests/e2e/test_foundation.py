@@ -7,9 +7,11 @@ import pytest
 from aiogram.exceptions import TelegramBadRequest
 from sqlmodel import col, select
 
+from bot.config import Settings
 from bot.db import transaction
 from models import AuthorKind, Direction, Message
-from tests.e2e.conftest import MANAGER_ID, STAFF_ID, Harness, eventually
+from tests.e2e.conftest import MANAGER_ID, STAFF_ID, Harness, eventually, start_webhook
+from tgemulator import Emulator
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -174,3 +176,47 @@ async def test_health_and_metrics_are_served(webhook_harness: Harness) -> None:
     assert "bot_waiting_conversations 1" in body
     assert "bot_pending_deadlines" in body and 'bot_breaches{kind="reply_breach"} 0' in body
     assert h.services.settings.telegram.bot_token.get_secret_value() not in body
+
+
+async def test_metrics_stay_on_this_machine_or_behind_a_token(
+    emu: Emulator, database_url: str
+) -> None:
+    assert Settings.load(env_file=None).webhook.webhook_host == "127.0.0.1"
+    token = "metrics-" + "t" * 24
+    h = await start_webhook(emu, database_url, metrics_token=token)
+    try:
+        base = f"http://127.0.0.1:{h.extra['port']}"
+        async with aiohttp.ClientSession() as http:
+            for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": token}):
+                async with http.get(f"{base}/metrics", headers=headers) as response:
+                    assert response.status == 401
+                    assert "bot_updates_total" not in await response.text()
+            bearer = {"Authorization": f"Bearer {token}"}
+            async with http.get(f"{base}/metrics", headers=bearer) as response:
+                assert response.status == 200
+                assert "bot_pending_deadlines" in await response.text()
+            async with http.get(f"{base}/healthz") as response:
+                assert response.status == 200  # the proxy's health check needs no token
+    finally:
+        await h.stop()
+
+
+async def test_the_sweeper_and_the_outbox_poll_run_on_the_monotonic_clock(
+    harness: Harness,
+) -> None:
+    h = harness
+    jobs = {job.name: job for job in h.dp["periodic"]}
+    assert set(jobs) == {"outbox", "deadline-sweeper"}
+
+    async def started() -> bool:  # at the end of the start-up, after the command menus
+        return all(job.running for job in jobs.values())
+
+    assert await eventually(started)
+    assert jobs["deadline-sweeper"].seconds == h.services.settings.app.sweep_interval_seconds
+    runs = jobs["deadline-sweeper"].runs
+
+    async def swept_again() -> bool:
+        return jobs["deadline-sweeper"].runs > runs
+
+    assert await eventually(swept_again)
+    assert [job.id for job in h.dp["scheduler"].get_jobs()] == ["housekeeping"]

@@ -99,7 +99,7 @@ def test_a_database_folder_that_cannot_be_made_is_one_line(
     errors = [
         line
         for line in capsys.readouterr().err.splitlines()
-        if "Traceback" in line or line.startswith("error")
+        if "Traceback" in line or "error: " in line
     ]
     assert len(errors) == 1, errors
     assert "DATABASE_URL" in errors[0] and str(tmp_path / "blocker" / "data") in errors[0]
@@ -124,10 +124,12 @@ def test_a_read_only_database_folder_is_one_line(
         monkeypatch.setenv("DATABASE_URL", f"sqlite:///{folder}/bot.db")
         monkeypatch.setenv("BOT_TOKEN", "123:abc")
         monkeypatch.setenv("CONTENT_DIR", str(ROOT / "content"))
+        monkeypatch.setenv("CONSOLE_PORT", "0")
         assert main(["run"]) == 2
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1, err
-        assert err.startswith("error: DATABASE_URL: the database folder") and str(folder) in err
+        assert err.startswith("configuration error: DATABASE_URL: the database folder")
+        assert str(folder) in err
     finally:
         if os.geteuid() == 0:
             subprocess.run(["umount", str(folder)], check=False)
@@ -157,3 +159,41 @@ def test_check_content_catches_an_answer_naming_a_button_the_bot_lacks(
         "faq.yaml: faq[" in errors[0] and 'answer.en: "Order change" is not a button' in errors[0]
     )
     assert "answer.ru: «Связаться с человеком» is not a button" in errors[1]
+
+
+@pytest.mark.parametrize("command", [["run"], ["console"]])
+def test_the_console_needs_its_own_secret(
+    command: list[str], monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    monkeypatch.delenv("CONSOLE_SECRET", raising=False)
+    monkeypatch.delenv("CONSOLE_PORT", raising=False)
+    assert main(command) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith("configuration error: CONSOLE_SECRET: not set")
+
+
+def test_the_webhook_needs_the_console_secret_too(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.com")
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret")
+    monkeypatch.delenv("CONSOLE_SECRET", raising=False)
+    assert main(["webhook"]) == 2
+    assert "configuration error: CONSOLE_SECRET" in capsys.readouterr().err
+
+
+def test_the_sandbox_console_signs_with_a_key_of_its_own_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.config import Settings
+    from bot.sandbox import sandbox_settings
+
+    monkeypatch.delenv("CONSOLE_SECRET", raising=False)
+    base = Settings.load(env_file=None, console_secret=None)
+    first = sandbox_settings(base, "http://127.0.0.1:1", -100)
+    second = sandbox_settings(base, "http://127.0.0.1:1", -100)
+    first.check_console()
+    assert first.console.console_secret is not None and second.console.console_secret is not None
+    key = first.console.console_secret.get_secret_value()
+    assert len(key) >= 32 and key != second.console.console_secret.get_secret_value()

@@ -15,8 +15,8 @@ alert-return-overdue = ↩️ Return { $number } from { $customer } (id { $id })
 alert-insult = 🛑 { $customer } (id { $id }) was abusive; the conversation is closed. Their messages are kept but not relayed until a manager reopens it (/reopen in the topic).
     Transcript: { $link } · /log { $id }
 alert-low-rating = ⭐ Low rating { $score }/5 from { $customer } (id { $id }).
-alert-rating-comment = 💬 { $customer } (id { $id }) explained their low rating { $score }/5: { $comment }
     Topic: { $link }
+alert-rating-comment = 💬 { $customer } (id { $id }) explained their low rating { $score }/5: { $comment }
     Topic: { $link }
 alert-follow-up-problem = 🔁 { $customer } (id { $id }) says { $number } is still a problem.
     Topic: { $link }

@@ -15,8 +15,8 @@ alert-return-overdue = ↩️ Возврат { $number } от { $customer } (id 
 alert-insult = 🛑 { $customer } (id { $id }) оскорблял; разговор закрыт. Сообщения сохраняются, но не пересылаются, пока руководитель не откроет его снова (/reopen в теме).
     Переписка: { $link } · /log { $id }
 alert-low-rating = ⭐ Низкая оценка { $score }/5 от { $customer } (id { $id }).
-alert-rating-comment = 💬 { $customer } (id { $id }) пояснил низкую оценку { $score }/5: { $comment }
     Тема: { $link }
+alert-rating-comment = 💬 { $customer } (id { $id }) пояснил низкую оценку { $score }/5: { $comment }
     Тема: { $link }
 alert-follow-up-problem = 🔁 { $customer } (id { $id }) сообщает, что проблема с { $number } не решена.
     Тема: { $link }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import Any
 
@@ -32,6 +33,7 @@ from bot.services.faq import FaqMatcher
 from bot.services.moderation import Lexicon, Moderator
 from bot.services.rules import Promises
 from bot.telegram.after_commit import SendAfterCommit
+from bot.telegram.dates import policy_words
 from bot.telegram.limiter import TelegramLimiter
 from bot.telegram.outbound import OutboundLog
 from bot.telegram.session import JsonBodySession
@@ -69,6 +71,7 @@ async def create_services(settings: Settings, *, auto_migrate: bool | None = Non
     for problem in unknown_labels(content):
         logger.warning("content: %s", problem)
     translations = Translations()
+    translations.set_defaults(functools.partial(policy_words, content.policy))
     engine = create_engine(settings.storage.database_url)
     if auto_migrate if auto_migrate is not None else is_embedded(settings.storage.database_url):
         await migrate(engine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ class L10n:
         self.language = language
         self._bundle = bundle
         self._fallback = fallback
+        # Variables every text may use (the policy's promises), set once at start-up.
+        self.defaults: dict[str, Any] = {}
         # Texts without arguments never change once loaded: labels, prompts, greetings.
         self._plain: dict[str, str] = {}
 
@@ -30,9 +33,13 @@ class L10n:
         if not args:
             text = self._plain.get(key)
             if text is None:
-                text = self._plain[key] = self._format(key)
+                text = self._plain[key] = self._format(key, **self.defaults)
             return text
-        return self._format(key, **args)
+        return (
+            self._format(key, **self.defaults, **args)
+            if self.defaults
+            else self._format(key, **args)
+        )
 
     def _format(self, key: str, **args: Any) -> str:
         if self._bundle.has_message(key):
@@ -68,6 +75,12 @@ class Translations:
             if lang != DEFAULT_LANGUAGE:
                 self._by_lang[lang] = _load(locales_dir, lang, english)
         self._labels: dict[str, frozenset[str]] = {}
+
+    def set_defaults(self, values: Callable[[str], Mapping[str, Any]]) -> None:
+        """Give every language's texts the variables `values(language)` returns."""
+        for language, l10n in self._by_lang.items():
+            l10n.defaults = dict(values(language))
+            l10n._plain.clear()
 
     def get(self, language: str | None) -> L10n:
         """Return the texts for a language, English when unknown."""

@@ -128,7 +128,7 @@ def alerts(h: Harness, user: int) -> list[str]:
     return [
         text_of(m)
         for m in h.emu.bot_messages(MANAGER_ID)
-        if "3-minute" in text_of(m) and f"id {user}" in text_of(m)
+        if "Reply promise" in text_of(m) and f"id {user}" in text_of(m)
     ]
 
 

@@ -65,13 +65,15 @@ async def test_deadline_fires_once_after_a_kill_and_restart(
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
     await asyncio.sleep(4)  # the promise falls due while the bot is down
-    assert not [m for m in emu.bot_messages(MANAGER_ID) if "3-minute" in m["text"]]
+    assert not [m for m in emu.bot_messages(MANAGER_ID) if "Reply promise" in m["text"]]
 
     second = launch(emu, database_url)
     try:
-        await emu.wait_for_bot_message(MANAGER_ID, lambda m: "3-minute" in m["text"], timeout=120)
+        await emu.wait_for_bot_message(
+            MANAGER_ID, lambda m: "Reply promise" in m["text"], timeout=120
+        )
         await asyncio.sleep(2)  # would a second sweep fire it again?
-        alerts = [m for m in emu.bot_messages(MANAGER_ID) if "3-minute" in m["text"]]
+        alerts = [m for m in emu.bot_messages(MANAGER_ID) if "Reply promise" in m["text"]]
         assert len(alerts) == 1
         async with transaction(sessions) as session:
             deadline = (

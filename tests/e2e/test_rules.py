@@ -50,7 +50,8 @@ async def test_reply_rule_alerts_topic_managers_and_customer(fast: Harness) -> N
     )
     mentions = [e for e in alert.get("entities", []) if e["type"] == "text_mention"]
     assert [e["user"]["id"] for e in mentions] == [STAFF_ID]
-    manager = await h.emu.wait_for_bot_message(MANAGER_ID, lambda m: "3-minute" in m["text"])
+    manager = await h.emu.wait_for_bot_message(MANAGER_ID, lambda m: "Reply promise" in m["text"])
+    assert "Reply promise (2 seconds) broken" in manager["text"]  # REPLY_SLA_SECONDS, not "3"
     assert f"/c/{str(h.staff_chat)[4:]}/{topic}" in manager["text"]
     holding = await h.emu.wait_for_bot_message(user, lambda m: "Thank you for waiting" in m["text"])
     assert holding
@@ -87,7 +88,9 @@ async def test_staff_reply_in_time_stops_the_clock(fast: Harness) -> None:
 
     assert await eventually(cancelled)
     with pytest.raises(TimeoutError):
-        await h.emu.wait_for_bot_message(MANAGER_ID, lambda m: "3-minute" in m["text"], timeout=3)
+        await h.emu.wait_for_bot_message(
+            MANAGER_ID, lambda m: "Reply promise" in m["text"], timeout=3
+        )
 
 
 async def test_breach_alerts_once_when_the_customer_blocked_the_bot(fast: Harness) -> None:
@@ -96,8 +99,8 @@ async def test_breach_alerts_once_when_the_customer_blocked_the_bot(fast: Harnes
     await h.say(user, "👤 Talk to a person")
     await h.wait_topic(user)
     await h.emu.block_bot(user)
-    await h.emu.wait_for_bot_message(MANAGER_ID, lambda m: "3-minute" in m["text"], timeout=8)
+    await h.emu.wait_for_bot_message(MANAGER_ID, lambda m: "Reply promise" in m["text"], timeout=8)
     await asyncio.sleep(1.5)  # a failed action would be retried by the next sweeps
-    alerts = [m for m in h.emu.bot_messages(MANAGER_ID) if "3-minute" in m["text"]]
+    alerts = [m for m in h.emu.bot_messages(MANAGER_ID) if "Reply promise" in m["text"]]
     assert len(alerts) == 1
     assert len(await eventually(lambda: events(h, "reply_breach"))) == 1

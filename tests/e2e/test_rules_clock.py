@@ -260,7 +260,7 @@ async def test_daily_summary_reaches_managers_at_closing(shop_hours: Harness) ->
     summary = await h.emu.wait_for_bot_message(MANAGER_ID, has("Day summary"), timeout=8)
     assert "24.11.2026" in summary["text"]
     assert "Customer messages: 1" in summary["text"]
-    assert "3-minute compliance: 100%" in summary["text"]
+    assert "Replies within 3 minutes: 100%" in summary["text"]  # the policy's words
 
 
 def menu_is_back(h: Harness, user: int) -> bool:
@@ -341,4 +341,4 @@ async def test_a_staff_decision_the_customer_is_told_answers_them(open_shop: Har
     await h.emu.wait_until_delivered()
     assert await events(h, "reply_breach") == []
     assert not [m for m in h.emu.bot_messages(user) if "Thank you for waiting" in m["text"]]
-    assert not [m for m in h.emu.bot_messages(MANAGER_ID) if "promise" in m["text"]]
+    assert not [m for m in h.emu.bot_messages(MANAGER_ID) if "Reply promise" in m["text"]]

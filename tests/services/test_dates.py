@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.telegram.dates import promise_time
+from bot.content.loader import load_content
+from bot.i18n import Translations
+from bot.telegram.dates import policy_words, promise_time, span
+from tests.conftest import ROOT
+
+STATS_ARGS = (
+    *("title", "opened", "faq", "handoffs", "frt_median", "frt_p90", "reply", "callback"),
+    *("resolution", "complaints_opened", "complaints_resolved", "follow_ups"),
+    *("follow_ups_problem", "csat", "ratings", "escalations"),
+)
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 WEEKDAYS_GENITIVE = (
@@ -43,3 +53,29 @@ def test_every_russian_month_is_in_the_genitive(month: int) -> None:
 def test_english_reads_as_before() -> None:
     moment = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
     assert promise_time(moment, MOSCOW, "en") == "Monday 7 December, 11:00"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "en", "ru"),
+    [
+        (180, "3 minutes", "3 минуты"),
+        (30, "30 seconds", "30 секунд"),
+        (5400, "90 minutes", "90 минут"),
+    ],
+)
+def test_policy_periods_read_as_people_say_them(seconds: int, en: str, ru: str) -> None:
+    assert span(seconds, "en") == en and span(seconds, "ru") == ru
+
+
+def test_every_text_takes_the_policy_numbers_from_the_policy() -> None:
+    policy = load_content(
+        ROOT / "content", env={"REPLY_SLA_SECONDS": "30", "CALLBACK_DEADLINE": "10:30"}
+    ).policy
+    translations = Translations()
+    translations.set_defaults(functools.partial(policy_words, policy))
+    en, ru = translations.get("en"), translations.get("ru")
+    assert "Reply promise (30 seconds) broken" in en(
+        "alert-reply-manager", customer="A", id="1", minutes="1 min", link="-"
+    )
+    stats = ru("manager-stats", **dict.fromkeys(STATS_ARGS, "x"))
+    assert "Ответы в срок (30 секунд)" in stats and "Перезвоны до 10:30" in stats

@@ -8,8 +8,8 @@ manager-stats-week = This week (since Monday)
 manager-stats = 📊 { $title }
     Conversations opened: { $opened } · FAQ answers: { $faq } · handoffs to a person: { $handoffs }
     First response: median { $frt_median }, 90th percentile { $frt_p90 }
-    Replies within 3 minutes: { $reply }
-    Callbacks before 11:00: { $callback }
+    Replies within { $reply_sla }: { $reply }
+    Callbacks before { $callback_deadline }: { $callback }
     Resolution: median { $resolution }
     Complaints: { $complaints_opened } opened, { $complaints_resolved } resolved
     Follow-ups: { $follow_ups } sent, { $follow_ups_problem } with a problem

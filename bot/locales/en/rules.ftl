@@ -1,7 +1,7 @@
 ## Service rules: alerts, lists, summaries (staff language) and customer notes
 duty-nobody = nobody is on duty!
 alert-reply-topic = ⏱ The customer has waited { $minutes } without an answer. On duty:
-alert-reply-manager = ⏱ 3-minute promise broken: { $customer } (id { $id }) has waited { $minutes }.
+alert-reply-manager = ⏱ Reply promise ({ $reply_sla }) broken: { $customer } (id { $id }) has waited { $minutes }.
     Topic: { $link }
 alert-reply-manager-second = 🚨 STILL UNANSWERED: { $customer } (id { $id }) has waited { $minutes }. Please step in.
     Topic: { $link }
@@ -33,7 +33,7 @@ morning-list-marked = Marked as contacted.
 daily-summary = 📊 Day summary { $date }
     Customer messages: { $messages }
     Response time (median): { $median }
-    3-minute compliance: { $compliance }
+    Replies within { $reply_sla }: { $compliance }
     Callbacks kept: { $callbacks }
     Breaches: { $breaches }
     Escalations: { $escalations }

@@ -8,8 +8,8 @@ manager-stats-week = Эта неделя (с понедельника)
 manager-stats = 📊 { $title }
     Новых обращений: { $opened } · ответов из FAQ: { $faq } · передано людям: { $handoffs }
     Первый ответ: медиана { $frt_median }, 90-й перцентиль { $frt_p90 }
-    Ответы за 3 минуты: { $reply }
-    Перезвоны до 11:00: { $callback }
+    Ответы в срок ({ $reply_sla }): { $reply }
+    Перезвоны до { $callback_deadline }: { $callback }
     Решение: медиана { $resolution }
     Жалобы: открыто { $complaints_opened }, решено { $complaints_resolved }
     Повторные контакты: отправлено { $follow_ups }, с проблемой { $follow_ups_problem }

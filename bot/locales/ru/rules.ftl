@@ -1,7 +1,7 @@
 ## Service rules: alerts, lists, summaries (staff language) and customer notes
 duty-nobody = никого нет на смене!
 alert-reply-topic = ⏱ Клиент ждёт ответа уже { $minutes }. На смене:
-alert-reply-manager = ⏱ Нарушено обещание ответить за 3 минуты: { $customer } (id { $id }) ждёт { $minutes }.
+alert-reply-manager = ⏱ Нарушен срок ответа ({ $reply_sla }): { $customer } (id { $id }) ждёт { $minutes }.
     Тема: { $link }
 alert-reply-manager-second = 🚨 ДО СИХ ПОР БЕЗ ОТВЕТА: { $customer } (id { $id }) ждёт { $minutes }. Вмешайтесь, пожалуйста.
     Тема: { $link }
@@ -33,7 +33,7 @@ morning-list-marked = Отмечено: связались.
 daily-summary = 📊 Итоги дня { $date }
     Сообщений от клиентов: { $messages }
     Время ответа (медиана): { $median }
-    Ответы за 3 минуты: { $compliance }
+    Ответы в срок ({ $reply_sla }): { $compliance }
     Обратные звонки вовремя: { $callbacks }
     Нарушения: { $breaches }
     Эскалации: { $escalations }

@@ -230,7 +230,7 @@ async def _questions(rows: list[EvalRow], content: Content, options: Options) ->
         print(f"miss: {miss.question!r} expected={miss.expected} got={got} score={miss.score:.2f}")
     thresholds = " ".join(f"{lang}={service.threshold_for(lang):.3f}" for lang in LANGUAGES)
     how = (
-        "policy faq_threshold"
+        "words only, calibrated"
         if service.index is None
         else "FAQ_THRESHOLD"
         if options.threshold is not None

@@ -11,8 +11,9 @@ the usual score of the best *wrong* entry in that language tells how high an unr
 plausible question climbs on this FAQ. FAQ_THRESHOLD overrides it.
 
 The lexical matcher goes first: when it is confident (a stored phrasing typed back, the
-FAQ's keywords) it answers. Without an encoder (FAQ_ENCODER=lexical, or the encoder failed)
-it alone answers, with the policy's faq_threshold.
+FAQ's keywords; the policy's faq_threshold) it answers. Without an encoder (FAQ_ENCODER=
+lexical, or the encoder failed) a BM25 index over phrasings and answers, with a threshold
+calibrated the same way, answers what the lexical matcher is not sure of.
 """
 
 from __future__ import annotations
@@ -218,6 +219,47 @@ def _per_entry(values: np.ndarray, owners: Sequence[int], count: int) -> np.ndar
     return best
 
 
+class WordIndex:
+    """BM25 over each entry's phrasings and answer: the fallback when there is no encoder."""
+
+    # A word-only match must beat the typical best-wrong held-out score by this factor.
+    CALIBRATION = 1.2
+
+    def __init__(self, entries: Sequence[FaqEntry], texts: _Texts, lexical: FaqMatcher) -> None:
+        """Index the entries' words and calibrate a threshold per language."""
+        self._ids = [entry.id for entry in entries]
+        self._lexical = lexical
+        bags: list[list[str]] = [[] for _ in entries]
+        for index, text in zip(texts.phrasing_entry, texts.phrasings, strict=True):
+            bags[index].extend(lexical.query_terms(text))
+        for index, text in zip(texts.answer_entry, texts.answers, strict=True):
+            bags[index].extend(lexical.query_terms(text))
+        self.bags = bags
+        self.bm25 = _Bm25(bags)
+        wrong: dict[str, list[float]] = defaultdict(list)
+        for index, text, lang in zip(
+            texts.phrasing_entry, texts.phrasings, texts.phrasing_lang, strict=True
+        ):
+            scores = self.bm25.scores(lexical.query_terms(text))
+            scores[index] = 0.0  # the phrasing's own entry is held out
+            wrong[lang].append(float(scores.max()))
+        every = [value for values in wrong.values() for value in values] or [1.0]
+        self.thresholds = {
+            lang: self.CALIBRATION * max(float(np.median(wrong.get(lang) or every)), 0.1)
+            for lang in LANGUAGES
+        }
+
+    def match(self, text: str, threshold: float) -> FaqMatch | None:
+        """The best entry by words; its score is scaled so that 0.5 is the calibrated bar."""
+        scores = self.bm25.scores(self._lexical.query_terms(text))
+        best = int(np.argmax(scores))
+        if scores[best] <= 0:
+            return None
+        bar = self.thresholds[language_of(text)]
+        score = float(scores[best] / (scores[best] + bar))
+        return FaqMatch(self._ids[best], score, score >= threshold)
+
+
 class FaqService:
     """What the handlers ask: the FAQ entry for a message, by meaning or, failing that, words."""
 
@@ -226,6 +268,8 @@ class FaqService:
     LEAD = 1.0
     # Below this share of the threshold a message is off-topic rather than a near miss.
     OFF_TOPIC = 0.7
+    # The word index's scores are scaled so that this is its calibrated threshold.
+    WORDS_BAR = 0.5
 
     def __init__(
         self,
@@ -241,6 +285,7 @@ class FaqService:
         self.threshold = threshold
         self.extra: list[tuple[str, str]] = []
         self.lexical = FaqMatcher.from_content(content)
+        self.words = WordIndex(content.faq, _Texts.of(content.faq, ()), self.lexical)
         self.index: MeaningIndex | None = None
         self.learned_version: tuple[int, int] | None = None
         self._failing = False
@@ -257,14 +302,15 @@ class FaqService:
         # `version` identifies the taught phrasings, so a refresh skips an unchanged set.
         extra = [(entry_id, text) for entry_id, text in learned]
         lexical = FaqMatcher.from_content(self.content, extra)
+        words = WordIndex(self.content.faq, _Texts.of(self.content.faq, extra), lexical)
         self.learned_version = version
         if self.encoder is None:
-            self.extra, self.lexical = extra, lexical
+            self.extra, self.lexical, self.words = extra, lexical, words
             return
         try:
             # Built aside, then swapped in whole: matching goes on meanwhile.
-            index = await self._build(self.encoder, extra, lexical)
-            self.extra, self.lexical, self.index = extra, lexical, index
+            index = await self._build(self.encoder, extra, lexical, words)
+            self.extra, self.lexical, self.words, self.index = extra, lexical, words, index
         except Exception as exc:  # any encoder trouble: the bot still answers by words
             log.warning(
                 "FAQ encoder %s failed (%s: %s); matching words only",
@@ -274,18 +320,17 @@ class FaqService:
             )
             self.encoder = None
             self.index = None
+            self.extra, self.lexical, self.words = extra, lexical, words
 
     async def _build(
-        self, encoder: Encoder, extra: list[tuple[str, str]], lexical: FaqMatcher
+        self, encoder: Encoder, extra: list[tuple[str, str]], lexical: FaqMatcher, words: WordIndex
     ) -> MeaningIndex:
         texts = _Texts.of(self.content.faq, extra)
+        # One text always goes through the encoder: it proves the encoder works (else the bot
+        # falls back now, not at the first customer) and loads the model before anyone asks.
+        await encoder.encode(["warm-up"])
         vectors = await self._vectors(encoder, texts.all())
-        bags: list[list[str]] = [[] for _ in self.content.faq]
-        for index, text in zip(texts.phrasing_entry, texts.phrasings, strict=True):
-            bags[index].extend(lexical.query_terms(text))
-        for index, text in zip(texts.answer_entry, texts.answers, strict=True):
-            bags[index].extend(lexical.query_terms(text))
-        built = MeaningIndex.build(self.content.faq, texts, vectors, lexical, bags)
+        built = MeaningIndex.build(self.content.faq, texts, vectors, lexical, words.bags)
         built.calibrate()
         return built
 
@@ -336,21 +381,23 @@ class FaqService:
         if self.threshold is not None:
             return self.threshold
         if self.index is None:
-            return self.lexical.threshold
-        return self.index.thresholds.get(lang, self.lexical.threshold)
+            return self.WORDS_BAR
+        return self.index.thresholds.get(lang, self.WORDS_BAR)
 
     async def match(self, text: str, lang: str | None = None) -> FaqMatch | None:
         """The best entry for `text`, confident or not; None when nothing relates to it."""
-        words = self._lexical(text)
-        if self.index is None or self.encoder is None or (words is not None and words.confident):
-            return words
+        exact = self.lexical.match(text)
+        if exact is not None and exact.confident:
+            return exact
+        if self.index is None or self.encoder is None:
+            return self._words(text, exact)
         try:
             vector = (await self.encoder.encode([text]))[0]
         except Exception as exc:  # the endpoint is down: words answer until it is back
             if not self._failing:
                 log.warning("FAQ encoder failed (%s); matching words meanwhile", exc)
             self._failing = True
-            return self._lexical(text)
+            return self._words(text, exact)
         self._failing = False
         return self.rank_vector(text, vector)
 
@@ -361,8 +408,8 @@ class FaqService:
         vectors = await self.encoder.encode(list(texts))
         found: list[FaqMatch | None] = []
         for text, vector in zip(texts, vectors, strict=True):
-            words = self._lexical(text)
-            found.append(words if words and words.confident else self.rank_vector(text, vector))
+            exact = self.lexical.match(text)
+            found.append(exact if exact and exact.confident else self.rank_vector(text, vector))
         return found
 
     def rank_vector(self, text: str, vector: np.ndarray) -> FaqMatch | None:
@@ -379,11 +426,10 @@ class FaqService:
             self.content.faq[best].id, score, score >= self.threshold_for(language_of(text))
         )
 
-    def _lexical(self, text: str) -> FaqMatch | None:
-        """The word matcher's answer, on its own scale (the policy's faq_threshold)."""
-        # Where it is sure (a stored phrasing, the FAQ's keywords) it is right more often than
-        # meaning is, so it goes first.
-        return self.lexical.match(text)
+    def _words(self, text: str, exact: FaqMatch | None) -> FaqMatch | None:
+        """Without meaning: the word index over phrasings and answers, else the word matcher."""
+        found = self.words.match(text, self.threshold_for(language_of(text)))
+        return found if found is not None else exact
 
     async def add_phrasing(self, entry_id: str, text: str) -> bool:
         """Teach an entry one more phrasing at once; False if the entry is unknown."""

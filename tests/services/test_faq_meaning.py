@@ -192,9 +192,9 @@ async def test_vectors_are_cached_on_disk_and_teaching_encodes_one_text(
     again = CountingEncoder(BuiltinEncoder())
     service = FaqService(content, again, tmp_path)
     await service.start()
-    assert again.texts == 0  # nothing encoded at the second start
+    assert again.texts == 1  # only the probe that checks the encoder and loads the model
     assert await service.add_phrasing("gluten", "anything for coeliacs")
-    assert again.texts == 1
+    assert again.texts == 3  # the probe again, and the one new phrasing
     assert await service.add_phrasing("no-such-entry", "whatever") is False
 
 
@@ -375,3 +375,19 @@ def test_eval_small_talk_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "miss: 'ok' expected=question got=ack" in out
     assert "question: 0.50 n=2" in out
     assert out[-1] == "small talk answered=1.00 person=1.00 questions kept=0.50"
+
+
+async def test_words_only_reads_phrasings_and_answers(content: Content) -> None:
+    """FAQ_ENCODER=lexical: BM25 over phrasings and answers, with a calibrated bar."""
+    service = FaqService(content)
+    await service.start()
+    assert service.engine == "lexical" and service.threshold_for("en") == 0.5
+    for text, expected in (
+        ("which days do you bake buckwheat bread", "gluten"),  # words of the answer only
+        ("birthday cake, can I order one with an inscription", "custom-cakes"),
+        ("доставка на дом сколько стоит", "delivery"),
+    ):
+        found = await service.match(text)
+        assert found is not None and found.entry_id == expected and found.confident, text
+    found = await service.match("who won the world cup in 1998")
+    assert found is None or not found.confident

@@ -88,6 +88,16 @@ HANDOFF_TEXT = "My blender makes a strange grinding noise when I press button th
 # ---- load ----------------------------------------------------------------------------------
 
 
+# --faq-unique: every question differs in its words (a trailing number), so none is cached.
+UNIQUE = False
+
+
+def question(n: int) -> str:
+    """The n-th workload question."""
+    text = bl.FAQ_QUESTIONS[n % len(bl.FAQ_QUESTIONS)]
+    return f"{text} {n}?" if UNIQUE else text  # ~3% then fall below the bar (handoffs)
+
+
 async def ask(
     emu: bl.Emulator, probe: ReplyProbe, user_id: int, text: str, timeout: float
 ) -> float:
@@ -121,7 +131,7 @@ async def closed_loop(
     async def customer(uid: int, index: int) -> None:
         n = index
         while time.perf_counter() < stop_at and result.sent < max_messages:
-            text = bl.FAQ_QUESTIONS[n % len(bl.FAQ_QUESTIONS)]
+            text = question(n + uid * 1000)
             n += 1
             result.sent += 1
             try:
@@ -180,11 +190,7 @@ async def fixed_rate(
             await asyncio.sleep(delay)
         uid = customers[i % len(customers)]
         result.sent += 1
-        pending.append(
-            loop.create_task(
-                ask(emu, probe, uid, bl.FAQ_QUESTIONS[i % len(bl.FAQ_QUESTIONS)], timeout)
-            )
-        )
+        pending.append(loop.create_task(ask(emu, probe, uid, question(i), timeout)))
     sending = time.perf_counter() - started
     for task in pending:
         try:
@@ -454,7 +460,8 @@ async def main_async(args: argparse.Namespace) -> None:
         f"database {args.database_url or 'SQLite (temporary file)'}, limiter lifted, "
         f"Bot API latency {args.telegram_latency:g} ms, "
         f"patches {args.patch or 'none'}, FAQ_ENCODER {args.faq_encoder or 'default'}, "
-        f"FAQ {'cut to ' + str(args.faq_cut) + ' phrasings' if args.faq_cut else 'as shipped'}",
+        f"FAQ {'cut to ' + str(args.faq_cut) + ' phrasings' if args.faq_cut else 'as shipped'}"
+        f"{', every question unique' if args.faq_unique else ''}",
         flush=True,
     )
     kinds = ["full", "echo"] if args.only is None else [args.only]
@@ -533,6 +540,12 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the bot's log and database")
     parser.add_argument("--faq-encoder", help="FAQ_ENCODER for the bot (default: its own)")
     parser.add_argument(
+        "--faq-unique",
+        action="store_true",
+        help="append a number to every question: no two are alike, so the bot's cache of "
+        "recent questions never hits and every update is encoded",
+    )
+    parser.add_argument(
         "--faq-cut",
         type=int,
         default=0,
@@ -543,6 +556,8 @@ def main() -> int:
     if args.echo_bot:
         asyncio.run(echo_bot_main())
         return 0
+    global UNIQUE
+    UNIQUE = args.faq_unique
     check_questions(args)
     asyncio.run(main_async(args))
     return 0

@@ -270,6 +270,9 @@ class FaqService:
     OFF_TOPIC = 0.7
     # The word index's scores are scaled so that this is its calibrated threshold.
     WORDS_BAR = 0.5
+    # Vectors of this many recent questions are kept (2 KB each): a repeated question costs
+    # no encoding. Vectors do not depend on the FAQ, so a reload keeps them.
+    RECENT = 4096
 
     def __init__(
         self,
@@ -289,6 +292,7 @@ class FaqService:
         self.index: MeaningIndex | None = None
         self.learned_version: tuple[int, int] | None = None
         self._failing = False
+        self._recent: dict[str, np.ndarray] = {}
 
     @property
     def engine(self) -> str:
@@ -391,8 +395,12 @@ class FaqService:
             return exact
         if self.index is None or self.encoder is None:
             return self._words(text, exact)
+        key = text.strip()
+        vector = self._recent.get(key)
         try:
-            vector = (await self.encoder.encode([text]))[0]
+            if vector is None:
+                vector = (await self.encoder.encode([text]))[0]
+                self._remember(key, vector)
         except Exception as exc:  # the endpoint is down: words answer until it is back
             if not self._failing:
                 log.warning("FAQ encoder failed (%s); matching words meanwhile", exc)
@@ -411,6 +419,12 @@ class FaqService:
             exact = self.lexical.match(text)
             found.append(exact if exact and exact.confident else self.rank_vector(text, vector))
         return found
+
+    def _remember(self, key: str, vector: np.ndarray) -> None:
+        """Keep a question's vector: customers ask the same few things in the same words."""
+        if len(self._recent) >= self.RECENT:
+            self._recent.pop(next(iter(self._recent)))  # the oldest
+        self._recent[key] = vector
 
     def rank_vector(self, text: str, vector: np.ndarray) -> FaqMatch | None:
         """The best entry for a message already encoded."""

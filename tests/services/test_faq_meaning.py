@@ -309,13 +309,13 @@ async def test_embeddings_endpoint(
     assert await answered(service, "are you closed on mondays?") == "hours"
     fake.failing = True
     with caplog.at_level(logging.WARNING):
-        for _ in range(3):  # words answer meanwhile; one warning, not one per message
-            await service.match("are you closed on mondays?")
+        for n in range(3):  # words answer meanwhile; one warning, not one per message
+            await service.match(f"are you closed on mondays? ({n})")  # not seen before
             found = await service.match("Do you deliver?")  # a stored phrasing
             assert found is not None and found.entry_id == "delivery"
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
     fake.failing = False
-    assert await answered(service, "are you closed on mondays?") == "hours"
+    assert await answered(service, "are you closed on mondays then?") == "hours"
     await encoder.close()
 
 
@@ -391,3 +391,18 @@ async def test_words_only_reads_phrasings_and_answers(content: Content) -> None:
         assert found is not None and found.entry_id == expected and found.confident, text
     found = await service.match("who won the world cup in 1998")
     assert found is None or not found.confident
+
+
+async def test_a_repeated_question_is_not_encoded_again(content: Content) -> None:
+    counting = CountingEncoder(BuiltinEncoder())
+    service = FaqService(content, counting)
+    await service.start()
+    before = counting.texts
+    for _ in range(3):
+        found = await service.match("are you closed on mondays?")
+        assert found is not None and found.entry_id == "hours" and found.confident
+    assert counting.texts == before + 1
+    service.RECENT = 2
+    for text in ("one question", "another question", "a third question"):
+        await service.match(text)
+    assert len(service._recent) == 2 and "one question" not in service._recent

@@ -93,6 +93,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             settings.app.faq_threshold,
             args.cut,
             args.smalltalk,
+            settings.app.faq_encoder_model,
+            key.get_secret_value() if (key := settings.app.faq_encoder_key) else None,
         )
         return faq_eval(args.file, options.content_dir, options)
     elif args.command == "moderation-eval":

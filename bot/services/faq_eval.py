@@ -201,6 +201,8 @@ class Options:
     threshold: float | None = None
     cut: int | None = None
     smalltalk: bool = False
+    encoder_model: str = ""
+    encoder_key: str | None = None
 
 
 def main(csv_path: Path, content_dir: Path, options: Options | None = None) -> int:
@@ -221,7 +223,8 @@ def main(csv_path: Path, content_dir: Path, options: Options | None = None) -> i
 
 async def _questions(rows: list[EvalRow], content: Content, options: Options) -> int:
     started = time.perf_counter()
-    service = FaqService(content, encoder_for(options.encoder), None, options.threshold)
+    encoder = encoder_for(options.encoder, options.encoder_model, options.encoder_key)
+    service = FaqService(content, encoder, None, options.threshold)
     await service.start()
     took = time.perf_counter() - started
     result = await evaluate_service(service, rows)

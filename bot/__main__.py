@@ -29,9 +29,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     sandbox.add_argument(
         "--fresh", action="store_true", help="start clean: delete the sandbox's data/sandbox.db"
     )
-    for name, what in (("faq-eval", "question,expected"), ("moderation-eval", "text,label")):
+    for name, what in (("faq-eval", "question,expected[,lang]"), ("moderation-eval", "text,label")):
         evaluation = sub.add_parser(name, help=f"score a CSV with the header {what}")
         evaluation.add_argument("file", type=Path)
+        if name == "faq-eval":
+            evaluation.add_argument("--content", type=Path, help="content dir (or just a faq.yaml)")
+            evaluation.add_argument(
+                "--cut", type=int, metavar="N", help="keep N phrasings per language, no keywords"
+            )
+            evaluation.add_argument(
+                "--smalltalk", action="store_true", help="score small talk: text,intent[,lang]"
+            )
     args = parser.parse_args(argv)
     try:
         settings = Settings.load()
@@ -86,9 +94,20 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"removed {path}")
         asyncio.run(run_sandbox(settings, args.host, args.port))
     elif args.command == "faq-eval":
+        from bot.services.faq_eval import Options
         from bot.services.faq_eval import main as faq_eval
 
-        return faq_eval(args.file, content_dir)
+        options = Options(
+            args.content or content_dir,
+            content_dir,
+            settings.app.faq_encoder,
+            settings.app.faq_threshold,
+            args.cut,
+            args.smalltalk,
+            settings.app.faq_encoder_model,
+            key.get_secret_value() if (key := settings.app.faq_encoder_key) else None,
+        )
+        return faq_eval(args.file, options.content_dir, options)
     elif args.command == "moderation-eval":
         from bot.services.moderation_eval import main as moderation_eval
 

@@ -180,6 +180,14 @@ class AppSettings(_Base):
     sweep_interval_seconds: float = Field(default=0.5, gt=0, le=60)
     outbox_poll_seconds: float = Field(default=2.0, gt=0, le=60)
     staff_language: str = Field(default="en", pattern="^(en|ru)$")
+    # builtin (the embedded sentence encoder), lexical (words only) or the URL of an
+    # OpenAI-compatible embeddings endpoint.
+    faq_encoder: str = "builtin"
+    faq_encoder_model: str = ""
+    faq_encoder_key: SecretStr | None = None
+    faq_cache_dir: Path = Path("data/faq-cache")
+    # Overrides the threshold the FAQ calibrates for itself.
+    faq_threshold: float | None = Field(default=None, ge=0, le=1)
 
     @field_validator("timezone")
     @classmethod
@@ -188,6 +196,14 @@ class AppSettings(_Base):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (use e.g. Europe/Moscow)") from None
+        return value
+
+    @field_validator("faq_encoder")
+    @classmethod
+    def _encoder(cls, value: str) -> str:
+        value = value.strip()
+        if value not in ("builtin", "lexical") and not value.startswith(("http://", "https://")):
+            raise ValueError(f"expected builtin, lexical or an http(s) URL, got {value!r}")
         return value
 
     @field_validator("log_level")

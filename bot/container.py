@@ -13,9 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Settings
 from bot.content.loader import Content
 from bot.i18n import Translations
-from bot.services.faq import FaqMatcher
+from bot.services.faq_meaning import FaqService
 from bot.services.moderation import Moderator
 from bot.services.rules import Promises
+from bot.services.smalltalk import SmallTalk
 from models.types import utcnow
 
 if TYPE_CHECKING:
@@ -32,9 +33,10 @@ class Services:
     translations: Translations
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    faq: FaqMatcher
+    faq: FaqService
     promises: Promises
     moderator: Moderator
+    smalltalk: SmallTalk = field(default_factory=lambda: SmallTalk(()))
     clock: Callable[[], datetime] = utcnow
     outbox: Outbox = field(init=False)
     outbound_log: OutboundLog | None = field(init=False, default=None)  # set with the bot

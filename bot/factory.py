@@ -17,21 +17,26 @@ from aiogram.types import BotCommandScopeAllPrivateChats
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import OFFICIAL_API_URL, ConfigError, Settings
 from bot.container import Services
 from bot.content.labels import unknown_labels
-from bot.content.loader import load_content
+from bot.content.loader import Content, load_content
 from bot.db import create_engine, create_sessionmaker, is_embedded, migrate, transaction
 from bot.draining import DrainingDispatcher
+from bot.encoders import encoder_for
 from bot.fsm import ResilientIsolation, ResilientStorage
 from bot.i18n import LANGUAGES, Translations
 from bot.jobs import Periodic, create_periodic, create_scheduler
 from bot.metrics import MetricsMiddleware, add_ops_routes
 from bot.resilience import ReplayGuard
-from bot.services.faq import FaqMatcher
+from bot.services.faq_learning import learned_phrasings
+from bot.services.faq_meaning import FaqService
 from bot.services.moderation import Lexicon, Moderator
 from bot.services.rules import Promises
+from bot.services.smalltalk import SmallTalk
 from bot.telegram.after_commit import SendAfterCommit
 from bot.telegram.dates import policy_words
 from bot.telegram.limiter import TelegramLimiter
@@ -84,16 +89,36 @@ async def create_services(settings: Settings, *, auto_migrate: bool | None = Non
         return_decision_hours=policy.returns.return_decision_hours,
         follow_up_days=policy.follow_up_days,
     )
+    sessions = create_sessionmaker(engine)
     return Services(
         settings,
         content,
         translations,
         engine,
-        create_sessionmaker(engine),
-        FaqMatcher.from_content(content),
+        sessions,
+        await start_faq(settings, content, sessions),
         promises,
         Moderator(Lexicon.load(settings.app.content_dir / "moderation.yaml")),
+        SmallTalk(content.smalltalk),
     )
+
+
+async def start_faq(
+    settings: Settings, content: Content, sessions: async_sessionmaker[AsyncSession]
+) -> FaqService:
+    """The FAQ matcher FAQ_ENCODER names, with the phrasings managers taught it."""
+    app = settings.app
+    key = app.faq_encoder_key.get_secret_value() if app.faq_encoder_key else None
+    faq = FaqService(
+        content,
+        encoder_for(app.faq_encoder, app.faq_encoder_model, key),
+        app.faq_cache_dir,
+        app.faq_threshold,
+    )
+    async with sessions() as session:
+        learned = await learned_phrasings(session)
+    await faq.start(learned)
+    return faq
 
 
 def create_bot(services: Services) -> Bot:

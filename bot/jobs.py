@@ -165,6 +165,15 @@ def create_scheduler(services: Services) -> AsyncIOScheduler:
     """Build the scheduler for the hourly housekeeping; deadlines stay in the database."""
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
+        stoppable(refresh_faq),
+        "interval",
+        seconds=FAQ_REFRESH_SECONDS,
+        args=(services,),
+        id="faq-refresh",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
         stoppable(housekeeping),
         "interval",
         hours=1,
@@ -174,6 +183,24 @@ def create_scheduler(services: Services) -> AsyncIOScheduler:
         coalesce=True,
     )
     return scheduler
+
+
+# How soon a phrasing taught in the console (maybe in another process) reaches the matcher.
+FAQ_REFRESH_SECONDS = 10
+
+
+async def refresh_faq(services: Services) -> bool:
+    """Reload the taught phrasings when the console added any; True if it did."""
+    from bot.services.faq_learning import learned_phrasings, phrasings_version
+
+    async with services.sessions() as session:
+        version = await phrasings_version(session)
+        if version == services.faq.learned_version:
+            return False
+        learned = await learned_phrasings(session)
+    await services.faq.start(learned, version)
+    logger.info("FAQ reloaded with %s taught phrasings", len(learned))
+    return True
 
 
 async def housekeeping(services: Services) -> None:

@@ -15,6 +15,7 @@ from models.enums import (
     TicketStatus,
 )
 from models.event import Event
+from models.faq_phrasing import FaqPhrasing
 from models.message import Message
 from models.outbox import OutboxMessage
 from models.rating import SatisfactionRating
@@ -31,6 +32,7 @@ __all__ = [
     "DeadlineStatus",
     "Direction",
     "Event",
+    "FaqPhrasing",
     "Language",
     "Message",
     "OutboxMessage",

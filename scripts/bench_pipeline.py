@@ -88,6 +88,16 @@ HANDOFF_TEXT = "My blender makes a strange grinding noise when I press button th
 # ---- load ----------------------------------------------------------------------------------
 
 
+# --faq-unique: every question differs in its words (a trailing number), so none is cached.
+UNIQUE = False
+
+
+def question(n: int) -> str:
+    """The n-th workload question."""
+    text = bl.FAQ_QUESTIONS[n % len(bl.FAQ_QUESTIONS)]
+    return f"{text} {n}?" if UNIQUE else text  # ~3% then fall below the bar (handoffs)
+
+
 async def ask(
     emu: bl.Emulator, probe: ReplyProbe, user_id: int, text: str, timeout: float
 ) -> float:
@@ -121,7 +131,7 @@ async def closed_loop(
     async def customer(uid: int, index: int) -> None:
         n = index
         while time.perf_counter() < stop_at and result.sent < max_messages:
-            text = bl.FAQ_QUESTIONS[n % len(bl.FAQ_QUESTIONS)]
+            text = question(n + uid * 1000)
             n += 1
             result.sent += 1
             try:
@@ -180,7 +190,7 @@ async def fixed_rate(
             await asyncio.sleep(delay)
         uid = customers[i % len(customers)]
         result.sent += 1
-        pending.append(loop.create_task(ask(emu, probe, uid, bl.FAQ_QUESTIONS[i % 12], timeout)))
+        pending.append(loop.create_task(ask(emu, probe, uid, question(i), timeout)))
     sending = time.perf_counter() - started
     for task in pending:
         try:
@@ -216,7 +226,12 @@ async def run_bot(kind: str, args: argparse.Namespace) -> dict[str, object]:
         bl.migrate_db(database_url)
     elif database_url is None:
         database_url = f"sqlite+aiosqlite:///{workdir}/bot.db"
-    env = bl.bot_env(emu, database_url, redis_url=args.redis_url)
+    extra = {"FAQ_CACHE_DIR": str(workdir / "faq-cache")}
+    if args.faq_encoder:
+        extra["FAQ_ENCODER"] = args.faq_encoder
+    if args.faq_cut:
+        extra["CONTENT_DIR"] = str(bl.cut_content_dir(workdir / "content", args.faq_cut))
+    env = bl.bot_env(emu, database_url, redis_url=args.redis_url, extra=extra)
     if kind == "echo":
         cmd = [bl.PYTHON, str(Path(__file__).resolve()), "--echo-bot"]
     else:
@@ -407,23 +422,36 @@ def report(results: list[dict[str, object]], args: argparse.Namespace) -> None:
         print(bl.table(["target", "measured", "verdict"], verdicts(full, echo)))
 
 
-def check_questions() -> None:
-    """Every question must be one the default FAQ answers with confidence (else: a handoff)."""
+def check_questions(args: argparse.Namespace) -> None:
+    """Every question must be one the bot's FAQ answers with confidence (else: a handoff)."""
     from bot.content.loader import load_content
-    from bot.services.faq import FaqMatcher
+    from bot.encoders import encoder_for
+    from bot.services.faq_eval import cut
+    from bot.services.faq_meaning import FaqService
 
-    matcher = FaqMatcher.from_content(load_content(bl.ROOT / "content"))
-    for text in bl.FAQ_QUESTIONS:
-        match = matcher.match(text, "en")
-        if match is None or not match.confident:
-            raise SystemExit(f"the FAQ no longer answers {text!r} with confidence")
-    match = matcher.match(HANDOFF_TEXT, "en")
-    if match is not None and match.confident:
-        raise SystemExit(f"the FAQ answers the handoff text {HANDOFF_TEXT!r}")
+    content = load_content(bl.ROOT / "content")
+    if args.faq_cut:
+        content = cut(content, args.faq_cut)
+        bl.FAQ_QUESTIONS[:] = bl.FAQ_PARAPHRASES  # only meaning answers them
+    service = FaqService(content, encoder_for(args.faq_encoder or "builtin"))
+
+    async def check() -> None:
+        await service.start()
+        for text in bl.FAQ_QUESTIONS:
+            match = await service.match(text, "en")
+            if match is None or not match.confident:
+                raise SystemExit(f"the FAQ no longer answers {text!r} with confidence")
+            words = service.lexical.match(text)
+            if args.faq_cut and words is not None and words.confident:
+                raise SystemExit(f"words alone answer {text!r}: not an encoder workload")
+        match = await service.match(HANDOFF_TEXT, "en")
+        if match is not None and match.confident:
+            raise SystemExit(f"the FAQ answers the handoff text {HANDOFF_TEXT!r}")
+
+    asyncio.run(check())
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    check_questions()
     bl.print_machine("bench_pipeline: FAQ answers through the emulator over HTTP")
     print(
         f"# {args.customers} customers, closed loop {args.duration:g} s, fixed rate "
@@ -431,7 +459,9 @@ async def main_async(args: argparse.Namespace) -> None:
         f"handoff slots {args.handoff_slots}, "
         f"database {args.database_url or 'SQLite (temporary file)'}, limiter lifted, "
         f"Bot API latency {args.telegram_latency:g} ms, "
-        f"patches {args.patch or 'none'}",
+        f"patches {args.patch or 'none'}, FAQ_ENCODER {args.faq_encoder or 'default'}, "
+        f"FAQ {'cut to ' + str(args.faq_cut) + ' phrasings' if args.faq_cut else 'as shipped'}"
+        f"{', every question unique' if args.faq_unique else ''}",
         flush=True,
     )
     kinds = ["full", "echo"] if args.only is None else [args.only]
@@ -508,10 +538,27 @@ def main() -> int:
         help="profile the fixed-rate runs instead of the closed loop",
     )
     parser.add_argument("--keep", action="store_true", help="keep the bot's log and database")
+    parser.add_argument("--faq-encoder", help="FAQ_ENCODER for the bot (default: its own)")
+    parser.add_argument(
+        "--faq-unique",
+        action="store_true",
+        help="append a number to every question: no two are alike, so the bot's cache of "
+        "recent questions never hits and every update is encoded",
+    )
+    parser.add_argument(
+        "--faq-cut",
+        type=int,
+        default=0,
+        help="run the bot on the demo FAQ cut to N phrasings per language without keywords, "
+        "with questions only meaning answers (every update goes through the encoder)",
+    )
     args = parser.parse_args()
     if args.echo_bot:
         asyncio.run(echo_bot_main())
         return 0
+    global UNIQUE
+    UNIQUE = args.faq_unique
+    check_questions(args)
     asyncio.run(main_async(args))
     return 0
 

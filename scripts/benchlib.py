@@ -56,6 +56,39 @@ FAQ_QUESTIONS = [
     "Do you have gift cards?",
 ]
 
+# Questions in other words than the FAQ's: on the demo content cut to two phrasings per
+# language without keywords (`bench_pipeline.py --faq-cut 2`) only meaning answers them, so
+# every one goes through the sentence encoder (checked at the start of a run).
+FAQ_PARAPHRASES = [
+    "when will my shopping get to me",
+    "what does it cost to bring the order to my flat",
+    "how can I see where my parcel is right now",
+    "can I pay by card or apple pay",
+    "can I give the courier cash",
+    "where do I type my discount code",
+    "how do bonus points work",
+    "what time do you open tomorrow",
+    "where can I collect my order myself",
+    "when will the money for my return come back",
+    "how long until my groceries arrive",
+]
+
+
+def cut_content_dir(target: Path, phrasings: int) -> Path:
+    """A copy of the demo content with `phrasings` per language and no keywords or shop words."""
+    import shutil
+
+    import yaml
+
+    from bot.content.loader import load_content
+    from bot.services.faq_eval import cut
+
+    shutil.copytree(ROOT / "content", target, dirs_exist_ok=True)
+    content = cut(load_content(ROOT / "content"), phrasings)
+    data = {"faq": [entry.model_dump(mode="json") for entry in content.faq]}
+    (target / "faq.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return target
+
 
 # ---- the machine ---------------------------------------------------------------------------
 

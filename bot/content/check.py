@@ -24,6 +24,7 @@ def check_content(content_dir: Path) -> int:
     print(
         f"content OK: {content_dir}: {len(content.faq)} FAQ entries, "
         f"{len(content.flows)} flows, {len(content.canned)} canned answers, "
+        f"{len(content.smalltalk)} small-talk intents, "
         f"policy {content.policy.timezone}"
     )
     return 0

@@ -14,7 +14,14 @@ from bot.content.env import apply_env
 from bot.content.errors import ContentError
 from bot.content.graph import check_flow
 from bot.content.policy import Policy
-from bot.content.schema import LANGUAGES, CannedAnswer, FaqEntry, Flow, LocalizedList
+from bot.content.schema import (
+    LANGUAGES,
+    CannedAnswer,
+    FaqEntry,
+    Flow,
+    LocalizedList,
+    SmallTalkIntent,
+)
 from bot.content.yamlfile import read_yaml
 
 # The main menu's buttons (handlers/customer/keyboards.py lays them out).
@@ -41,6 +48,8 @@ class Content:
     canned: list[CannedAnswer]
     # Goods the shop sells, so the FAQ matcher treats them as on-topic (faq.yaml: shop_words).
     shop_words: LocalizedList = field(default_factory=lambda: LocalizedList(en=[], ru=[]))
+    # Greetings, thanks, requests for a person (smalltalk.yaml; optional).
+    smalltalk: list[SmallTalkIntent] = field(default_factory=list)
 
     def faq_entry(self, entry_id: str) -> FaqEntry | None:
         """The FAQ entry with this id, if any."""
@@ -77,6 +86,14 @@ def load_content(content_dir: Path, env: Mapping[str, str] | None = None) -> Con
     canned_file = _display(content_dir / "canned.yaml")
     canned_data = _read_mapping(content_dir / "canned.yaml", canned_file, "canned")
     canned = _load_list(canned_data["canned"], canned_file, "canned", CannedAnswer)
+
+    smalltalk: list[SmallTalkIntent] = []
+    if (content_dir / "smalltalk.yaml").exists():
+        smalltalk_file = _display(content_dir / "smalltalk.yaml")
+        smalltalk_data = _read_mapping(content_dir / "smalltalk.yaml", smalltalk_file, "smalltalk")
+        smalltalk = _load_list(
+            smalltalk_data["smalltalk"], smalltalk_file, "smalltalk", SmallTalkIntent
+        )
     return Content(
         source_dir=content_dir,
         policy=policy,
@@ -84,6 +101,7 @@ def load_content(content_dir: Path, env: Mapping[str, str] | None = None) -> Con
         flows={flow.id: flow for flow in flows},
         canned=canned,
         shop_words=shop_words,
+        smalltalk=smalltalk,
     )
 
 

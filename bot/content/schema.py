@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 LANGUAGES: tuple[str, ...] = ("en", "ru")
 DEFAULT_LANGUAGE = "en"
@@ -56,6 +56,32 @@ class FaqEntry(StrictModel):
     questions: Phrasings
     keywords: LocalizedList
     answer: LocalizedText
+
+
+class SmallTalkAction(StrEnum):
+    """What a small-talk intent does: reply in a word, or bring in a person."""
+
+    REPLY = "reply"
+    PERSON = "person"
+
+
+class SmallTalkIntent(StrictModel):
+    """Greeting, thanks, a request for a person...: examples, and the reply or the handover."""
+
+    id: Slug
+    action: SmallTalkAction
+    examples: Phrasings
+    reply: LocalizedText | None = None
+    # For action: person, one of these must appear ("operator", "человек").
+    person_words: LocalizedList | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> SmallTalkIntent:
+        if self.action is SmallTalkAction.REPLY and self.reply is None:
+            raise ValueError("action: reply needs a reply")
+        if self.action is SmallTalkAction.PERSON and self.person_words is None:
+            raise ValueError("action: person needs person_words")
+        return self
 
 
 class Action(StrEnum):

@@ -29,7 +29,7 @@ from rapidfuzz.distance import OSA
 from bot.content.loader import Content
 from bot.content.schema import FaqEntry
 
-__all__ = ["FaqMatch", "FaqMatcher", "term_of", "tokens"]
+__all__ = ["FaqMatch", "FaqMatcher", "term_of", "tokens", "verbatim"]
 
 _STOP = ("", 0.0)  # what _resolve returns for a word that says nothing about the topic
 
@@ -102,14 +102,39 @@ class FaqMatcher:
         owners: dict[str, set[int]] = defaultdict(set)
         for index, entry in enumerate(entries):
             for text in (*entry.questions.en, *entry.questions.ru):
-                owners[_verbatim(text)].add(index)
+                owners[verbatim(text)].add(index)
         self._verbatim = {text: min(found) for text, found in owners.items() if len(found) == 1}
 
     @classmethod
-    def from_content(cls, content: Content) -> FaqMatcher:
-        """A matcher for loaded content, with the policy's confidence threshold."""
+    def from_content(cls, content: Content, learned: Iterable[tuple[str, str]] = ()) -> FaqMatcher:
+        """A matcher for loaded content plus learned (entry id, phrasing) pairs."""
         shop_words = [*content.shop_words.en, *content.shop_words.ru]
-        return cls(content.faq, content.policy.faq_threshold, shop_words)
+        return cls(with_phrasings(content.faq, learned), content.policy.faq_threshold, shop_words)
+
+    def verbatim_entry(self, text: str) -> str | None:
+        """The entry whose phrasing this text is, word for word, if exactly one has it."""
+        index = self._verbatim.get(verbatim(text))
+        return None if index is None else self._ids[index]
+
+    def query_terms(self, text: str) -> dict[str, float]:
+        """The text's known terms (typos and word forms resolved) with how sure each is.
+
+        Words the FAQ's phrasings never use keep their own term, so that an answer's words
+        still count for the word index built over answers.
+        """
+        found: dict[str, float] = {}
+        for token in tokens(text):
+            resolved = self._resolve(token)
+            if resolved is _STOP:
+                continue
+            if resolved is None:
+                term = term_of(token.removeprefix(_NOT))
+                if term is not None:
+                    found[term] = max(found.get(term, 0.0), 1.0)
+                continue
+            term, similarity = resolved
+            found[term] = max(found.get(term, 0.0), similarity)
+        return found
 
     def match(self, text: str, lang: str | None = None) -> FaqMatch | None:
         """The best entry for `text`, or None when no word of it is known to the FAQ.
@@ -117,7 +142,7 @@ class FaqMatcher:
         Both languages are always searched, since each word's script tells its language and
         customers mix them; `lang` (the chat language) is accepted but not needed.
         """
-        exact = self._verbatim.get(_verbatim(text))
+        exact = self._verbatim.get(verbatim(text))
         if exact is not None:
             return FaqMatch(self._ids[exact], 1.0, True)
         ranked = self._score(text)
@@ -264,6 +289,27 @@ class FaqMatcher:
         return None if best is None else (self._surface[best[0]], best[1])
 
 
+def with_phrasings(
+    entries: Sequence[FaqEntry], learned: Iterable[tuple[str, str]]
+) -> list[FaqEntry]:
+    """The entries with learned phrasings added to their questions in the phrasing's language."""
+    extra: dict[str, list[str]] = defaultdict(list)
+    for entry_id, text in learned:
+        extra[entry_id].append(text)
+    if not extra:
+        return list(entries)
+    result = []
+    for entry in entries:
+        added = extra.get(entry.id, [])
+        ru = [t for t in added if _CYRILLIC_RE.search(t.lower())]
+        en = [t for t in added if t not in ru]
+        questions = entry.questions.model_copy(
+            update={"en": [*entry.questions.en, *en], "ru": [*entry.questions.ru, *ru]}
+        )
+        result.append(entry.model_copy(update={"questions": questions}))
+    return result
+
+
 def _terms(text: str, surface: dict[str, str]) -> list[str]:
     """Terms of a stored text, recording each word form seen for spelling correction."""
     found = []
@@ -307,7 +353,7 @@ _EN_STEMMER = snowballstemmer.stemmer("english")
 _RU_STEMMER = snowballstemmer.stemmer("russian")
 
 
-def _verbatim(text: str) -> str:
+def verbatim(text: str) -> str:
     """A text's words in order, ignoring case, punctuation and spacing."""
     return " ".join(_WORD_RE.findall(text.lower().translate(_FOLD)))
 

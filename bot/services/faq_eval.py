@@ -1,20 +1,41 @@
-"""The `faq-eval` command: score the FAQ matcher against a labelled CSV of customer questions."""
+"""The `faq-eval` command: score the FAQ matcher and small talk against labelled CSV files.
+
+Questions: `question,expected[,lang]` (expected is an FAQ id or "none"); top-1 accuracy on
+in-scope rows and rejection on out-of-scope rows, per language and overall. Small talk:
+`text,intent[,lang]` (greeting, thanks, goodbye, ack, human, question); the share of each
+intent handled right. `--content DIR` may hold only a faq.yaml: the rest comes from the
+bot's own content. `--cut N` keeps N phrasings per language and drops keywords and shop
+words, the way a busy owner writes an FAQ.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import shutil
 import sys
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from bot.content.errors import ContentError
-from bot.content.loader import load_content
-from bot.services.faq import FaqMatcher
+from bot.content.loader import Content, load_content
+from bot.content.schema import LANGUAGES, LocalizedList
+from bot.encoders import encoder_for
+from bot.services.faq import FaqMatch
+from bot.services.faq_meaning import FaqService, language_of
+from bot.services.smalltalk import SmallTalk
 
 NONE = "none"
 HEADER = ["question", "expected"]
+SMALLTALK_HEADER = ["text", "intent"]
+REPLY_INTENTS = ("greeting", "thanks", "goodbye", "ack")
+PERSON = "human"
+QUESTION = "question"
 
 
 class EvalRow(NamedTuple):
@@ -22,6 +43,15 @@ class EvalRow(NamedTuple):
 
     question: str
     expected: str
+    lang: str = ""
+
+
+class Matcher(Protocol):
+    """Anything with the lexical matcher's `match`."""
+
+    def match(self, text: str, lang: str | None = None) -> FaqMatch | None:
+        """The best entry for `text`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -53,11 +83,22 @@ class EvalFileError(Exception):
     """The evaluation CSV is malformed; the message names the file and row."""
 
 
-def evaluate(matcher: FaqMatcher, rows: Iterable[EvalRow | tuple[str, str]]) -> EvalResult:
+class _Answers:
+    """Matches computed beforehand (in one batch), served through `match`."""
+
+    def __init__(self, found: dict[str, FaqMatch | None]) -> None:
+        self._found = found
+
+    def match(self, text: str, lang: str | None = None) -> FaqMatch | None:
+        return self._found[text]
+
+
+def evaluate(matcher: Matcher, rows: Iterable[EvalRow | tuple[str, str]]) -> EvalResult:
     """Run every row through the matcher; an unconfident answer counts as declining."""
     in_scope = correct = out_of_scope = rejected = n = 0
     misses: list[Miss] = []
-    for question, expected in rows:
+    for row in rows:
+        question, expected = row[0], row[1]
         n += 1
         found = matcher.match(question)
         got = found.entry_id if found is not None and found.confident else None
@@ -77,43 +118,165 @@ def evaluate(matcher: FaqMatcher, rows: Iterable[EvalRow | tuple[str, str]]) -> 
     return EvalResult(accuracy, rejection, n, misses)
 
 
+async def evaluate_service(service: FaqService, rows: Sequence[EvalRow]) -> EvalResult:
+    """`evaluate` for the FAQ service, encoding every question in one batch."""
+    texts = [row.question for row in rows]
+    found = dict(zip(texts, await service.match_many(texts), strict=True))
+    return evaluate(_Answers(found), rows)
+
+
+def by_language(rows: Sequence[EvalRow]) -> dict[str, list[EvalRow]]:
+    """Rows per language: the `lang` column, or the script the question is written in."""
+    groups: dict[str, list[EvalRow]] = defaultdict(list)
+    for row in rows:
+        groups[row.lang or language_of(row.question)].append(row)
+    return dict(sorted(groups.items()))
+
+
 def read_rows(csv_path: Path, known_ids: Iterable[str]) -> list[EvalRow]:
     """Read and check the CSV; raise EvalFileError naming the file and row on any fault."""
     valid = {*known_ids, NONE}
-    try:
-        with csv_path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header != HEADER:
-                raise EvalFileError(f"{csv_path}: row 1: header must be {','.join(HEADER)}")
-            rows = []
-            for number, record in enumerate(reader, start=2):
-                if len(record) != 2 or not record[0].strip():
-                    raise EvalFileError(f"{csv_path}: row {number}: expected question,expected")
-                question, expected = record[0].strip(), record[1].strip()
-                if expected not in valid:
-                    raise EvalFileError(
-                        f"{csv_path}: row {number}: unknown FAQ id {expected!r} "
-                        f"(use an id from faq.yaml or {NONE!r})"
-                    )
-                rows.append(EvalRow(question, expected))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise EvalFileError(f"{csv_path}: cannot read: {exc}") from None
+    rows = []
+    for number, record in _records(csv_path, HEADER):
+        question, expected = record[0], record[1]
+        if expected not in valid:
+            raise EvalFileError(
+                f"{csv_path}: row {number}: unknown FAQ id {expected!r} "
+                f"(use an id from faq.yaml or {NONE!r})"
+            )
+        rows.append(EvalRow(question, expected, record[2] if len(record) > 2 else ""))
     return rows
 
 
-def main(csv_path: Path, content_dir: Path) -> int:
-    """Print each miss and the summary line; 0 on success, 2 on a bad CSV or content."""
+def _records(csv_path: Path, header: list[str]) -> list[tuple[int, list[str]]]:
+    """The stripped records after a header of `header` plus an optional `lang` column."""
+    allowed = (header, [*header, "lang"])
+    found = []
     try:
-        content = load_content(content_dir)
+        with csv_path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            first = next(reader, None)
+            if first not in allowed:
+                raise EvalFileError(f"{csv_path}: row 1: header must be {','.join(header)}")
+            assert first is not None
+            for number, record in enumerate(reader, start=2):
+                if len(record) != len(first) or not record[0].strip():
+                    raise EvalFileError(f"{csv_path}: row {number}: expected {','.join(first)}")
+                found.append((number, [value.strip() for value in record]))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise EvalFileError(f"{csv_path}: cannot read: {exc}") from None
+    return found
+
+
+def cut(content: Content, phrasings: int) -> Content:
+    """The FAQ as a busy owner writes it: `phrasings` per language, no keywords or shop words."""
+    empty = LocalizedList(en=[], ru=[])
+    entries = []
+    for entry in content.faq:
+        questions = entry.questions.model_copy(
+            update={lang: entry.questions.get(lang)[:phrasings] for lang in LANGUAGES}
+        )
+        entries.append(entry.model_copy(update={"questions": questions, "keywords": empty}))
+    return replace(content, faq=entries, shop_words=empty)
+
+
+def load_eval_content(content_dir: Path, defaults: Path) -> Content:
+    """Content from `content_dir`, taking files it lacks (policy, flows...) from `defaults`."""
+    if (content_dir / "policy.yaml").exists():
+        return load_content(content_dir)
+    with tempfile.TemporaryDirectory() as merged:
+        shutil.copytree(defaults, merged, dirs_exist_ok=True)
+        for path in content_dir.glob("*.yaml"):
+            shutil.copy(path, Path(merged) / path.name)
+        return load_content(Path(merged))
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to run the evaluation."""
+
+    content_dir: Path
+    defaults: Path
+    encoder: str = "builtin"
+    threshold: float | None = None
+    cut: int | None = None
+    smalltalk: bool = False
+    encoder_model: str = ""
+    encoder_key: str | None = None
+
+
+def main(csv_path: Path, content_dir: Path, options: Options | None = None) -> int:
+    """Print each miss and the summary lines; 0 on success, 2 on a bad CSV or content."""
+    options = options or Options(content_dir, content_dir, encoder="lexical")
+    try:
+        content = load_eval_content(options.content_dir, options.defaults)
+        if options.cut is not None:
+            content = cut(content, options.cut)
+        if options.smalltalk:
+            return _smalltalk(csv_path, content)
         rows = read_rows(csv_path, (entry.id for entry in content.faq))
     except (ContentError, EvalFileError) as exc:
         print(exc, file=sys.stderr)
         return 2
-    matcher = FaqMatcher.from_content(content)
-    result = evaluate(matcher, rows)
+    return asyncio.run(_questions(rows, content, options))
+
+
+async def _questions(rows: list[EvalRow], content: Content, options: Options) -> int:
+    started = time.perf_counter()
+    encoder = encoder_for(options.encoder, options.encoder_model, options.encoder_key)
+    service = FaqService(content, encoder, None, options.threshold)
+    await service.start()
+    took = time.perf_counter() - started
+    result = await evaluate_service(service, rows)
     for miss in result.misses:
         got = miss.got or f"{NONE} (best {miss.best or '-'})"
         print(f"miss: {miss.question!r} expected={miss.expected} got={got} score={miss.score:.2f}")
+    thresholds = " ".join(f"{lang}={service.threshold_for(lang):.3f}" for lang in LANGUAGES)
+    how = (
+        "words only, calibrated"
+        if service.index is None
+        else "FAQ_THRESHOLD"
+        if options.threshold is not None
+        else "calibrated"
+    )
+    print(f"engine={service.engine} threshold {thresholds} ({how}) start={took:.2f}s")
+    groups = by_language(rows)
+    if len(groups) > 1:
+        for lang, subset in groups.items():
+            print(f"{lang}: {(await evaluate_service(service, subset)).summary()}")
     print(result.summary())
     return 0
+
+
+def _smalltalk(csv_path: Path, content: Content) -> int:
+    """Score small talk: replies for greetings and the like, a person, questions left alone."""
+    talk = SmallTalk(content.smalltalk)
+    right: dict[str, int] = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
+    for _, record in _records(csv_path, SMALLTALK_HEADER):
+        text, intent = record[0], record[1]
+        found = talk.classify(text)
+        if intent == PERSON:
+            ok = found is not None and found.wants_person
+        elif intent == QUESTION:
+            ok = found is None
+        else:
+            ok = found is not None and not found.wants_person
+        total[intent] += 1
+        right[intent] += ok
+        if not ok:
+            got = "question" if found is None else found.intent.id
+            print(f"miss: {text!r} expected={intent} got={got}")
+    for intent in sorted(total):
+        print(f"{intent}: {right[intent] / total[intent]:.2f} n={total[intent]}")
+    replies = [i for i in total if i in REPLY_INTENTS]
+    answered = sum(right[i] for i in replies) / max(1, sum(total[i] for i in replies))
+    print(
+        f"small talk answered={answered:.2f} person={_share(right, total, PERSON)} "
+        f"questions kept={_share(right, total, QUESTION)}"
+    )
+    return 0
+
+
+def _share(right: dict[str, int], total: dict[str, int], intent: str) -> str:
+    return f"{right[intent] / total[intent]:.2f}" if total.get(intent) else "-"

@@ -1,4 +1,4 @@
-"""Free-text questions answered from the FAQ, with an honest handoff when unsure."""
+"""Free text: small talk answered in a word, questions from the FAQ, a person when unsure."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services.events import log_event
+from bot.services.faq_learning import ANSWERED, MAX_TEXT, UNANSWERED
 from handlers.customer.filters import WithBot
 from handlers.customer.handoff import relay_to_topic
-from handlers.customer.person import PersonRequest
+from handlers.customer.person import PersonRequest, connect_person
 from handlers.magic import Magic
 from models import AuthorKind, Conversation, Customer
 
@@ -57,12 +58,40 @@ async def answer(
     conversation: Conversation,
     l10n: L10n,
 ) -> None:
-    """Answer from the FAQ when confident; otherwise say so and bring in a person."""
+    """Small talk gets a word, a request for a person a person, a question the FAQ or staff."""
     assert message.text is not None
-    match = services.faq.match(message.text, customer.language)
+    talk = services.smalltalk.classify(message.text)
+    if talk is not None:
+        if talk.wants_person:
+            await connect_person(
+                message, bot, services, session, customer, conversation, l10n, "person"
+            )
+        elif talk.intent.reply is not None:
+            await message.answer(talk.intent.reply.get(customer.language))
+        return
+    match = await services.faq.match(message.text, customer.language)
     entry = services.content.faq_entry(match.entry_id) if match and match.confident else None
     now = services.clock()
     if match is None or entry is None:
+        await log_event(
+            session,
+            UNANSWERED,
+            now,
+            conversation_id=conversation.id,
+            customer_id=customer.id,
+            actor_kind=AuthorKind.BOT,
+            data={
+                "text": message.text[:MAX_TEXT],
+                "best": match.entry_id if match else None,
+                "score": round(match.score, 3) if match else 0.0,
+            },
+        )
+        if services.faq.off_topic(message.text, match):
+            # Nothing the shop's FAQ is about: say so once and let the customer choose.
+            builder = InlineKeyboardBuilder()
+            builder.button(text=l10n("menu-person"), callback_data=PersonRequest(reason="faq_miss"))
+            await message.answer(l10n("faq-off-topic"), reply_markup=builder.as_markup())
+            return
         waiting = await relay_to_topic(
             message, bot, services, session, customer, conversation, "faq_miss", l10n
         )
@@ -71,12 +100,12 @@ async def answer(
         return
     await log_event(
         session,
-        "faq_answered",
+        ANSWERED,
         now,
         conversation_id=conversation.id,
         customer_id=customer.id,
         actor_kind=AuthorKind.BOT,
-        data={"entry": entry.id, "score": round(match.score, 3)},
+        data={"entry": entry.id, "score": round(match.score, 3), "text": message.text[:MAX_TEXT]},
     )
     await message.answer(
         entry.answer.get(customer.language) + "\n\n" + l10n("faq-did-it-help"),

@@ -66,7 +66,9 @@ async def from_menu(
     await connect_person(message, bot, services, session, customer, conversation, l10n, "person")
 
 
-@router.callback_query(PersonRequest.filter(F.reason.in_({"person", "faq_unhelpful", "flow"})))
+@router.callback_query(
+    PersonRequest.filter(F.reason.in_({"person", "faq_unhelpful", "faq_miss", "flow"}))
+)
 async def from_button(
     query: CallbackQuery,
     callback_data: PersonRequest,

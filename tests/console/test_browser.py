@@ -265,3 +265,38 @@ async def _latest_conversation(session: Any, customer_id: int | None) -> int:
     found = (await session.exec(stmt)).first()
     assert found is not None
     return int(found)
+
+
+async def test_teaching_the_faq_from_an_unanswered_question(
+    browser: Any, live: ConsoleHarness
+) -> None:
+    """A question goes to staff; the manager adds it to an entry; the bot then answers it."""
+    from bot.jobs import refresh_faq
+
+    h = live.h
+    user = h.customer(710204, "Olga")
+    question = "Do you have a franchise?"
+    first = await h.say(user, question)
+    assert "rather than guess" in first["text"]
+    topic = await h.wait_topic(user)
+    await h.emu.wait_for_bot_message(
+        h.staff_chat, lambda m: m.get("text") == question, thread_id=topic
+    )
+    await h.emu.staff_send(STAFF_ID, topic, "No franchise, sorry: all our shops are our own.")
+    await h.emu.wait_for_bot_message(user, lambda m: "No franchise" in (m.get("text") or ""))
+    page = await signed_in_page(browser, live)
+    await page.click("nav.sections a:has-text('Unanswered')")
+    await page.wait_for_url(live.url + "/unanswered")
+    group = page.locator("section.unanswered-group").first
+    assert question in await group.inner_text()
+    assert "No franchise, sorry" in await group.inner_text()
+    await group.locator("select[name=entry]").select_option("contacts")
+    await group.locator("button:has-text('Add as a phrasing')").click()
+    await page.wait_for_url("**taught=contacts")
+    assert "Added to contacts" in await page.inner_text("p.notice")
+    assert question not in await page.inner_text("main")
+    # The bot's refresh job runs every few seconds; here it runs once, at once.
+    assert await refresh_faq(h.services)
+    h.emu.add_user(710205, "Kira", language_code="en")
+    answer = await h.say(710205, question)
+    assert "Did this help?" in answer["text"]

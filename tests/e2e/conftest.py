@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import inspect
 import socket
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -125,6 +127,8 @@ def bot_settings(emu: Emulator, database_url: str, **overrides: Any) -> Settings
         "manager_ids": frozenset({MANAGER_ID}),
         "database_url": database_url,
         "content_dir": ROOT / "content",
+        # FAQ vectors are cached per text: one cache serves every test, outside the checkout.
+        "faq_cache_dir": Path(tempfile.gettempdir()) / "faq-cache-tests",
         "sweep_interval_seconds": 0.2,
         # The staff group's 20 a minute would make journey tests wait; test_limits keeps it.
         "rate_limit_group": "600/minute",

@@ -284,7 +284,7 @@ async def test_buttons_from_an_old_conversation_are_answered_safely(
     await h.emu.staff_send(STAFF_ID, topic, "/resolve")
     await h.idle()
     old_rating = await h.emu.wait_for_bot_message(user, lambda m: "How did we do" in text_of(m))
-    await h.say(user, "hello again")  # a second conversation
+    await h.say(user, "Do you have a franchise?")  # a second conversation, with staff
     await h.emu.staff_send(STAFF_ID, topic, "/resolve")
     await h.idle()
     new_rating = await h.emu.wait_for_bot_message(

@@ -55,12 +55,67 @@ async def test_faq_no_offers_a_person(harness: Harness) -> None:
 async def test_unsure_faq_hands_over_honestly(harness: Harness) -> None:
     h = harness
     user = h.customer(710003, "Olga")
-    reply = await h.say(user, "Can you tell me a joke about penguins?")
+    # About the shop, but nothing in its FAQ: a near miss goes to a person.
+    reply = await h.say(user, "Do you have a franchise?")
     assert "rather than guess" in reply["text"]
-    copy = await topic_message(h, user, lambda m: "penguins" in (m.get("text") or ""))
+    copy = await topic_message(h, user, lambda m: "franchise" in (m.get("text") or ""))
     assert copy["chat"]["id"] == h.staff_chat
     cards = texts(h.emu.bot_messages(h.staff_chat, h.topic_id(user)))
     assert any("no confident FAQ answer" in t for t in cards)
+
+
+async def test_off_topic_gets_one_honest_line_and_the_offer_of_a_person(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710013, "Lev")
+    reply = await h.say(user, "Can you tell me a joke about penguins?")
+    assert "I answer questions about this shop" in reply["text"]
+    assert "Did this help?" not in reply["text"]
+    await h.emu.wait_until_delivered()
+    assert h.emu.topics() == []  # nobody is bothered unless the customer asks
+    await h.press(user, reply, "👤 Talk to a person")
+    card = await topic_message(
+        h, user, lambda m: "no confident FAQ answer" in (m.get("text") or "")
+    )
+    assert "710013" in card["text"]
+
+
+async def test_small_talk_never_reaches_staff(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710014, "Ivan", language="ru")
+    for text, expected in (
+        ("привет!", "Здравствуйте!"),
+        ("hello there", "Здравствуйте!"),  # answered in the customer's language
+        ("спасибо большое", "Пожалуйста!"),
+        ("ок 👍", "👍"),
+        ("👍", "👍"),
+        ("до свидания", "Всего доброго"),
+    ):
+        reply = await h.say(user, text)
+        assert reply["text"].startswith(expected), (text, reply["text"])
+    await h.emu.wait_until_delivered()
+    assert h.emu.topics() == []
+    async with transaction(h.services.sessions) as session:
+        conversation = (await session.exec(select(Conversation))).first()
+        assert conversation is not None and conversation.status == ConversationStatus.WITH_BOT
+
+
+async def test_asking_for_a_person_in_any_words_hands_over_at_once(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710015, "Nina")
+    reply = await h.say(user, "I need to talk to someone")
+    assert "A person will reply here shortly" in reply["text"]
+    card = await topic_message(
+        h, user, lambda m: "the customer asked for a person" in (m.get("text") or "")
+    )
+    assert "710015" in card["text"]
+
+
+async def test_question_wrapped_in_a_greeting_is_still_a_question(harness: Harness) -> None:
+    h = harness
+    user = h.customer(710016, "Ян")
+    reply = await h.say(user, "hi, where is my order?")
+    assert "Did this help?" in reply["text"]
+    assert h.emu.topics() == []
 
 
 async def test_handoff_both_ways_with_note_and_canned(harness: Harness) -> None:

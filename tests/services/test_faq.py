@@ -209,7 +209,10 @@ def test_main_prints_misses_and_summary(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(csv_path, ROOT / "content") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[-1] == "accuracy=1.00 rejection=0.00 n=2"
-    assert len(lines) == 2 and "how much is delivery" in lines[0] and "none" in lines[0]
+    assert len(lines) == 3 and "how much is delivery" in lines[0] and "none" in lines[0]
+    assert lines[1].startswith(
+        "engine=lexical threshold en=0.500 ru=0.500 (words only, calibrated)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -90,6 +90,7 @@ faq-helped-no = 👎 No
 faq-glad = Glad it helped! Anything else?
 faq-sorry-offer-person = Sorry about that. Shall I bring in a person?
 faq-not-sure = I'm not sure I have the right answer, so I've passed your question to a person rather than guess. They'll reply here.
+faq-off-topic = I don't think that's something I can help with here — I answer questions about this shop. If you'd like, a person can take a look.
 person-connecting = I've passed your conversation to our staff. A person will reply here shortly.
 
 ## Customer: language and requests

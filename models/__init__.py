@@ -15,12 +15,12 @@ from models.enums import (
     TicketStatus,
 )
 from models.event import Event
+from models.inbox import InboxUpdate
 from models.message import Message
 from models.outbox import OutboxMessage
 from models.rating import SatisfactionRating
 from models.staff import StaffMember
 from models.ticket import Ticket
-from models.update import ProcessedUpdate
 
 __all__ = [
     "AuthorKind",
@@ -31,11 +31,11 @@ __all__ = [
     "DeadlineStatus",
     "Direction",
     "Event",
+    "InboxUpdate",
     "Language",
     "Message",
     "OutboxMessage",
     "OutboxStatus",
-    "ProcessedUpdate",
     "SatisfactionRating",
     "StaffMember",
     "StaffRole",

@@ -19,6 +19,7 @@ from aiohttp import web
 from bot.config import ConfigError, Settings
 from bot.console.server import start_console, stop_console
 from bot.db import create_engine, migrate
+from bot.draining import DrainingDispatcher
 from bot.factory import create_bot, create_dispatcher, create_services, create_webhook_app
 from bot.logs import setup_logging
 
@@ -64,7 +65,9 @@ async def run_polling(settings: Settings) -> None:
     dp = create_dispatcher(services, bot)
     freeze_startup_heap()
     await bot.delete_webhook(drop_pending_updates=False)
-    console = await start_console(settings, services.engine, services.clock)
+    inbox = dp.inbox if isinstance(dp, DrainingDispatcher) else None
+    health = (lambda: inbox.fault) if inbox is not None else None
+    console = await start_console(settings, services.engine, services.clock, health)
     try:
         await poll(dp, bot, allowed_updates=dp.resolve_used_update_types())
     finally:

@@ -132,9 +132,26 @@ class BotProcess:
         }
         self.env.pop("REDIS_URL", None)  # one process: FSM state in memory
         self.process: subprocess.Popen[bytes] | None = None
+        self._migrated = False
 
     async def start(self) -> None:
         """Launch the bot and wait until it asks Telegram for updates (or sets its webhook)."""
+        if not self._migrated and not self.env["DATABASE_URL"].startswith("sqlite"):
+            # Only the embedded database migrates itself at start-up.
+            with self.log.open("ab") as out:
+                migrate = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "bot",
+                    "migrate",
+                    env=self.env,
+                    cwd=ROOT,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+                if await migrate.wait() != 0:
+                    raise RuntimeError(f"python -m bot migrate failed; see {self.log}")
+        self._migrated = True
         since = len(self.emu.calls)
         command = "run" if self.mode == "polling" else "webhook"
         with self.log.open("ab") as out:
@@ -543,7 +560,7 @@ async def _outage(emu: Emulator, server_url: str | None, work: Path, log: Path) 
                     await asyncio.sleep(0.5)
             await world.settle(timeout=120)
             result = await world.tally("outage-webhook-70s", kills=0)
-            result.refused = refused
+            result.refused = refused or _complained(log)
             return result
         finally:
             await bot.stop()

@@ -14,7 +14,7 @@ from aiogram.types import ErrorEvent
 from bot.container import Services
 from bot.db import transaction
 from bot.i18n import L10n
-from bot.resilience import is_transient
+from bot.resilience import cannot_write, is_transient
 from bot.services.conversations import customer_and_conversation
 from bot.services.errors import DomainError
 from bot.services.inbound import record_inbound
@@ -69,11 +69,13 @@ async def on_error(event: ErrorEvent, bot: Bot, services: Services, inbox_attemp
     update = event.update
     # A stored update retried after a failure (a full disk) is logged in full only once.
     level = logging.ERROR if inbox_attempt == 1 else logging.DEBUG
-    if is_transient(event.exception):
-        # The database stayed away for the whole retry budget: nothing could be saved. Fail
-        # the update: it stays pending in the inbox and is handled again later.
-        logger.error(
-            "update %s given up: database unavailable (%s)",
+    if is_transient(event.exception) or cannot_write(event.exception):
+        # The database stayed away for the whole retry budget, or cannot write (a full disk,
+        # a read-only file): storing the bare message instead would keep it from staff. Fail
+        # the update: it stays pending in the inbox and is handled whole once writes work.
+        logger.log(
+            level,
+            "update %s not handled: the database cannot take it now (%s); it stays stored",
             update.update_id,
             type(event.exception).__name__,
         )

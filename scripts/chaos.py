@@ -31,6 +31,7 @@ async def main_async(args: argparse.Namespace) -> int:
     """Run every chosen fault `runs` times; print the table; non-zero if anything was lost."""
     tallies: list[Tally] = []
     skipped: dict[str, str] = {}
+    errors: list[str] = []
     log_dir = Path(args.log_dir) if args.log_dir else None
     if log_dir:
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -42,6 +43,10 @@ async def main_async(args: argparse.Namespace) -> int:
             except Skip as reason:
                 skipped[fault] = str(reason)
                 break
+            except Exception as error:  # the harness failed (a start-up timeout): no verdict
+                errors.append(f"{fault} run {run}: {type(error).__name__}: {error}")
+                print(f"{fault} run {run}: harness error {type(error).__name__}: {error}")
+                continue
             tallies.append(tally)
             verdict = "; ".join(tally.problems()) or "ok"
             print(
@@ -60,7 +65,9 @@ async def main_async(args: argparse.Namespace) -> int:
     print(table(summarise(tallies)))
     for fault, reason in skipped.items():
         print(f"skipped {fault}: {reason}")
-    return 1 if any(t.problems() for t in tallies) else 0
+    for error in errors:
+        print(f"harness error (run not counted): {error}")
+    return 1 if errors or any(t.problems() for t in tallies) else 0
 
 
 def main() -> int:

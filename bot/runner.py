@@ -48,8 +48,8 @@ def freeze_startup_heap() -> None:
 
 
 # Updates handled at once in polling mode. Through a database outage each waits however long
-# it takes (polling has no redelivery); past this many, the bot stops fetching, so the rest
-# wait at Telegram, which keeps them for a day, instead of in this process's memory.
+# it takes (it is stored and confirmed already); past this many, the bot stops fetching, so
+# the rest wait at Telegram, which keeps them for a day, instead of in this process's memory.
 POLLING_CONCURRENCY = 500
 
 

@@ -39,8 +39,12 @@ class StoreFirstHandler:
         self._secret = secret_token
 
     def register(self, app: web.Application, path: str) -> None:
-        """Serve POST requests on the path."""
+        """Serve POST requests on the path; close the bot's HTTP session when the app stops."""
         app.router.add_post(path, self.handle)
+        app.on_shutdown.append(self._close)
+
+    async def _close(self, _app: web.Application) -> None:
+        await self._bot.session.close()
 
     def verify_secret(self, given: str) -> bool:
         """Compare the header with the secret in constant time, as bytes (never fail on it)."""

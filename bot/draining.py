@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
+from aiogram.utils.backoff import BackoffConfig
+
+if TYPE_CHECKING:
+    from bot.inbox import Inbox
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +28,7 @@ class DrainingDispatcher(Dispatcher):
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self.inbox: Inbox | None = None  # set by bot.factory.create_dispatcher
 
     @property
     def in_flight(self) -> int:
@@ -56,3 +61,28 @@ class DrainingDispatcher(Dispatcher):
                     timeout,
                 )
         return self._in_flight
+
+    async def _polling(
+        self,
+        bot: Bot,
+        polling_timeout: int = 30,
+        handle_as_tasks: bool = True,
+        backoff_config: BackoffConfig | None = None,
+        allowed_updates: list[str] | None = None,
+        tasks_concurrency_limit: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """aiogram's start_polling runs this: fetch, store, confirm, then handle from the store."""
+        from aiogram.dispatcher.dispatcher import DEFAULT_BACKOFF_CONFIG
+
+        from bot.inbox import poll_into
+
+        assert self.inbox is not None, "create_dispatcher gives the dispatcher its inbox"
+        self.inbox.limit = tasks_concurrency_limit or 0
+        await poll_into(
+            self.inbox,
+            bot,
+            polling_timeout=polling_timeout,
+            allowed_updates=allowed_updates,
+            backoff_config=backoff_config or DEFAULT_BACKOFF_CONFIG,
+        )

@@ -29,6 +29,7 @@ from bot.draining import DrainingDispatcher
 from bot.encoders import encoder_for
 from bot.fsm import ResilientIsolation, ResilientStorage
 from bot.i18n import LANGUAGES, Translations
+from bot.inbox import Inbox
 from bot.jobs import Periodic, create_periodic, create_scheduler
 from bot.metrics import MetricsMiddleware, add_ops_routes
 from bot.resilience import ReplayGuard
@@ -43,7 +44,7 @@ from bot.telegram.limiter import TelegramLimiter
 from bot.telegram.outbound import OutboundLog
 from bot.telegram.session import JsonBodySession
 from bot.telegram.splitting import SplitLongMessages
-from bot.telegram.webhook import SecretCheckedHandler
+from bot.telegram.webhook import StoreFirstHandler
 from bot.timers.calendar import plan_day_marks
 from handlers import build_router
 from handlers.manager.menu import commands, publish_manager_menus
@@ -174,6 +175,7 @@ def create_dispatcher(services: Services, bot: Bot, key_prefix: str = "fsm") -> 
     """Build the dispatcher: storage, middlewares, routers and the scheduler's life cycle."""
     storage, isolation = create_storage(services.settings, key_prefix)
     dp = DrainingDispatcher(storage=storage, events_isolation=isolation, services=services)
+    inbox = dp.inbox = Inbox(services, dp)
     dp.update.outer_middleware(MetricsMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(services.sessions, lambda: services.clock()))
     dp.update.outer_middleware(ContextMiddleware(services))
@@ -183,16 +185,23 @@ def create_dispatcher(services: Services, bot: Bot, key_prefix: str = "fsm") -> 
     dp.include_router(build_router(services.settings))
     dp["periodic"] = create_periodic(services, bot)
     dp["scheduler"] = create_scheduler(services)
+    dp["inbox"] = inbox
     dp.startup.register(_on_startup)
-    dp.shutdown.register(dp.drain)  # first: updates in flight still need the database
+    dp.shutdown.register(inbox.stop)  # first: hand out nothing new
+    dp.shutdown.register(dp.drain)  # then: updates in flight still need the database
+    dp.shutdown.register(inbox.close)  # what still waits for its turn stays stored
     dp.shutdown.register(_on_shutdown)
     return dp
 
 
 async def _on_startup(
-    bot: Bot, scheduler: AsyncIOScheduler, periodic: list[Periodic], services: Services
+    bot: Bot,
+    scheduler: AsyncIOScheduler,
+    periodic: list[Periodic],
+    services: Services,
+    inbox: Inbox,
 ) -> None:
-    """Publish the command menus and start the periodic jobs and the scheduler."""
+    """Publish the command menus, start the jobs, handle the updates stored before."""
     for language in LANGUAGES:
         await bot.set_my_commands(
             commands(services, language),
@@ -206,6 +215,7 @@ async def _on_startup(
         job.start()
     if not scheduler.running:
         scheduler.start()
+    await inbox.start(bot)
     logger.info("bot started")
 
 
@@ -233,11 +243,11 @@ def create_webhook_app(
     # First, so the dispatcher's shutdown (scheduler, outbox) runs before the handler closes
     # the bot's HTTP session: a send after that would open a new session and leak it.
     setup_application(app, dp, bot=bot)
-    # Acknowledge an update only after its handler committed, so a crash means redelivery.
-    SecretCheckedHandler(dp, bot, handle_in_background=False, secret_token=secret).register(
-        app, path=webhook.webhook_path
-    )
-    add_ops_routes(app, services)
+    # Acknowledge an update only once it is stored; it is handled from the store after.
+    assert isinstance(dp, DrainingDispatcher) and dp.inbox is not None
+    inbox = dp.inbox
+    StoreFirstHandler(inbox, bot, secret_token=secret).register(app, path=webhook.webhook_path)
+    add_ops_routes(app, services, lambda: inbox.fault)
 
     async def set_webhook(_app: web.Application) -> None:
         if webhook.webhook_url:

@@ -107,10 +107,15 @@ async def _gauges(services: Services) -> str:
     return "\n".join(lines) + "\n"
 
 
-def add_ops_routes(app: web.Application, services: Services) -> None:
-    """Serve /healthz and /metrics on an aiohttp app."""
+def add_ops_routes(
+    app: web.Application, services: Services, fault: Callable[[], str | None] = lambda: None
+) -> None:
+    """Serve /healthz and /metrics on an aiohttp app; `fault` says why the bot is unhealthy."""
 
     async def healthz(_request: web.Request) -> web.Response:
+        reason = fault()
+        if reason is not None:
+            return web.json_response({"ok": False, "reason": reason}, status=503)
         async with transaction(services.sessions) as session:
             await session.exec(select(1))
         return web.json_response({"ok": True})

@@ -167,6 +167,26 @@ class RetryBudget:
         return None if elapsed + delay > limit else delay
 
 
+# The database is there but cannot write: a full disk, a read-only file or database, an I/O
+# error. SQLite's messages; PostgreSQL's SQLSTATEs (53100 disk full, 25006 read-only
+# transaction, 58030 I/O error).
+_SQLITE_CANNOT_WRITE = ("disk is full", "readonly database", "disk I/O error")
+_CANNOT_WRITE_SQLSTATES = ("53100", "25006", "58030")
+
+
+def cannot_write(error: BaseException) -> bool:
+    """Tell whether the database refused to write for lack of room or permission."""
+    for e in _chain(error, into_telegram=False):
+        sqlstate = getattr(e, "sqlstate", None) or getattr(e, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate in _CANNOT_WRITE_SQLSTATES:
+            return True
+        if type(e).__name__ == "OperationalError" and any(
+            text in str(e) for text in _SQLITE_CANNOT_WRITE
+        ):
+            return True
+    return False
+
+
 def from_database(error: BaseException) -> bool:
     """Tell whether the database (through SQLAlchemy or a driver) raised the error or its cause."""
     return any(isinstance(e, sa_exc.SQLAlchemyError | sqlite3.Error) for e in _chain(error))

@@ -19,6 +19,7 @@ from aiohttp import web
 from bot.config import ConfigError, Settings
 from bot.console.server import start_console, stop_console
 from bot.db import create_engine, migrate
+from bot.draining import DrainingDispatcher
 from bot.factory import create_bot, create_dispatcher, create_services, create_webhook_app
 from bot.logs import setup_logging
 
@@ -47,8 +48,8 @@ def freeze_startup_heap() -> None:
 
 
 # Updates handled at once in polling mode. Through a database outage each waits however long
-# it takes (polling has no redelivery); past this many, the bot stops fetching, so the rest
-# wait at Telegram, which keeps them for a day, instead of in this process's memory.
+# it takes (it is stored and confirmed already); past this many, the bot stops fetching, so
+# the rest wait at Telegram, which keeps them for a day, instead of in this process's memory.
 POLLING_CONCURRENCY = 500
 
 
@@ -64,7 +65,9 @@ async def run_polling(settings: Settings) -> None:
     dp = create_dispatcher(services, bot)
     freeze_startup_heap()
     await bot.delete_webhook(drop_pending_updates=False)
-    console = await start_console(settings, services.engine, services.clock)
+    inbox = dp.inbox if isinstance(dp, DrainingDispatcher) else None
+    health = (lambda: inbox.fault) if inbox is not None else None
+    console = await start_console(settings, services.engine, services.clock, health)
     try:
         await poll(dp, bot, allowed_updates=dp.resolve_used_update_types())
     finally:

@@ -14,10 +14,11 @@ from aiogram.types import ErrorEvent
 from bot.container import Services
 from bot.db import transaction
 from bot.i18n import L10n
-from bot.resilience import is_transient
+from bot.resilience import cannot_write, is_transient
 from bot.services.conversations import customer_and_conversation
 from bot.services.errors import DomainError
 from bot.services.inbound import record_inbound
+from bot.services.updates import claim_update
 from bot.telegram.content import person_of
 from handlers.magic import Magic
 from handlers.middlewares.inbound import inbound_of
@@ -26,11 +27,20 @@ router = Router(name=__name__)
 logger = logging.getLogger(__name__)
 
 
+async def settle(services: Services, update_id: int) -> bool:
+    """Mark a failed update handled (its handler's claim rolled back); False if it already was."""
+    # Otherwise the update would stay pending in the inbox and be handled again later.
+    async with transaction(services.sessions) as session:
+        return await claim_update(session, update_id, services.clock())
+
+
 @router.errors(ExceptionTypeFilter(DomainError))
-async def on_domain_error(event: ErrorEvent, l10n: L10n) -> None:
+async def on_domain_error(event: ErrorEvent, l10n: L10n, services: Services) -> None:
     """Explain a refused action politely; the failed handler's changes were rolled back."""
     error = event.exception
     assert isinstance(error, DomainError)
+    if not await settle(services, event.update.update_id):
+        return
     text = l10n(error.key, **error.args_for_text)
     update = event.update
     if update.callback_query is not None:
@@ -43,28 +53,35 @@ async def on_domain_error(event: ErrorEvent, l10n: L10n) -> None:
     ExceptionTypeFilter(TelegramBadRequest),
     Magic(F.update.callback_query, F.exception.message.contains("message is not modified")),
 )
-async def on_stale_edit(event: ErrorEvent, l10n: L10n) -> None:
+async def on_stale_edit(event: ErrorEvent, l10n: L10n, services: Services) -> None:
     """A button whose message already changed (a double tap, an old or forged press) is stale."""
     assert event.update.callback_query is not None
+    if not await settle(services, event.update.update_id):
+        return
     logger.info("update %s: stale button, nothing to edit", event.update.update_id)
     with contextlib.suppress(TelegramBadRequest):  # the handler may have answered it already
         await event.update.callback_query.answer(l10n("stale-button"), show_alert=True)
 
 
 @router.errors()
-async def on_error(event: ErrorEvent, bot: Bot, services: Services) -> None:
+async def on_error(event: ErrorEvent, bot: Bot, services: Services, inbox_attempt: int = 1) -> None:
     """Save the message the failed handler rolled back and tell the customer politely."""
     update = event.update
-    if is_transient(event.exception):
-        # The database stayed away for the whole retry budget: nothing could be saved. Fail
-        # the update, so a webhook answers 500 and Telegram delivers it again later.
-        logger.error(
-            "update %s given up: database unavailable (%s)",
+    # A stored update retried after a failure (a full disk) is logged in full only once.
+    level = logging.ERROR if inbox_attempt == 1 else logging.DEBUG
+    if is_transient(event.exception) or cannot_write(event.exception):
+        # The database stayed away for the whole retry budget, or cannot write (a full disk,
+        # a read-only file): storing the bare message instead would keep it from staff. Fail
+        # the update: it stays pending in the inbox and is handled whole once writes work.
+        logger.log(
+            level,
+            "update %s not handled: the database cannot take it now (%s); it stays stored",
             update.update_id,
             type(event.exception).__name__,
         )
         raise event.exception
-    logger.exception(
+    logger.log(
+        level,
         "update %s failed: %s",
         update.update_id,
         type(event.exception).__name__,
@@ -72,12 +89,15 @@ async def on_error(event: ErrorEvent, bot: Bot, services: Services) -> None:
     )
     message = update.message or update.edited_message
     if message is None or message.from_user is None:
+        await settle(services, update.update_id)
         return
     inbound = inbound_of(message)
     private = message.chat.type == ChatType.PRIVATE
     try:
         async with transaction(services.sessions) as session:
             now = services.clock()
+            if not await claim_update(session, update.update_id, now):
+                return  # handled meanwhile (another worker, an earlier attempt)
             customer = conversation = None
             if private:
                 person = person_of(message.from_user)
@@ -92,9 +112,19 @@ async def on_error(event: ErrorEvent, bot: Bot, services: Services) -> None:
                     conversation=conversation,
                 )
             language = customer.language if customer else services.settings.app.staff_language
-        if private:
+    except Exception as error:
+        # Nothing was stored: the update stays pending in the inbox and is tried again.
+        logger.log(
+            level,
+            "could not recover from the failure of update %s (%s); it stays stored",
+            update.update_id,
+            type(error).__name__,
+        )
+        raise
+    if private:
+        try:
             await bot.send_message(
                 message.chat.id, services.translations.get(language)("error-generic")
             )
-    except Exception:
-        logger.exception("could not recover from the failure of update %s", update.update_id)
+        except Exception:
+            logger.exception("could not apologise for update %s", update.update_id)

@@ -16,12 +16,12 @@ from models.enums import (
 )
 from models.event import Event
 from models.faq_phrasing import FaqPhrasing
+from models.inbox import InboxUpdate
 from models.message import Message
 from models.outbox import OutboxMessage
 from models.rating import SatisfactionRating
 from models.staff import StaffMember
 from models.ticket import Ticket
-from models.update import ProcessedUpdate
 
 __all__ = [
     "AuthorKind",
@@ -33,11 +33,11 @@ __all__ = [
     "Direction",
     "Event",
     "FaqPhrasing",
+    "InboxUpdate",
     "Language",
     "Message",
     "OutboxMessage",
     "OutboxStatus",
-    "ProcessedUpdate",
     "SatisfactionRating",
     "StaffMember",
     "StaffRole",

@@ -24,7 +24,7 @@ from bot.console.listing import list_conversations
 from bot.console.params import BadParameter
 from bot.console.tickets import TicketFilter, list_tickets
 from bot.console.transcript import load_transcript
-from bot.console.web import COOKIE, context_of, render, session_of
+from bot.console.web import COOKIE, HEALTH, context_of, render, session_of
 from bot.db import transaction
 from bot.services.console_auth import LinkRefused, check_link, redeem_link, sign_out
 from bot.services.figures import compute_figures
@@ -55,8 +55,12 @@ def register(app: web.Application) -> None:
     app.router.add_get("/media/{owner:message|ticket}/{id}/{n}", media)
 
 
-async def healthz(_request: web.Request) -> web.Response:
-    """Answer the health check."""
+async def healthz(request: web.Request) -> web.Response:
+    """Answer the health check: unhealthy while the bot beside it cannot store updates."""
+    fault = request.app.get(HEALTH)
+    reason = fault() if fault is not None else None
+    if reason is not None:
+        return web.json_response({"ok": False, "reason": reason}, status=503)
     return web.json_response({"ok": True})
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Settings
 from bot.console.context import build_context
 from bot.console.settings import ConsoleSettings, console_settings
-from bot.console.web import create_app
+from bot.console.web import HEALTH, create_app
 from bot.db import create_engine, is_embedded, migrate
 from models.types import utcnow
 
@@ -39,16 +39,20 @@ async def _serve(app: web.Application, host: str, port: int) -> web.AppRunner:
 
 
 async def start_console(
-    settings: Settings, engine: AsyncEngine, clock: Callable[[], datetime] = utcnow
+    settings: Settings,
+    engine: AsyncEngine,
+    clock: Callable[[], datetime] = utcnow,
+    health: Callable[[], str | None] | None = None,
 ) -> web.AppRunner | None:
     """Start the console beside the bot on CONSOLE_PORT; None when CONSOLE_PORT is 0."""
     port = settings.app.console_port
     if port == 0:
         return None
     console = console_settings(settings)
-    runner = await _serve(
-        create_console_app(settings, engine, console, clock), console.console_host, port
-    )
+    app = create_console_app(settings, engine, console, clock)
+    if health is not None:  # polling has no other port: its /healthz is the console's
+        app[HEALTH] = health
+    runner = await _serve(app, console.console_host, port)
     logger.info("console listening on %s:%s", console.console_host, port)
     return runner
 

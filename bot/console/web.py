@@ -21,6 +21,8 @@ HERE = Path(__file__).resolve().parent
 COOKIE = "console_session"
 CONTEXT = web.AppKey("console_context", ConsoleContext)
 TEMPLATES = web.AppKey("console_templates", jinja2.Environment)
+# Inside the bot's process: why the bot is unhealthy now (updates cannot be stored), or None.
+HEALTH: web.AppKey[Callable[[], str | None]] = web.AppKey("console_health")
 SESSION = web.RequestKey("console_session", ConsoleSession)
 PUBLIC = ("/login", "/healthz", "/favicon.ico")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -1,43 +1,146 @@
-"""Each Telegram update is handled once: its id is claimed in the transaction of its effects."""
+"""The inbox: updates stored before Telegram is told, each handled once in its own transaction.
+
+An update is stored (`store_updates`) before its confirmation to Telegram (the next
+getUpdates offset, a webhook's 2xx). The transaction that handles it claims it
+(`claim_update`): the row is marked done with the update's effects, or not at all.
+"""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Insert, delete
+from sqlalchemy import Insert, delete, func, literal_column, null, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.statements import Prepared
-from models import ProcessedUpdate
+from models import InboxUpdate
+from models.inbox import DONE, PENDING
 
 KEEP = timedelta(days=7)
+_TABLE = InboxUpdate.__table__  # type: ignore[attr-defined]
+
+
+def _insert(dialect: str) -> Any:
+    """PostgreSQL's or SQLite's INSERT, both with ON CONFLICT."""
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(_TABLE)
+
+
+@functools.cache
+def _store(dialect: str) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING of a pending update: a redelivery stores nothing."""
+    return _insert(dialect).on_conflict_do_nothing(index_elements=["update_id"])
 
 
 @functools.cache
 def _claim(dialect: str) -> Insert:
-    """The INSERT … ON CONFLICT DO NOTHING of an update id, built once per dialect."""
-    # Building a statement with its values costs SQLAlchemy more than running it does.
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
-    return insert(table).on_conflict_do_nothing(index_elements=["update_id"])
+    """Mark an update done, inserting its row if it never went through the inbox."""
+    insert = _insert(dialect)
+    return insert.on_conflict_do_update(
+        index_elements=["update_id"],
+        # Constants as SQL, not parameters: the compiled statement takes only the row's values.
+        set_={
+            "status": insert.excluded.status,
+            "body": null(),
+            "handled_at": insert.excluded.handled_at,
+        },
+        # A row already done is left alone: 0 rows changed tells the caller it is a repeat.
+        where=_TABLE.c.status != literal_column(f"'{DONE}'"),
+    )
 
 
-_CLAIM = Prepared(_claim, ["update_id", "processed_at"])
+_STORE = Prepared(_store, ["update_id", "status", "body", "received_at", "claimed_until"])
+_CLAIM = Prepared(_claim, ["update_id", "status", "received_at", "handled_at"])
+
+
+async def store_updates(
+    session: AsyncSession, updates: Sequence[tuple[int, str]], now: datetime, lease_until: datetime
+) -> int:
+    """Store (update_id, JSON) pairs as pending, leased to the caller; return how many were new."""
+    stored = 0
+    for update_id, body in updates:
+        stored += await _STORE.rowcount(
+            session,
+            {
+                "update_id": update_id,
+                "status": PENDING,
+                "body": body,
+                "received_at": now,
+                "claimed_until": lease_until,
+            },
+        )
+    return stored
 
 
 async def claim_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
-    """Record an update as handled; False if it already was (a redelivery)."""
-    # ON CONFLICT DO NOTHING: a concurrent twin waits for our commit, then inserts nothing.
-    claimed = await _CLAIM.rowcount(session, {"update_id": update_id, "processed_at": now})
+    """Mark an update handled in this transaction; False if it already was (a repeat)."""
+    # ON CONFLICT: a concurrent twin waits for our commit, then finds the row done.
+    claimed = await _CLAIM.rowcount(
+        session,
+        {"update_id": update_id, "status": DONE, "received_at": now, "handled_at": now},
+    )
     return bool(claimed)
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A stored update not yet handled."""
+
+    update_id: int
+    body: str
+
+
+async def take_pending(
+    session: AsyncSession,
+    now: datetime,
+    lease_until: datetime,
+    *,
+    limit: int,
+    leased_too: bool = False,
+    skip: frozenset[int] = frozenset(),
+) -> list[Pending]:
+    """Lease the oldest pending updates nobody holds (or all, at start-up) to the caller."""
+    query = (
+        select(InboxUpdate.update_id, InboxUpdate.body)
+        .where(col(InboxUpdate.status) == PENDING)
+        .order_by(col(InboxUpdate.update_id))
+        .limit(limit)
+    )
+    if not leased_too:
+        query = query.where(
+            col(InboxUpdate.claimed_until).is_(None) | (col(InboxUpdate.claimed_until) < now)
+        )
+    if skip:
+        query = query.where(col(InboxUpdate.update_id).not_in(skip))
+    if session.get_bind().dialect.name == "postgresql":
+        # Several webhook workers: each row goes to one of them; a killed one's after its lease.
+        query = query.with_for_update(skip_locked=True)
+    rows = [Pending(int(u), str(b or "")) for u, b in (await session.exec(query)).all()]
+    if rows:
+        await session.exec(
+            update(InboxUpdate)
+            .where(col(InboxUpdate.update_id).in_([row.update_id for row in rows]))
+            .values(claimed_until=lease_until)
+        )
+    return rows
+
+
+async def count_pending(session: AsyncSession) -> int:
+    """How many stored updates wait to be handled."""
+    query = select(func.count()).where(col(InboxUpdate.status) == PENDING)
+    return int((await session.exec(query)).one())
+
+
 async def forget_old_updates(session: AsyncSession, now: datetime) -> int:
-    """Drop ids older than Telegram's redelivery window; return how many."""
-    stmt = delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < now - KEEP)
+    """Drop handled updates older than Telegram's redelivery window; return how many."""
+    stmt = delete(InboxUpdate).where(
+        col(InboxUpdate.status) == DONE, col(InboxUpdate.handled_at) < now - KEEP
+    )
     result = await session.exec(stmt)
     return int(result.rowcount or 0)

@@ -41,9 +41,9 @@ from models.types import utcnow
 
 logger = logging.getLogger(__name__)
 
-# Polling has no redelivery, so an update waits out a database outage however long it lasts
-# (bot.runner.poll stops fetching while too many wait); the webhook passes a short
-# RETRY_SECONDS_KEY, answers 500, and Telegram delivers the update again.
+# A stored update (polling or webhook: bot.inbox) is confirmed to Telegram already, so it
+# waits out a database outage however long it lasts (polling stops fetching while too many
+# wait); RETRY_SECONDS_KEY in the handler data sets a shorter budget.
 POLLING_RETRY_SECONDS = math.inf
 
 

@@ -1,7 +1,7 @@
 """faq phrasings: questions managers taught the FAQ from the unanswered ones
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-05 23:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import models.types
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -53,7 +53,8 @@ async def test_waiting_for_another_writer_does_not_block_the_loop(tmp_path: Path
 
     async def write() -> None:
         async with transaction(sessions) as session:
-            await session.exec(text("INSERT INTO processed_updates VALUES (1, CURRENT_TIMESTAMP)"))  # type: ignore[call-overload]
+            insert = "INSERT INTO inbox (update_id, status, received_at) VALUES (1, 'done', 0)"
+            await session.exec(text(insert))  # type: ignore[call-overload]
 
     ticker = asyncio.create_task(tick())
     writer = asyncio.create_task(write())
@@ -65,7 +66,7 @@ async def test_waiting_for_another_writer_does_not_block_the_loop(tmp_path: Path
     ticker.cancel()
     other.close()
     async with transaction(sessions) as session:
-        count = (await session.exec(text("SELECT count(*) FROM processed_updates"))).scalar()  # type: ignore[call-overload]
+        count = (await session.exec(text("SELECT count(*) FROM inbox"))).scalar()  # type: ignore[call-overload]
     assert count == 1
     await engine.dispose()
 

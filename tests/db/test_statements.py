@@ -17,7 +17,7 @@ from bot.db import create_engine, create_sessionmaker, migrate, transaction
 from bot.resilience import watching
 from bot.services.updates import claim_update
 from bot.statements import Prepared
-from models import Event, Message, ProcessedUpdate
+from models import Event, InboxUpdate, Message
 
 EVENTS = Event.__table__  # type: ignore[attr-defined]
 FIELDS = ["kind", "conversation_id", "customer_id", "ticket_id", "actor_kind"]
@@ -58,7 +58,7 @@ async def test_a_prepared_write_is_part_of_the_transaction_and_rolls_back(
             assert await claim_update(session, 41, datetime.now(UTC))
             raise RuntimeError("the handler failed")
     async with transaction(sessions) as session:
-        assert (await session.get(ProcessedUpdate, 41)) is None
+        assert (await session.get(InboxUpdate, 41)) is None
         assert await claim_update(session, 41, datetime.now(UTC))
         assert not await claim_update(session, 41, datetime.now(UTC))  # ON CONFLICT: 0 rows
 
@@ -111,7 +111,7 @@ async def test_on_postgresql_a_prepared_write_goes_to_asyncpg_directly(
         assert await claim_update(session, 77, datetime.now(UTC))  # the transaction's first
         in_transaction = await session.exec(text("SELECT now() = statement_timestamp()"))  # type: ignore[call-overload]
         assert in_transaction.scalar() is False  # now() is the transaction's start: begun before
-    assert not any("processed_updates" in s for s in seen)
+    assert not any("inbox" in s for s in seen)
 
 
 async def test_on_postgresql_a_lost_connection_is_invalidated_and_the_next_transaction_works(

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import factory, runner
 from bot.db import transaction
-from bot.telegram.webhook import SecretCheckedHandler
+from bot.telegram import webhook
 from models import Deadline, DeadlineStatus, Direction, Event, Message
 from tests.conftest import database_backend
 from tests.e2e.conftest import (
@@ -363,11 +363,11 @@ async def _advance(clock: FakeClock, seconds: float) -> None:
     clock.advance(seconds=seconds)
 
 
-async def test_webhook_answers_500_until_the_database_is_back(
+async def test_webhook_answers_503_until_the_update_can_be_stored(
     emu: Emulator, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Past its short in-process retry a webhook update fails, and Telegram delivers it again."""
-    monkeypatch.setattr(SecretCheckedHandler, "retry_seconds", 0.5)
+    """An update the webhook cannot store is refused, and Telegram delivers it again."""
+    monkeypatch.setattr(webhook, "STORE_SECONDS", 0.5)
     async with fragile_database(database_url) as (url, fault):
         h = await start_webhook(emu, url)
         try:
@@ -382,7 +382,7 @@ async def test_webhook_answers_500_until_the_database_is_back(
 
                 def refused() -> bool:
                     error = emu.world.webhook.last_error_message or ""
-                    return "500" in error
+                    return "503" in error
 
                 assert await until(refused, timeout=20), (
                     "the webhook acknowledged an update it lost"

@@ -215,3 +215,21 @@ def test_errors_from_the_database_are_told_apart() -> None:
     assert from_database(wrapped_twice)
     assert not from_database(TimeoutError("a call elsewhere timed out"))
     assert not from_database(RedisConnectionError("redis is down"))
+
+
+def test_a_database_that_cannot_write_is_told_apart() -> None:
+    from bot.resilience import cannot_write
+
+    def wrapped(message: str) -> Exception:
+        return sa_exc.OperationalError("INSERT …", (), sqlite3.OperationalError(message))
+
+    assert cannot_write(wrapped("database or disk is full"))
+    assert cannot_write(wrapped("attempt to write a readonly database"))
+    assert cannot_write(wrapped("disk I/O error"))
+    assert not cannot_write(wrapped("database is locked"))  # busy: transient, retried in place
+    assert not cannot_write(RuntimeError("a handler's bug"))
+
+    class ReadOnlyTransaction(Exception):
+        sqlstate = "25006"
+
+    assert cannot_write(sa_exc.DBAPIError("INSERT …", (), ReadOnlyTransaction()))

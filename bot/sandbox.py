@@ -9,12 +9,12 @@ import secrets
 from pathlib import Path
 
 from sqlalchemy import func
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.console.server import start_console, stop_console
+from bot.db import create_engine, create_sessionmaker
 from bot.factory import create_bot, create_dispatcher, create_services
 from bot.runner import poll
 from models import Customer, Message, StaffMember
@@ -25,6 +25,11 @@ logger = logging.getLogger(__name__)
 SANDBOX_DATABASE = "sqlite+aiosqlite:///data/sandbox.db"
 
 
+def sandbox_database() -> str:
+    """The sandbox's database: DATABASE_URL when set, else its own SQLite file."""
+    return os.environ.get("DATABASE_URL") or SANDBOX_DATABASE
+
+
 def sandbox_settings(settings: Settings, api_url: str, group_id: int) -> Settings:
     """Point the bot at the emulator; keep the sandbox's data apart from a real bot's."""
     overrides = {
@@ -32,7 +37,7 @@ def sandbox_settings(settings: Settings, api_url: str, group_id: int) -> Setting
         "telegram_api_url": api_url,
         "staff_chat_id": group_id,
         "manager_ids": frozenset({DEMO_STAFF[1][0]}),
-        "database_url": os.environ.get("DATABASE_URL") or SANDBOX_DATABASE,
+        "database_url": sandbox_database(),
         "redis_url": os.environ.get("REDIS_URL") or None,
         "content_dir": settings.app.content_dir,
         "timezone": settings.app.timezone,
@@ -49,16 +54,20 @@ def sandbox_settings(settings: Settings, api_url: str, group_id: int) -> Setting
     return Settings.load(env_file=None, **overrides)
 
 
-async def used_ids(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
+async def used_ids(database_url: str) -> tuple[int, int]:
     """Return the highest user id and message or topic id the bot's database knows."""
     people = (Customer.telegram_id, StaffMember.telegram_id)
     messages = (Message.telegram_message_id, Message.thread_id, Customer.topic_id)
-    async with sessions() as session:
-        highest = [(await session.exec(select(func.max(column)))).one() or 0 for column in people]
-        top_message = [
-            (await session.exec(select(func.max(column)))).one() or 0 for column in messages
-        ]
-    return max(highest), max(top_message)
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            highest = [(await session.exec(select(func.max(c)))).one() or 0 for c in people]
+            top = [(await session.exec(select(func.max(c)))).one() or 0 for c in messages]
+    except DBAPIError:
+        return 0, 0  # a new database: its tables come with the first migration
+    finally:
+        await engine.dispose()
+    return max(highest), max(top)
 
 
 def forget_sandbox_data() -> list[Path]:
@@ -77,12 +86,13 @@ async def run_sandbox(settings: Settings, host: str = "127.0.0.1", port: int = 8
     # Reset forgets the people on the page; the demo staff (Boris is the manager who signs in
     # to the console) and customers come back at once.
     emu.after_reset.append(seed_demo)
+    # The database outlives the page: people created on it get ids the database has never
+    # seen, so a new person never takes over an old customer's open conversation or topic.
+    # Read before the page is served, so nobody can be created in between.
+    emu.world.reserve_ids(*await used_ids(sandbox_database()))
     base_url = await emu.start(host, port)
     try:
         services = await create_services(sandbox_settings(settings, base_url, emu.group_id))
-        # The database outlives the page: people created now get ids it has never seen, so a
-        # new person never takes over an old customer's open conversation or topic.
-        emu.world.reserve_ids(*await used_ids(services.sessions))
         bot = create_bot(services)
         dp = create_dispatcher(services, bot)
         print(

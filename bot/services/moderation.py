@@ -97,6 +97,7 @@ _PAUSES = frozenset(",;:—–-)(.!?…")
 _CHUNK = re.compile(r"\S+")
 _CLAUSE_END = re.compile(r"[.!?;]$")
 _RUNS = re.compile(r"(.)\1+")
+_LETTER_RUN = re.compile(r"[^\W\d_]{3,}")
 _LONG_RUNS = re.compile(r"(.)\1{2,}")
 # English contractions and possessives: "you're" is "you", "Ky's" is not "kys".
 _CONTRACTION = re.compile(r"'(?:s|re|m|ll|ve|d|t)$")
@@ -285,10 +286,32 @@ def _script_forms(core: str, script: Script) -> set[str]:
     return out
 
 
+def _numeric(piece: str) -> bool:
+    """Whether a piece of a word is a number or a code rather than a word in leetspeak.
+
+    Digits stand for letters only inside a piece that is mostly letters ("sh1t", "дол6оёб"),
+    not in codes ("R000036", "x360"), nor as a run at either end ("model15", "36eu"), nor
+    beside one or two letters ("ЕБ1", "3БА", "6ЛЯ").
+    """
+    digits = sum(ch.isdigit() for ch in piece)
+    if not digits:
+        return False
+    letters = sum(ch.isalpha() for ch in piece)
+    return digits >= letters or piece[:2].isdigit() or piece[-2:].isdigit() or letters < 3
+
+
 def _core_variants(core: str) -> set[str]:
     """Ways to read the symbols inside a word: separators to drop, or masked letters."""
     if _SPACED.match(core):
+        if _numeric(core):
+            return set()  # "12.03.24", "1-2-3"
         return {re.sub(r"[^\w]|_", "", core)}  # "f.u.c.k", "д-у-р-а-к"
+    pieces = re.split(r"[^\w@$!|€\x00\x01]+|_", core)
+    if any(_numeric(p) for p in pieces):
+        # Ticket numbers, codes, sizes, prices, phones and dates are never words: "R-000036",
+        # "EU-36", "X-360", "SALE-036"; only the runs of three letters or more in them are
+        # read, and their digits stay digits.
+        return {w for p in pieces for w in _LETTER_RUN.findall(p)}
     if all(ch.isalnum() or ch == _REST for ch in core):
         return {core}
     pieces = {p for p in re.split(r"[^\w@$!|€]+|_", core) if len(p) >= 2}

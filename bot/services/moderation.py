@@ -306,12 +306,11 @@ def _core_variants(core: str) -> set[str]:
         if _numeric(core):
             return set()  # "12.03.24", "1-2-3"
         return {re.sub(r"[^\w]|_", "", core)}  # "f.u.c.k", "д-у-р-а-к"
-    pieces = re.split(r"[^\w@$!|€\x00\x01]+|_", core)
-    if any(_numeric(p) for p in pieces):
+    if any(_numeric(p) for p in re.split(r"[^\w@$!|€\x00\x01]+|_", core)):
         # Ticket numbers, codes, sizes, prices, phones and dates are never words: "R-000036",
         # "EU-36", "X-360", "SALE-036"; only the runs of three letters or more in them are
         # read, and their digits stay digits.
-        return {w for p in pieces for w in _LETTER_RUN.findall(p)}
+        return set(_LETTER_RUN.findall(core))
     if all(ch.isalnum() or ch == _REST for ch in core):
         return {core}
     pieces = {p for p in re.split(r"[^\w@$!|€]+|_", core) if len(p) >= 2}

@@ -33,10 +33,12 @@ runs on every customer message.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from functools import cache, lru_cache
 from pathlib import Path
@@ -44,6 +46,7 @@ from typing import Any, Literal
 
 import pymorphy3
 import snowballstemmer
+from rapidfuzz.distance import OSA
 
 from bot.content.errors import ContentError
 from bot.content.yamlfile import read_yaml
@@ -64,6 +67,7 @@ _WORD_CACHE_SIZE = 65536  # distinct words whose readings and findings are kept
 
 _CYR_LETTERS = frozenset("абвгдежзийклмнопрстуфхцчшщьыэюяі")
 _LAT_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+_CYR_ALPHABET = "абвгдежзийклмнопрстуфхцчшщьыэюя"
 _BREVE = "\u0306"  # the combining mark of й
 # Greek look-alikes, rarer Cyrillic letters and apostrophes, mapped in one pass.
 _LETTERS_FOLD = str.maketrans(
@@ -231,6 +235,127 @@ def _fold(text: str) -> str:
     return folded.translate(_LETTERS_FOLD)
 
 
+# Real words of one or two letters; other short pieces ("fu ck", "деб ил") are word parts.
+_SHORT_WORDS_TEXT = (
+    "a i o am an as at be by do go he hi if in is it me my no of oh ok on or so to up us we"
+    " а в и к о с у я ах ба во вы да до её ей ем же за из их им ко ли мы на не ни но ну об"
+    " ой он от ох по со то ты уж"
+)
+_SHORT_WORDS = frozenset(_SHORT_WORDS_TEXT.split())
+_ENGLISH_DICTIONARY_SIZE = 30_000  # wordfreq's most frequent words; rarer ones may be Russian
+# Words seen in print at all, for telling a typo or a split word from a rare real one
+# ("shuttlecocks", "хлебопечку"), as sorted hashes: a few megabytes instead of hundreds.
+_KNOWN_WORDS = {"en": 250_000, "ru": 500_000}
+
+
+@cache
+def _english_words() -> frozenset[str]:
+    """Common English words, from wordfreq's data shipped in its wheel (no network)."""
+    from wordfreq import top_n_list
+
+    words = top_n_list("en", _ENGLISH_DICTIONARY_SIZE)
+    return frozenset(w for w in words if w.isalpha() and (len(w) > 2 or w in _SHORT_WORDS))
+
+
+@cache
+def _known_hashes() -> array[int]:
+    """Hashes of the words wordfreq has seen in English and Russian, sorted for bisecting."""
+    import wordfreq
+
+    hashes = array(
+        "q",
+        sorted(
+            {
+                hash(word.replace("ё", "е"))
+                for language, count in _KNOWN_WORDS.items()
+                for word in wordfreq.top_n_list(language, count)
+                if word.isalpha() and len(word) > 2
+            }
+        ),
+    )
+    for function in (wordfreq.get_frequency_dict, wordfreq.get_frequency_list, wordfreq.top_n_list):
+        function.cache_clear()  # its tables are big, and not needed again
+    return hashes
+
+
+@lru_cache(maxsize=_WORD_CACHE_SIZE)
+def is_dictionary_word(word: str) -> bool:
+    """Whether a lower-case word is a real Russian (pymorphy3) or common English word."""
+    if not word.isalpha() or (len(word) < 3 and word not in _SHORT_WORDS):
+        return False
+    if all(ch in _LAT_LETTERS for ch in word):
+        return word in _english_words()
+    if all(ch in _CYR_LETTERS or ch == "ё" for ch in word):
+        return bool(_morph().word_is_known(word))
+    return False
+
+
+@lru_cache(maxsize=_WORD_CACHE_SIZE)
+def is_known_word(word: str) -> bool:
+    """Whether a word is in a dictionary or, being three letters or more, seen in print."""
+    if is_dictionary_word(word):
+        return True
+    if len(word) < 3 or not word.isalpha():
+        return False
+    hashes = _known_hashes()
+    key = hash(word)
+    at = bisect.bisect_left(hashes, key)
+    return at < len(hashes) and hashes[at] == key
+
+
+# Russian in Latin letters, longest spelling first; a tuple holds the readings of one
+# spelling ("y" is ы after a consonant and й after a vowel, see _latin_units).
+_TRANSLIT = sorted(
+    {
+        "shch": ("щ",), "sch": ("щ",), "sh": ("ш",), "ch": ("ч",), "zh": ("ж",),
+        "kh": ("х",), "ts": ("ц",), "tz": ("ц",), "ya": ("я",), "ja": ("я",),
+        "ia": ("я", "иа"), "ye": ("е", "ые"),
+        "yu": ("ю",), "ju": ("ю",), "iu": ("ю",), "yo": ("е",), "jo": ("е",),
+        "a": ("а",), "b": ("б",), "v": ("в",), "w": ("в",), "g": ("г",), "d": ("д",),
+        "e": ("е", "э"), "z": ("з",), "i": ("и", "ы"), "j": ("й", "ж"), "k": ("к",),
+        "q": ("к",), "l": ("л",), "m": ("м",), "n": ("н",), "o": ("о",), "p": ("п",),
+        "r": ("р",), "s": ("с",), "t": ("т",), "u": ("у",), "f": ("ф",), "h": ("х",),
+        "x": ("х", "кс"), "c": ("ц", "к", "с"), "y": ("ы", "й"), "'": ("ь",),
+    }.items(),
+    key=lambda item: -len(item[0]),
+)  # fmt: skip
+_MAX_TRANSLIT = 8  # readings of one Latin word; more only multiplies guesses
+_VOWELS = frozenset("aeiouyаеиоуыэюяё")
+
+
+def _latin_units(word: str) -> list[tuple[str, ...]]:
+    """A Latin word cut into spellings of Russian letters, each with its readings."""
+    units: list[tuple[str, ...]] = []
+    at = 0
+    while at < len(word):
+        found = next(((sp, rd) for sp, rd in _TRANSLIT if word.startswith(sp, at)), None)
+        if found is None:
+            return []  # not a letter we can read
+        spelling, readings = found
+        if spelling == "y":
+            after_vowel = at > 0 and word[at - 1] in _VOWELS
+            readings = ("й",) if after_vowel else ("ы", "й")
+        elif spelling == "e" and at > 0:
+            readings = ("е",)  # э starts words: "eto"
+        units.append(readings)
+        at += len(spelling)
+    if units and units[-1][0] not in "аеиоуыэюяй":
+        units.append(("", "ь"))  # the soft sign is often left out: "svoloch", "zatknis"
+    return units
+
+
+@lru_cache(maxsize=_WORD_CACHE_SIZE)
+def transliterate(word: str) -> tuple[str, ...]:
+    """Cyrillic readings of a word of Russian in Latin letters: "debily" -> "дебилы"."""
+    units = _latin_units(word)
+    if not units:
+        return ()
+    out: list[str] = []
+    for letters in itertools.islice(itertools.product(*units), _MAX_TRANSLIT):
+        out.append("".join(letters))
+    return tuple(out)
+
+
 def _collapse(word: str) -> str:
     """Every run of a repeated letter as one letter: "fuuck" -> "fuck", "looser" -> "loser"."""
     return _RUNS.sub(r"\1", word)
@@ -256,10 +381,12 @@ class _Token:
     squeezed: dict[Script, tuple[str, ...]]
     collapsed: dict[Script, tuple[tuple[str, str], ...]]
     words: frozenset[str]  # every reading, in any script, for phrases
+    context: tuple[str, ...] = ()  # Russian read from Latin letters, for pronouns ("ty", "vy")
     quoted: bool = False
     clause_end: bool = False
     pause: bool = False  # punctuation follows, so the next word starts a new thought
     letter: str | None = None  # a lone letter, joined with its neighbours as in "д у р а к"
+    trims: tuple[str, ...] = ()  # spaced letters read without a lone word at an end
 
 
 def _script_forms(core: str, script: Script) -> set[str]:
@@ -330,9 +457,11 @@ def _make_token(core: str, quoted: bool, clause_end: bool) -> _Token | None:
     readings = _readings(core)
     if readings is None:
         return None
-    forms, squeezed, collapsed, words = readings
+    forms, squeezed, collapsed, words, context = readings
     letter = core if len(core) == 1 and core.isalpha() else None
-    return _Token(core, forms, squeezed, collapsed, words, quoted, clause_end, letter=letter)
+    return _Token(
+        core, forms, squeezed, collapsed, words, context, quoted, clause_end, letter=letter
+    )
 
 
 _Readings = tuple[
@@ -340,6 +469,7 @@ _Readings = tuple[
     dict[Script, tuple[str, ...]],
     dict[Script, tuple[tuple[str, str], ...]],
     frozenset[str],
+    tuple[str, ...],
 ]
 
 
@@ -351,20 +481,56 @@ def _readings(core: str) -> _Readings | None:
     forms: dict[Script, tuple[str, ...]] = {}
     squeezed: dict[Script, tuple[str, ...]] = {}
     collapsed: dict[Script, tuple[tuple[str, str], ...]] = {}
+    context: tuple[str, ...] = ()
+    guesses: set[str] = set()
     for script in ("cyr", "lat"):
         plain: set[str] = set()
         for variant in _core_variants(core):
             plain |= _script_forms(variant, script)
             if variant.endswith(_REST) and variant[:-1].isalpha():
                 plain |= _script_forms(variant[:-1], script)  # "идиоты..." is "идиоты"
+        if script == "cyr" and not plain and core.isascii() and core.isalpha():
+            # Russian in Latin letters ("vi vse debili"); a common English word is read as
+            # English ("her", "ebay"), but short words still tell who is addressed ("ty").
+            context = transliterate(core)
+            if len(core) >= 3 and not is_dictionary_word(core):
+                guesses = set(context)
+                # A foreign word is not Russian just because it can be spelt in Cyrillic
+                # ("sukiyaki"): it is read against every list only when a reading is a
+                # Russian word ("suki", "debili", "duuuura"), otherwise against the obscene
+                # roots alone.
+                if any(is_known_word(_squeeze(form)) for form in context):
+                    plain = guesses
+        plain |= _unmasked(plain, script)
         forms[script] = tuple(sorted(plain))
-        squeezed[script] = tuple(sorted({_squeeze(f) for f in plain} - plain))
+        squeezed_forms = {_squeeze(f) for f in plain}
+        # Every letter doubled ("ддууррааккии") in a word that is no word as typed; a real
+        # word keeps its double letters ("looser" is not "loser").
+        squeezed_forms |= {_collapse(f) for f in plain if f.isalpha() and not is_dictionary_word(f)}
+        squeezed[script] = tuple(sorted(squeezed_forms - plain))
         # Masked readings are guesses already; collapsing them too guesses wildly.
-        collapsed[script] = tuple(
-            sorted({(_collapse(f), f) for f in plain if _MASK not in f} - {(f, f) for f in plain})
-        )
-    words = frozenset(itertools.chain(*forms.values(), *squeezed.values()))
-    return forms, squeezed, collapsed, words
+        pairs = {(_collapse(f), f) for f in plain if _MASK not in f}
+        if script == "cyr" and not plain:
+            pairs |= {(f, f) for f in guesses}
+        collapsed[script] = tuple(sorted(pairs - {(f, f) for f in plain}))
+    words = frozenset(itertools.chain(*forms.values(), *squeezed.values(), context))
+    words |= {_phrase_key(w) for w in words}
+    return forms, squeezed, collapsed, words, context
+
+
+def _unmasked(forms: Iterable[str], script: Script) -> set[str]:
+    """Real words a reading with one masked letter may be: "п*шел" -> "пошел", "moro*s"."""
+    alphabet = _CYR_ALPHABET if script == "cyr" else _LAT_LETTERS
+    out: set[str] = set()
+    for form in forms:
+        if form.count(_MASK) != 1 or _REST in form or sum(ch.isalpha() for ch in form) < 3:
+            continue
+        for reading in {form, _squeeze(form)}:
+            for letter in alphabet:
+                word = reading.replace(_MASK, letter)
+                if is_known_word(word):
+                    out.add(word)
+    return out
 
 
 def _tokenize(text: str) -> list[_Token]:
@@ -426,6 +592,33 @@ def _read_chunk(chunk: str) -> _Chunk | None:
     )
 
 
+def _other_cuts(tokens: list[_Token]) -> Iterator[tuple[list[_Token], int]]:
+    """The message cut into words another way, with the position of the changed word.
+
+    A run of spaced letters may have a one-letter word glued on ("you are a m o r o n"), and
+    a word split by a space has a part that is no word ("fu ck", "деб ил"): two dictionary
+    words side by side are left apart.
+    """
+    for index, token in enumerate(tokens):
+        for core in token.trims:
+            other = _make_token(core, token.quoted, token.clause_end)
+            if other is not None:
+                other.pause = token.pause
+                yield [*tokens[:index], other, *tokens[index + 1 :]], index
+    for index in range(len(tokens) - 1):
+        first, second = tokens[index], tokens[index + 1]
+        if first.pause or not (first.core.isalpha() and second.core.isalpha()):
+            continue
+        if first.core.isascii() != second.core.isascii():
+            continue  # "про sukiyaki": words of two scripts are two words
+        if is_dictionary_word(first.core) and is_dictionary_word(second.core):
+            continue
+        joined = _make_token(first.core + second.core, first.quoted, second.clause_end)
+        if joined is not None:
+            joined.pause = second.pause
+            yield [*tokens[:index], joined, *tokens[index + 2 :]], index
+
+
 def _join_spaced_letters(tokens: list[_Token]) -> list[_Token]:
     """Turn runs such as "f u c k" or "д у р а к" into one token."""
     if sum(token.letter is not None for token in tokens) < _MIN_SPACED_RUN:
@@ -439,10 +632,12 @@ def _join_spaced_letters(tokens: list[_Token]) -> list[_Token]:
                 continue
             token = None  # the run ends with its clause
         if len(run) >= _MIN_SPACED_RUN:
-            joined = _make_token("".join(t.letter or "" for t in run), run[0].quoted, False)
+            letters = "".join(t.letter or "" for t in run)
+            joined = _make_token(letters, run[0].quoted, False)
             if joined is not None:
                 joined.clause_end = run[-1].clause_end
                 joined.pause = run[-1].pause
+                joined.trims = _trims(letters)
                 out.append(joined)
         else:
             out.extend(run)
@@ -450,6 +645,14 @@ def _join_spaced_letters(tokens: list[_Token]) -> list[_Token]:
         if token is not None:
             out.append(token)
     return out
+
+
+def _trims(letters: str) -> tuple[str, ...]:
+    """Spaced letters without a one-letter word at either end: "amoron" -> "moron"."""
+    starts = (0, 1) if letters[0] in _SHORT_WORDS else (0,)
+    ends = (len(letters), len(letters) - 1) if letters[-1] in _SHORT_WORDS else (len(letters),)
+    cuts = {letters[a:b] for a in starts for b in ends} - {letters}
+    return tuple(sorted(c for c in cuts if len(c) >= _MIN_SPACED_RUN))
 
 
 # ---------------------------------------------------------------- word matching
@@ -501,10 +704,14 @@ class _WordSet:
     English words collide ("youre" and "your" share one).
     """
 
-    def __init__(self, words: Iterable[str], script: Script, inflect: bool) -> None:
+    def __init__(
+        self, words: Iterable[str], script: Script, inflect: bool, typos: bool = False
+    ) -> None:
         self.words = tuple(words)
         self.script = script
         self.inflect = inflect
+        # Staff mistyped still are staff: "your cashier" as "csahier".
+        self.typos = _TypoIndex(script, {"word": self.words}) if typos else None
         self.keys: set[str] = set()
         for word in self.words:
             self.keys.add(word)
@@ -517,7 +724,8 @@ class _WordSet:
                 # Short Russian stems ("дур" of "дура") also match innocent words ("дурь").
                 if script == "lat" or len(stem) > 4:
                     self.keys.add(stem)
-        self.squeezed = {_collapse(w) for w in self.words}  # "asss" squeezes to "as", as "ass"
+        # "asss" squeezes to "as", as "ass" does; "dduummbbaasssseess" to "dumbases".
+        self.squeezed = {_collapse(form) for w in self.words for form in _inflections(w, script)}
 
     def _has(self, form: str) -> bool:
         """Whether one unmasked reading is in the list."""
@@ -552,6 +760,22 @@ class _WordSet:
             if form in self.squeezed or (_MASK not in form and self._has(form)):
                 return form
         return None
+
+    def names(self, token: _Token) -> bool:
+        """Whether the token is in the list, read as typed or from Latin letters ("ty")."""
+        if self.match(token) is not None:
+            return True
+        if self.script == "cyr" and any(self._has(form) for form in token.context):
+            return True
+        if self.typos is None:
+            return False
+        return any(
+            len(form) > _MIN_TYPO_LETTERS
+            and form.isalpha()
+            and not is_known_word(form)
+            and self.typos.find(form) is not None
+            for form in token.forms[self.script]
+        )
 
 
 class _Allow:
@@ -592,6 +816,65 @@ def _root_regex(prefixes: Iterable[str], roots: Iterable[str]) -> re.Pattern[str
     return re.compile(f"^{chain}({'|'.join(alternatives) or '(?!)'})")
 
 
+_MIN_TYPO_LETTERS = 4  # shorter words are a typo away from too many others
+_MAX_TYPO_POSITION = 8  # obscene roots sit at the start of a word, after a prefix or two
+
+
+def _edits(word: str, alphabet: str) -> Iterator[tuple[int, str]]:
+    """Words one typo away with where the typo is, never at the first letter: dropped,
+    swapped, wrong or extra letters."""
+    for at in range(1, len(word)):
+        yield at, word[:at] + word[at + 1 :]
+        if at + 1 < len(word) and word[at] != word[at + 1]:
+            yield at, word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+    for at in range(1, min(len(word), _MAX_TYPO_POSITION) + 1):
+        for letter in alphabet:
+            yield at, word[:at] + letter + word[at:]
+            if at < len(word) and letter != word[at]:
+                yield at, word[:at] + letter + word[at + 1 :]
+
+
+class _TypoIndex:
+    """Listed words in all their forms, found from a word one typo away (symmetric deletes)."""
+
+    def __init__(self, script: Script, lists: dict[str, Iterable[str]]) -> None:
+        self.alphabet = _CYR_ALPHABET if script == "cyr" else "".join(sorted(_LAT_LETTERS))
+        self.index: dict[str, list[tuple[str, str]]] = {}
+        for kind, words in lists.items():
+            for word in words:
+                for form in _inflections(word, script):
+                    if len(form) < _MIN_TYPO_LETTERS - 1:
+                        continue
+                    for key in {form, *_deletes(form)}:
+                        self.index.setdefault(key, []).append((kind, form))
+
+    def find(self, word: str) -> tuple[str, str] | None:
+        """(list, form) of a listed form one typo from the word, or None."""
+        for key in (word, *_deletes(word)):
+            for kind, form in self.index.get(key, ()):
+                if OSA.distance(word, form) <= 1:
+                    return kind, form
+        return None
+
+
+def _deletes(word: str) -> set[str]:
+    """The word without one of its letters, the first excepted."""
+    return {word[:at] + word[at + 1 :] for at in range(1, len(word))}
+
+
+def _inflections(word: str, script: Script) -> set[str]:
+    """A listed word in the forms customers write it: every case and number, or plurals."""
+    if script == "lat":
+        if len(word) < 3:
+            return {word}  # not "i" -> "is"
+        return {word, word + "s", word + "es", word + "ed"}
+    forms = {word}
+    for parse in _morph().parse(word)[:2]:
+        if parse.normal_form.replace("ё", "е") == word:
+            forms |= {f.word.replace("ё", "е") for f in parse.lexeme}
+    return forms
+
+
 @dataclass(slots=True)
 class _Pool:
     """One language's compiled lists."""
@@ -609,6 +892,8 @@ class _Pool:
     similes: _WordSet
     phrases: dict[str, list[tuple[str, ...]]]  # by first word
     allowed_phrases: dict[str, list[tuple[str, ...]]]  # by first word
+    typos: _TypoIndex
+    phrase_names: dict[tuple[str, ...], str]  # as written in the lexicon, for managers
 
     @classmethod
     def compile(cls, lists: WordLists, script: Script) -> _Pool:
@@ -624,23 +909,68 @@ class _Pool:
             obscene=_WordSet(lists.obscene_words, script, inflect=True),
             insults=_WordSet(lists.insult_words, script, inflect=True),
             targeted=_WordSet(lists.targeted_words, script, inflect=True),
-            targets=_WordSet(lists.targets, script, inflect=False),
+            targets=_WordSet(lists.targets, script, inflect=False, typos=True),
             selves=_WordSet(lists.self_words, script, inflect=False),
             links=_WordSet(lists.links, script, inflect=False),
             similes=_WordSet(lists.similes, script, inflect=False),
             phrases=_by_first_word(_phrase_words(p) for p in lists.phrases),
             allowed_phrases=_by_first_word(_phrase_words(p) for p in lists.allow if " " in p),
+            typos=_TypoIndex(
+                script,
+                {
+                    "obscene": lists.obscene_words,
+                    "insult": lists.insult_words,
+                    "targeted": lists.targeted_words,
+                    "phrase": [p.split()[0] for p in lists.phrases if " " in p],
+                },
+            ),
+            phrase_names={
+                _phrase_words(p): " ".join(_ELLIPSIS.sub(_REST, w) for w in p.split())
+                for p in lists.phrases
+            },
         )
 
-    def findings(self, token: _Token) -> _Findings:
+    def findings(self, token: _Token, typos: bool = True) -> _Findings:
         """What the lists find in the token, whatever its neighbours."""
         phrases = _starting_with(self.phrases, token)
         obscene = self.obscene_root(token) or self.obscene.match(token, self.allow)
         insult = self.insults.match(token, self.allow)
         targeted = self.targeted.match(token, self.allow)
         if not (phrases or obscene or insult or targeted):
-            return _NOTHING
+            return self.typo(token) if typos else _NOTHING
         return _Findings(phrases, obscene, insult, targeted)
+
+    def typo(self, token: _Token) -> _Findings:
+        """What the lists find in a word that is no word, one typo away: "idoit", "заебли"."""
+        if not token.core.isalpha():
+            return _NOTHING  # "пресс-атташе", "f*ck", "id10t": read another way already
+        for form in token.forms[self.script]:
+            if len(form) < _MIN_TYPO_LETTERS or not form.isalpha() or is_known_word(form):
+                continue
+            if self.allow.covers(form) or form in token.context:
+                continue  # "shiitake" is no typo, and Latin read as Cyrillic is a guess already
+            found = self.typos.find(form)
+            if found is not None:
+                kind, word = found
+                if kind == "phrase":
+                    return _Findings(phrases=tuple(self.phrases.get(_phrase_key(word), ())))
+                return _Findings(
+                    obscene=word if kind == "obscene" else None,
+                    insult=word if kind == "insult" else None,
+                    targeted=word if kind == "targeted" else None,
+                )
+            for at, edited in _edits(form, self.typos.alphabet):
+                root = self.roots.match(edited)
+                # The typo must be in the root, and a root of three letters or less is one
+                # typo away from too many words ("хлеб" and "хуеб"): only a swap there.
+                if (
+                    root is not None
+                    and root.start(1) <= at < root.end(1)
+                    and (root.end(1) - root.start(1) >= 4 or len(edited) == len(form))
+                    and not self.allow.covers(edited, root.start(1))
+                ):
+                    return _Findings(obscene=edited)
+        return _NOTHING
 
     def obscene_root(self, token: _Token) -> str | None:
         """The reading of the token that starts with an obscene root, if any."""
@@ -691,8 +1021,13 @@ def _phrase_words(phrase: str) -> tuple[str, ...]:
     words = []
     for word in phrase.split():
         ellipsis = _ELLIPSIS.search(word)
-        words.append(_ELLIPSIS.sub("", word) + (_REST if ellipsis else ""))
+        words.append(_phrase_key(_ELLIPSIS.sub("", word)) + (_REST if ellipsis else ""))
     return tuple(words)
+
+
+def _phrase_key(word: str) -> str:
+    """A phrase word without doubled letters or soft signs: "hheellll", "zatknis" match."""
+    return _collapse(word).replace("ь", "")
 
 
 def _display_form(form: str) -> str:
@@ -713,27 +1048,43 @@ class Moderator:
         # few thousand words over and over; the context checks below stay per message.
         self._findings = lru_cache(maxsize=_WORD_CACHE_SIZE)(self._findings_uncached)
 
-    def _findings_uncached(self, core: str) -> tuple[_Findings, ...]:
-        """What each language's lists find in a word (see _Token.core)."""
+    def _findings_uncached(self, core: str, typos: bool = True) -> tuple[_Findings, ...]:
+        """What each language's lists find in a word (see _Token.core), typos too or not."""
         token = _make_token(core, quoted=False, clause_end=False)
         assert token is not None  # tokens are only made of words with letters
-        return tuple(pool.findings(token) for pool in self._pools)
+        return tuple(pool.findings(token, typos) for pool in self._pools)
 
     def check(self, text: str) -> ModerationResult:
         """Decide whether a message insults staff or the company."""
         tokens = _tokenize(text)
+        verdict = self._scan(tokens, range(len(tokens)))
+        if verdict is not None:
+            return verdict
+        # Other ways to cut the message into words: "fu ck", "деб ил", "a m o r o n".
+        for other, index in _other_cuts(tokens):
+            # A word put together is not also mistyped: two guesses are too many.
+            verdict = self._scan(other, (index,), typos=False)
+            if verdict is not None:
+                return verdict
+        return ModerationResult(is_insult=False)
+
+    def _scan(
+        self, tokens: list[_Token], indexes: Iterable[int], typos: bool = True
+    ) -> ModerationResult | None:
+        """The first verdict on the words at `indexes`, each weighed in its context."""
         exempt = self._allowed_positions(tokens)
-        for index, token in enumerate(tokens):
+        for index in indexes:
             if index in exempt:
                 continue
             # Looked up word by word: the words after an insult need not be looked at.
-            for pool, found in zip(self._pools, self._findings(token.core), strict=True):
+            findings = self._findings(tokens[index].core, typos)
+            for pool, found in zip(self._pools, findings, strict=True):
                 if found is _NOTHING:
                     continue
                 verdict = self._check_token(pool, found, tokens, index)
                 if verdict is not None:
                     return verdict
-        return ModerationResult(is_insult=False)
+        return None
 
     def _allowed_positions(self, tokens: list[_Token]) -> set[int]:
         """Positions covered by innocent phrases ("в дурака")."""
@@ -751,7 +1102,8 @@ class Moderator:
         """The verdict for the word at `index` in one language, or None if it is innocent."""
         for phrase in found.phrases:
             if _phrase_at(tokens, index, phrase):
-                return ModerationResult(True, "personal_insult", _display_form(" ".join(phrase)))
+                name = pool.phrase_names.get(phrase, " ".join(phrase))
+                return ModerationResult(True, "personal_insult", _display_form(name))
         if found.obscene:
             return ModerationResult(True, "obscene", _display_form(found.obscene))
         if tokens[index].quoted:
@@ -779,9 +1131,9 @@ class Moderator:
             person = _person(pool, before)
             if person is not None:
                 return person
-            if pool.similes.match(before):
+            if pool.similes.names(before):
                 simile = True
-            elif pool.links.match(before):
+            elif pool.links.names(before):
                 continue
             elif simile and not skipped:
                 skipped = True
@@ -789,9 +1141,9 @@ class Moderator:
                 break
         if not tokens[index].pause and index + 1 < len(tokens):
             following = tokens[index + 1]
-            if pool.targets.match(following):
+            if pool.targets.names(following):
                 return "target"
-            if pool.selves.match(following):
+            if pool.selves.names(following):
                 return "self"  # "идиот я, что заказал"
         return "simile" if simile else None
 
@@ -802,8 +1154,11 @@ class Moderator:
     def _aimed(self, pool: _Pool, tokens: list[_Token], index: int) -> bool:
         """Whether a weak insult is aimed at the staff ("are you stupid", "тупые сотрудники")."""
         following = tokens[index + 1] if index + 1 < len(tokens) else None
-        if following is not None and not tokens[index].pause and _names_a_thing(following):
-            return False  # "у вас тупой нож": the word describes the knife
+        if following is not None and not tokens[index].pause:
+            if pool.targets.names(following):
+                return True  # "козёл тыыы"
+            if _names_a_thing(following):
+                return False  # "у вас тупой нож": the word describes the knife
         return self._nearest_person(pool, tokens, index) == "target"
 
 
@@ -814,9 +1169,9 @@ def _person(pool: _Pool, token: _Token) -> str | None:
     идиоты" is said to the staff, "сижу как дура" about oneself. Imperatives are left out:
     "пришлите клоуна" orders a clown.
     """
-    if pool.targets.match(token):
+    if pool.targets.names(token):
         return "target"
-    if pool.selves.match(token):
+    if pool.selves.names(token):
         return "self"
     if pool.script == "cyr":
         for form in token.forms["cyr"]:
@@ -845,8 +1200,8 @@ def _names_a_thing(token: _Token) -> bool:
 @lru_cache(maxsize=65536)
 def _inanimate_noun(word: str) -> bool:
     """Whether pymorphy3's likeliest reading of the word is an inanimate noun."""
-    if not word.isalpha():
-        return False
+    if not word.isalpha() or not _morph().word_is_known(word):
+        return False  # a guess about an unknown word ("тыыы") tells nothing
     tag = _morph().parse(word)[0].tag
     return "NOUN" in tag and "inan" in tag
 

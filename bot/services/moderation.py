@@ -63,6 +63,7 @@ _REST = "\x01"
 _MIN_TAIL_LETTERS = 3  # "пиз…" is censored mat, "су…" may be anything
 _MIN_SPACED_RUN = 3  # "д у р а к" yes, "а я в" no
 _MAX_QUOTE_WORDS = 8  # a quoted title is short; a stray quote mark must not hide abuse
+_TITLE_CUE_WORDS = 3  # "a song called «...»": how far before a quotation its cue may be
 _WORD_CACHE_SIZE = 65536  # distinct words whose readings and findings are kept
 
 _CYR_LETTERS = frozenset("абвгдежзийклмнопрстуфхцчшщьыэюяі")
@@ -130,6 +131,8 @@ class WordLists:
     targeted_words: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
     self_words: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()
+    title_words: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
     similes: tuple[str, ...] = ()
     phrases: tuple[str, ...] = ()
@@ -670,6 +673,9 @@ def _stemmer(script: Script) -> Any:
     return snowballstemmer.stemmer("russian" if script == "cyr" else "english")
 
 
+_VERB_PARTS = frozenset({"VERB", "INFN", "GRND", "PRTF", "PRTS"})
+
+
 @lru_cache(maxsize=65536)
 def _keys(word: str, script: Script) -> frozenset[str]:
     """What a word is compared by: itself, its lemmas, and its stem when not in a dictionary."""
@@ -678,7 +684,12 @@ def _keys(word: str, script: Script) -> frozenset[str]:
     keys = {word, "~" + _stemmer(script).stemWord(word)}
     if script == "cyr":
         morph = _morph()
-        keys.update(p.normal_form.replace("ё", "е") for p in morph.parse(word))
+        # Verbs are left out: "сволоку" (to drag) is not "сволочь" the insult.
+        keys.update(
+            p.normal_form.replace("ё", "е")
+            for p in morph.parse(word)
+            if p.tag.POS not in _VERB_PARTS
+        )
         if morph.word_is_known(word):
             keys.discard("~" + _stemmer(script).stemWord(word))  # the lemma is enough
     return frozenset(keys)
@@ -888,6 +899,8 @@ class _Pool:
     targeted: _WordSet
     targets: _WordSet
     selves: _WordSet
+    others: _WordSet
+    titles: _WordSet
     links: _WordSet
     similes: _WordSet
     phrases: dict[str, list[tuple[str, ...]]]  # by first word
@@ -911,6 +924,8 @@ class _Pool:
             targeted=_WordSet(lists.targeted_words, script, inflect=True),
             targets=_WordSet(lists.targets, script, inflect=False, typos=True),
             selves=_WordSet(lists.self_words, script, inflect=False),
+            others=_WordSet(lists.others, script, inflect=False),
+            titles=_WordSet(lists.title_words, script, inflect=False),
             links=_WordSet(lists.links, script, inflect=False),
             similes=_WordSet(lists.similes, script, inflect=False),
             phrases=_by_first_word(_phrase_words(p) for p in lists.phrases),
@@ -983,9 +998,16 @@ class _Pool:
             # An innocent word may start after a prefix, too: "от-себятина"; a collapsed
             # reading is as innocent as the word it was collapsed from ("shiite").
             upto = found.start(1) + len(raw) - len(form) if found else 0
-            if found and not self.allow.covers(raw, upto):
+            if found and not self.allow.covers(raw, upto) and not self._innocent_lemma(raw):
                 return form
         return None
+
+    def _innocent_lemma(self, word: str) -> bool:
+        """Whether a dictionary word's likeliest lemma has no obscene root ("сучья": сук)."""
+        if self.script != "cyr" or not word.isalpha() or not is_dictionary_word(word):
+            return False
+        lemma = _morph().parse(word)[0].normal_form.replace("ё", "е")
+        return lemma != word and self.roots.match(lemma) is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1104,19 +1126,27 @@ class Moderator:
             if _phrase_at(tokens, index, phrase):
                 name = pool.phrase_names.get(phrase, " ".join(phrase))
                 return ModerationResult(True, "personal_insult", _display_form(name))
+        if tokens[index].quoted and (not found.obscene or self._titled(tokens, index)):
+            return None  # a title such as «Идиот» is named, not called
         if found.obscene:
             return ModerationResult(True, "obscene", _display_form(found.obscene))
-        if tokens[index].quoted:
-            return None  # a title such as «Идиот» is named, not called
         if found.insult and not self._about_self(pool, tokens, index):
             return ModerationResult(True, "personal_insult", _display_form(found.insult))
         if found.targeted and (self._aimed(pool, tokens, index) or _vocative(tokens, index)):
             return ModerationResult(True, "personal_insult", _display_form(found.targeted))
         return None
 
+    def _titled(self, tokens: list[_Token], index: int) -> bool:
+        """Whether a quotation is announced as a title: "the book «...»", "песня «...»"."""
+        start = index
+        while start > 0 and tokens[start - 1].quoted:
+            start -= 1
+        before = tokens[max(start - _TITLE_CUE_WORDS, 0) : start]
+        return any(pool.titles.names(t) for t in before for pool in self._pools)
+
     @staticmethod
     def _nearest_person(pool: _Pool, tokens: list[_Token], index: int) -> str | None:
-        """Who the word at `index` is said about: "target", "self", "simile" or None if unclear.
+        """Who the word at `index` is said about: "target", "self", "other", "simile" or None.
 
         Looks back over linking words ("you are SO stupid", "вы что, совсем дебилы"), then at
         the next word ("тупые сотрудники"). After a simile one more word may stand between
@@ -1148,8 +1178,8 @@ class Moderator:
         return "simile" if simile else None
 
     def _about_self(self, pool: _Pool, tokens: list[_Token], index: int) -> bool:
-        """Whether the writer calls themselves names ("I'm such an idiot", "я дура")."""
-        return self._nearest_person(pool, tokens, index) in ("self", "simile")
+        """Whether the writer calls themselves or a third party names ("I'm such an idiot")."""
+        return self._nearest_person(pool, tokens, index) in ("self", "simile", "other")
 
     def _aimed(self, pool: _Pool, tokens: list[_Token], index: int) -> bool:
         """Whether a weak insult is aimed at the staff ("are you stupid", "тупые сотрудники")."""
@@ -1173,6 +1203,8 @@ def _person(pool: _Pool, token: _Token) -> str | None:
         return "target"
     if pool.selves.names(token):
         return "self"
+    if pool.others.names(token):
+        return "other"  # "my husband is an idiot": a third party, not the staff
     if pool.script == "cyr":
         for form in token.forms["cyr"]:
             person = _verb_person(form)

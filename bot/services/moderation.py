@@ -63,6 +63,7 @@ _REST = "\x01"
 _MIN_TAIL_LETTERS = 3  # "пиз…" is censored mat, "су…" may be anything
 _MIN_SPACED_RUN = 3  # "д у р а к" yes, "а я в" no
 _MAX_QUOTE_WORDS = 8  # a quoted title is short; a stray quote mark must not hide abuse
+_PHRASE_LOOKBACK = 3  # words of a phrase that may stand before a word put together
 _TITLE_CUE_WORDS = 3  # "a song called «...»": how far before a quotation its cue may be
 _WORD_CACHE_SIZE = 65536  # distinct words whose readings and findings are kept
 
@@ -289,7 +290,15 @@ def is_dictionary_word(word: str) -> bool:
     if all(ch in _LAT_LETTERS for ch in word):
         return word in _english_words()
     if all(ch in _CYR_LETTERS or ch == "ё" for ch in word):
-        return bool(_morph().word_is_known(word))
+        morph = _morph()
+        if morph.word_is_known(word):
+            return True
+        # ъ is folded into ь: "подьезд" is "подъезд".
+        return any(
+            morph.word_is_known(word[:at] + "ъ" + word[at + 1 :])
+            for at, ch in enumerate(word)
+            if ch == "ь"
+        )
     return False
 
 
@@ -1084,8 +1093,10 @@ class Moderator:
             return verdict
         # Other ways to cut the message into words: "fu ck", "деб ил", "a m o r o n".
         for other, index in _other_cuts(tokens):
-            # A word put together is not also mistyped: two guesses are too many.
-            verdict = self._scan(other, (index,), typos=False)
+            # A word put together is not also mistyped: two guesses are too many. A phrase
+            # may start a few words before it ("go to he ll").
+            start = max(index - _PHRASE_LOOKBACK, 0)
+            verdict = self._scan(other, range(start, index + 1), typos=False)
             if verdict is not None:
                 return verdict
         return ModerationResult(is_insult=False)
@@ -1246,10 +1257,13 @@ def _vocative(tokens: list[_Token], index: int) -> bool:
 
 
 def _phrase_at(tokens: list[_Token], start: int, phrase: tuple[str, ...]) -> bool:
-    """Whether the phrase's words are read at `start`, word for word."""
+    """Whether the phrase's words are read at `start`, word for word.
+
+    Its first word is known to match already: looked up by it, or found one typo away.
+    """
     if start + len(phrase) > len(tokens):
         return False
-    return all(word in tokens[start + k].words for k, word in enumerate(phrase))
+    return all(word in tokens[start + k].words for k, word in enumerate(phrase) if k)
 
 
 def load_moderator(content_dir: Path) -> Moderator:

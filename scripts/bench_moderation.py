@@ -52,7 +52,7 @@ def _clear_caches(moderator: moderation.Moderator) -> None:
         moderation.transliterate,
     ):
         function.cache_clear()
-    moderator._findings.cache_clear()  # type: ignore[attr-defined]
+    moderator._findings.cache_clear()
 
 
 def main() -> int:

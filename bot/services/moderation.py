@@ -63,6 +63,7 @@ _REST = "\x01"
 _MIN_TAIL_LETTERS = 3  # "пиз…" is censored mat, "су…" may be anything
 _MIN_SPACED_RUN = 3  # "д у р а к" yes, "а я в" no
 _MAX_QUOTE_WORDS = 8  # a quoted title is short; a stray quote mark must not hide abuse
+_RU_PRONOUNS = frozenset({"ты", "вы", "тебе", "вам", "тебя", "вас"})  # "ty dura": Russian
 _PHRASE_LOOKBACK = 3  # words of a phrase that may stand before a word put together
 _TITLE_CUE_WORDS = 3  # "a song called «...»": how far before a quotation its cue may be
 _WORD_CACHE_SIZE = 65536  # distinct words whose readings and findings are kept
@@ -321,7 +322,8 @@ _TRANSLIT = sorted(
     {
         "shch": ("щ",), "sch": ("щ",), "sh": ("ш",), "ch": ("ч",), "zh": ("ж",),
         "kh": ("х",), "ts": ("ц",), "tz": ("ц",), "ya": ("я",), "ja": ("я",),
-        "ia": ("я", "иа"), "ye": ("е", "ые"),
+        "ia": ("я", "иа"), "ye": ("е", "ые"), "oi": ("ой", "ои"), "ei": ("ей", "еи"),
+        "ai": ("ай", "аи"), "ui": ("уй", "уи"), "iy": ("ий", "ый"), "yi": ("ый", "ий"),
         "yu": ("ю",), "ju": ("ю",), "iu": ("ю",), "yo": ("е",), "jo": ("е",),
         "a": ("а",), "b": ("б",), "v": ("в",), "w": ("в",), "g": ("г",), "d": ("д",),
         "e": ("е", "э"), "z": ("з",), "i": ("и", "ы"), "j": ("й", "ж"), "k": ("к",),
@@ -399,6 +401,8 @@ class _Token:
     pause: bool = False  # punctuation follows, so the next word starts a new thought
     letter: str | None = None  # a lone letter, joined with its neighbours as in "д у р а к"
     trims: tuple[str, ...] = ()  # spaced letters read without a lone word at an end
+    latin_russian: bool = False  # a Latin word read as Russian on its own ("debili")
+    translit: bool = False  # read in a message of Russian in Latin letters
 
 
 def _script_forms(core: str, script: Script) -> set[str]:
@@ -464,16 +468,19 @@ def _core_variants(core: str) -> set[str]:
     return {joined, masked, *pieces}
 
 
-def _make_token(core: str, quoted: bool, clause_end: bool) -> _Token | None:
+def _make_token(core: str, quoted: bool, clause_end: bool, translit: bool = False) -> _Token | None:
     """Build a token from a word stripped of surrounding punctuation."""
-    readings = _readings(core)
+    readings = _readings(core, translit)
     if readings is None:
         return None
-    forms, squeezed, collapsed, words, context = readings
+    forms, squeezed, collapsed, words, context, latin_russian = readings
     letter = core if len(core) == 1 and core.isalpha() else None
-    return _Token(
+    token = _Token(
         core, forms, squeezed, collapsed, words, context, quoted, clause_end, letter=letter
     )
+    token.latin_russian = latin_russian
+    token.translit = translit
+    return token
 
 
 _Readings = tuple[
@@ -482,19 +489,23 @@ _Readings = tuple[
     dict[Script, tuple[tuple[str, str], ...]],
     frozenset[str],
     tuple[str, ...],
+    bool,
 ]
 
 
 @lru_cache(maxsize=_WORD_CACHE_SIZE)
-def _readings(core: str) -> _Readings | None:
-    """All readings of a word, or None without letters; cached, as words repeat (never mutated)."""
+def _readings(core: str, translit: bool = False) -> _Readings | None:
+    """All readings of a word, or None without letters; cached, as words repeat (never mutated).
+
+    `translit`: the message has Russian in Latin letters, so rarer Latin words are read too.
+    """
     if not any(ch.isalpha() for ch in core):
         return None
     forms: dict[Script, tuple[str, ...]] = {}
     squeezed: dict[Script, tuple[str, ...]] = {}
     collapsed: dict[Script, tuple[tuple[str, str], ...]] = {}
     context: tuple[str, ...] = ()
-    guesses: set[str] = set()
+    latin_russian = False
     for script in ("cyr", "lat"):
         plain: set[str] = set()
         for variant in _core_variants(core):
@@ -502,32 +513,32 @@ def _readings(core: str) -> _Readings | None:
             if variant.endswith(_REST) and variant[:-1].isalpha():
                 plain |= _script_forms(variant[:-1], script)  # "идиоты..." is "идиоты"
         if script == "cyr" and not plain and core.isascii() and core.isalpha():
-            # Russian in Latin letters ("vi vse debili"); a common English word is read as
-            # English ("her", "ebay"), but short words still tell who is addressed ("ty").
+            # Russian in Latin letters ("vi vse debili"). Short words only tell who is
+            # addressed ("ty", "vy"). A word is read as Russian when it is no English word
+            # and a reading is a Russian one ("debili", "duuuura"), not just spellable in
+            # Cyrillic ("sukiyaki", "crutch"); in a message with such a word, any word but a
+            # common English one is ("poshla na hren, dura").
             context = transliterate(core)
-            if len(core) >= 3 and not is_dictionary_word(core):
-                guesses = set(context)
-                # A foreign word is not Russian just because it can be spelt in Cyrillic
-                # ("sukiyaki"): it is read against every list only when a reading is a
-                # Russian word ("suki", "debili", "duuuura"), otherwise against the obscene
-                # roots alone.
-                if any(is_known_word(_squeeze(form)) for form in context):
-                    plain = guesses
+            if len(core) >= 3:
+                russian = not is_known_word(core) and any(
+                    is_known_word(_squeeze(form)) for form in context
+                )
+                if russian or (translit and not is_dictionary_word(core)):
+                    plain = set(context)
+                    latin_russian = russian
         plain |= _unmasked(plain, script)
         forms[script] = tuple(sorted(plain))
         squeezed_forms = {_squeeze(f) for f in plain}
         # Every letter doubled ("ддууррааккии") in a word that is no word as typed; a real
         # word keeps its double letters ("looser" is not "loser").
-        squeezed_forms |= {_collapse(f) for f in plain if f.isalpha() and not is_dictionary_word(f)}
+        squeezed_forms |= {_collapse(f) for f in plain if f.isalpha() and not is_known_word(f)}
         squeezed[script] = tuple(sorted(squeezed_forms - plain))
         # Masked readings are guesses already; collapsing them too guesses wildly.
         pairs = {(_collapse(f), f) for f in plain if _MASK not in f}
-        if script == "cyr" and not plain:
-            pairs |= {(f, f) for f in guesses}
         collapsed[script] = tuple(sorted(pairs - {(f, f) for f in plain}))
     words = frozenset(itertools.chain(*forms.values(), *squeezed.values(), context))
     words |= {_phrase_key(w) for w in words}
-    return forms, squeezed, collapsed, words, context
+    return forms, squeezed, collapsed, words, context, latin_russian
 
 
 def _unmasked(forms: Iterable[str], script: Script) -> set[str]:
@@ -537,7 +548,7 @@ def _unmasked(forms: Iterable[str], script: Script) -> set[str]:
     for form in forms:
         if form.count(_MASK) != 1 or _REST in form or sum(ch.isalpha() for ch in form) < 3:
             continue
-        for reading in {form, _squeeze(form)}:
+        for reading in {form, _squeeze(form), _collapse(form)}:
             for letter in alphabet:
                 word = reading.replace(_MASK, letter)
                 if is_known_word(word):
@@ -604,6 +615,24 @@ def _read_chunk(chunk: str) -> _Chunk | None:
     )
 
 
+def _script_of(word: str) -> str:
+    """ "cyr" or "lat" for a word in one script, "mixed" for look-alikes ("idi оts")."""
+    cyrillic = any(ch in _CYR_LETTERS for ch in word)
+    latin = any(ch in _LAT_LETTERS for ch in word)
+    return "mixed" if cyrillic == latin else "cyr" if cyrillic else "lat"
+
+
+def _read_as_russian(token: _Token) -> _Token:
+    """The token read again in a message of Russian in Latin letters."""
+    if not token.context or token.latin_russian:
+        return token
+    other = _make_token(token.core, token.quoted, token.clause_end, translit=True)
+    if other is None:
+        return token
+    other.pause, other.letter, other.trims = token.pause, token.letter, token.trims
+    return other
+
+
 def _other_cuts(tokens: list[_Token]) -> Iterator[tuple[list[_Token], int]]:
     """The message cut into words another way, with the position of the changed word.
 
@@ -621,7 +650,8 @@ def _other_cuts(tokens: list[_Token]) -> Iterator[tuple[list[_Token], int]]:
         first, second = tokens[index], tokens[index + 1]
         if first.pause or not (first.core.isalpha() and second.core.isalpha()):
             continue
-        if first.core.isascii() != second.core.isascii():
+        scripts = {_script_of(first.core), _script_of(second.core)}
+        if scripts == {"cyr", "lat"}:
             continue  # "про sukiyaki": words of two scripts are two words
         if is_dictionary_word(first.core) and is_dictionary_word(second.core):
             continue
@@ -840,18 +870,17 @@ _MIN_TYPO_LETTERS = 4  # shorter words are a typo away from too many others
 _MAX_TYPO_POSITION = 8  # obscene roots sit at the start of a word, after a prefix or two
 
 
-def _edits(word: str, alphabet: str) -> Iterator[tuple[int, str]]:
-    """Words one typo away with where the typo is, never at the first letter: dropped,
-    swapped, wrong or extra letters."""
+def _edits(word: str, alphabet: str) -> Iterator[tuple[int, str, int]]:
+    """Words one typo away, never at the first letter: (where, word, 1 for a swap)."""
     for at in range(1, len(word)):
-        yield at, word[:at] + word[at + 1 :]
+        yield at, word[:at] + word[at + 1 :], 0
         if at + 1 < len(word) and word[at] != word[at + 1]:
-            yield at, word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+            yield at, word[:at] + word[at + 1] + word[at] + word[at + 2 :], 1
     for at in range(1, min(len(word), _MAX_TYPO_POSITION) + 1):
         for letter in alphabet:
-            yield at, word[:at] + letter + word[at:]
+            yield at, word[:at] + letter + word[at:], 0
             if at < len(word) and letter != word[at]:
-                yield at, word[:at] + letter + word[at + 1 :]
+                yield at, word[:at] + letter + word[at + 1 :], 0
 
 
 class _TypoIndex:
@@ -945,7 +974,7 @@ class _Pool:
                     "obscene": lists.obscene_words,
                     "insult": lists.insult_words,
                     "targeted": lists.targeted_words,
-                    "phrase": [p.split()[0] for p in lists.phrases if " " in p],
+                    "phrase": [p.split()[0] for p in lists.phrases],
                 },
             ),
             phrase_names={
@@ -973,6 +1002,9 @@ class _Pool:
                 continue
             if self.allow.covers(form) or form in token.context:
                 continue  # "shiitake" is no typo, and Latin read as Cyrillic is a guess already
+            root = self._root_typo(form)
+            if root is not None:
+                return _Findings(obscene=root)
             found = self.typos.find(form)
             if found is not None:
                 kind, word = found
@@ -983,18 +1015,26 @@ class _Pool:
                     insult=word if kind == "insult" else None,
                     targeted=word if kind == "targeted" else None,
                 )
-            for at, edited in _edits(form, self.typos.alphabet):
-                root = self.roots.match(edited)
-                # The typo must be in the root, and a root of three letters or less is one
-                # typo away from too many words ("хлеб" and "хуеб"): only a swap there.
-                if (
-                    root is not None
-                    and root.start(1) <= at < root.end(1)
-                    and (root.end(1) - root.start(1) >= 4 or len(edited) == len(form))
-                    and not self.allow.covers(edited, root.start(1))
-                ):
-                    return _Findings(obscene=edited)
         return _NOTHING
+
+    def _root_typo(self, form: str) -> str | None:
+        """The word one typo away that starts with an obscene root, if any."""
+        for at, edited, swap in _edits(form, self.typos.alphabet):
+            root = self.roots.match(edited)
+            if root is None:
+                continue
+            # The typo must be in the root or its prefixes, and a root of three letters or
+            # less is one typo away from too many words ("хлеб" and "хуеб"): only a swap or
+            # a wrong letter there, and in the root itself (a swap may straddle its start).
+            long_root = root.end(1) - root.start(1) >= 4
+            first = 0 if long_root else root.start(1) - swap
+            if (
+                first <= at < root.end(1)
+                and (long_root or len(edited) == len(form))
+                and not self.allow.covers(edited, root.start(1))
+            ):
+                return edited
+        return None
 
     def obscene_root(self, token: _Token) -> str | None:
         """The reading of the token that starts with an obscene root, if any."""
@@ -1079,24 +1119,29 @@ class Moderator:
         # few thousand words over and over; the context checks below stay per message.
         self._findings = lru_cache(maxsize=_WORD_CACHE_SIZE)(self._findings_uncached)
 
-    def _findings_uncached(self, core: str, typos: bool = True) -> tuple[_Findings, ...]:
+    def _findings_uncached(
+        self, core: str, typos: bool = True, translit: bool = False
+    ) -> tuple[_Findings, ...]:
         """What each language's lists find in a word (see _Token.core), typos too or not."""
-        token = _make_token(core, quoted=False, clause_end=False)
+        token = _make_token(core, quoted=False, clause_end=False, translit=translit)
         assert token is not None  # tokens are only made of words with letters
         return tuple(pool.findings(token, typos) for pool in self._pools)
 
     def check(self, text: str) -> ModerationResult:
         """Decide whether a message insults staff or the company."""
         tokens = _tokenize(text)
+        if any(token.latin_russian or _RU_PRONOUNS & set(token.context) for token in tokens):
+            tokens = [_read_as_russian(token) for token in tokens]
         verdict = self._scan(tokens, range(len(tokens)))
         if verdict is not None:
             return verdict
         # Other ways to cut the message into words: "fu ck", "деб ил", "a m o r o n".
         for other, index in _other_cuts(tokens):
             # A word put together is not also mistyped: two guesses are too many. A phrase
-            # may start a few words before it ("go to he ll").
+            # may start a few words before it ("go to he ll"), and the word may be who the
+            # insult after it is aimed at ("your cashi er is a dick").
             start = max(index - _PHRASE_LOOKBACK, 0)
-            verdict = self._scan(other, range(start, index + 1), typos=False)
+            verdict = self._scan(other, range(start, len(other)), typos=False)
             if verdict is not None:
                 return verdict
         return ModerationResult(is_insult=False)
@@ -1110,7 +1155,8 @@ class Moderator:
             if index in exempt:
                 continue
             # Looked up word by word: the words after an insult need not be looked at.
-            findings = self._findings(tokens[index].core, typos)
+            token = tokens[index]
+            findings = self._findings(token.core, typos, token.translit)
             for pool, found in zip(self._pools, findings, strict=True):
                 if found is _NOTHING:
                     continue

@@ -213,6 +213,8 @@ def disguised(
             continue  # several insults: no one word to disguise
         start, end = span
         word = row.text[start:end]
+        if not is_known_word(word.lower().replace("ё", "е")):
+            continue  # disguised already ("idoit", "debili"): a plain insult is disguised once
         for kind, make in WORD_KINDS.items():
             changed = make(word, rng)
             if changed is None:

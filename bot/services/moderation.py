@@ -18,7 +18,8 @@ What does not count, because customers may complain:
 * accusations about the service: "you are scammers", "вы мошенники", "you lied to me";
 * mild swearing that is not obscene: "damn", "hell", "crap", "wtf", "блин", "какого черта";
 * name-calling the writer aims at themselves ("I'm such an idiot", "я дура, перепутала
-  адрес", "вы меня за идиота держите?") or quotes as a title («Идиот» by Dostoevsky);
+  адрес", "вы меня за идиота держите?") or a third party ("my husband is an idiot", "сосед —
+  дебил"), or quotes as a title («Идиот» by Dostoevsky);
 * weak words about things, not people: "тупой нож", "stupid question", "your stupid app".
 
 Matching works on words, not raw substrings: each word is normalised (Unicode look-alikes,
@@ -26,18 +27,35 @@ zero-width characters, case, ё, leetspeak, masks such as ``f*ck`` and ``х@й``
 in ``f.u.c.k``, repeated letters, spaced letters as in ``д у р а к``) and then compared with
 the lexicon: obscene roots must start the word after optional prefixes ("за-еб-али", but not
 "т-еб-я" or "руб-ля"), and insult words are compared by lemma (pymorphy3) or stem (snowball).
-The lexicon lives in ``content/moderation.yaml``; everything is compiled once in
-``Moderator.__init__``, and what the lists find in each word is cached, because ``check``
-runs on every customer message.
+
+General rules undo the other disguises, each guarded by a dictionary (pymorphy3 for Russian,
+wordfreq's lists for both languages) so that real words stay what they are:
+
+* codes are never words: digits stand for letters only in pieces that are mostly letters
+  ("sh1t"), never in "R-000036", "EU-36", "X-360", prices, phones or dates;
+* Russian in Latin letters is transliterated with digraph rules (sh, ch, zh, kh/h/x, ts,
+  ya/ia/ja, yu, yo…) when the word is no English word, or anywhere but in common English
+  words once the message shows it is Russian ("vi vse debili", "poshla na hren, dura");
+* doubled letters are squeezed for every list in words that are no words ("ддууррааккии");
+* two pieces are joined when one is no word ("fu ck", "деб ил"), a run of spaced letters is
+  also read without a one-letter word at its ends ("you are a m o r o n");
+* a word of four letters or more that is no word is compared with the lists and roots one
+  typo away (dropped, swapped, wrong or extra letter, never the first): "idoit", "заебли";
+* one masked letter is resolved to the real words it may be ("п*шёл ты", "у*бок").
+
+Innocent readings are kept apart: a dictionary word whose likeliest lemma has no obscene root
+("сучья", branches), verbs against insult nouns ("сволоку"), names and places in ``allow``,
+titles in quotation marks (obscene ones only after a cue such as "the book"), insults about
+the writer or a third party ("my husband is an idiot"). The lexicon lives in
+``content/moderation.yaml``; everything is compiled once in ``Moderator.__init__``, and what
+the lists find in each word is cached, because ``check`` runs on every customer message.
 """
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
 import unicodedata
-from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from functools import cache, lru_cache
@@ -249,38 +267,53 @@ _SHORT_WORDS_TEXT = (
 _SHORT_WORDS = frozenset(_SHORT_WORDS_TEXT.split())
 _ENGLISH_DICTIONARY_SIZE = 30_000  # wordfreq's most frequent words; rarer ones may be Russian
 # Words seen in print at all, for telling a typo or a split word from a rare real one
-# ("shuttlecocks", "хлебопечку"), as sorted hashes: a few megabytes instead of hundreds.
+# ("shuttlecocks", "хлебопечку"), kept as a Bloom filter: megabytes, not a hundred.
 _KNOWN_WORDS = {"en": 250_000, "ru": 500_000}
+_BLOOM_BITS = 26
+
+
+def _wordfreq_words(language: str) -> Iterator[str]:
+    """wordfreq's words of a language, most frequent first, read from its wheel bucket by
+    bucket: decoding the whole list at once would take a few hundred megabytes for a moment."""
+    import gzip
+
+    import msgpack
+    import wordfreq
+
+    path = wordfreq.available_languages("large")[language]
+    with gzip.open(path, "rb") as stream:
+        unpacker = msgpack.Unpacker(stream, raw=False)
+        buckets = unpacker.read_array_header()
+        unpacker.skip()  # the header
+        for _ in range(buckets - 1):
+            yield from unpacker.unpack()
 
 
 @cache
 def _english_words() -> frozenset[str]:
-    """Common English words, from wordfreq's data shipped in its wheel (no network)."""
-    from wordfreq import top_n_list
-
-    words = top_n_list("en", _ENGLISH_DICTIONARY_SIZE)
+    """Common English words (no network: wordfreq ships its data in the wheel)."""
+    words = itertools.islice(_wordfreq_words("en"), _ENGLISH_DICTIONARY_SIZE)
     return frozenset(w for w in words if w.isalpha() and (len(w) > 2 or w in _SHORT_WORDS))
 
 
 @cache
-def _known_hashes() -> array[int]:
-    """Hashes of the words wordfreq has seen in English and Russian, sorted for bisecting."""
-    import wordfreq
+def _known_bits() -> bytearray:
+    """A Bloom filter of the words wordfreq has seen in English and Russian: 8 MB for some
+    750,000 words, and one word in a few thousand that is no word passes for one."""
+    bits = bytearray(1 << (_BLOOM_BITS - 3))
+    for language, count in _KNOWN_WORDS.items():
+        for word in itertools.islice(_wordfreq_words(language), count):
+            if word.isalpha() and len(word) > 2:
+                for at in _bloom_positions(word.replace("ё", "е")):
+                    bits[at >> 3] |= 1 << (at & 7)
+    return bits
 
-    hashes = array(
-        "q",
-        sorted(
-            {
-                hash(word.replace("ё", "е"))
-                for language, count in _KNOWN_WORDS.items()
-                for word in wordfreq.top_n_list(language, count)
-                if word.isalpha() and len(word) > 2
-            }
-        ),
-    )
-    for function in (wordfreq.get_frequency_dict, wordfreq.get_frequency_list, wordfreq.top_n_list):
-        function.cache_clear()  # its tables are big, and not needed again
-    return hashes
+
+def _bloom_positions(word: str) -> tuple[int, int]:
+    """Two bit positions of a word, from its hash (stable within a process)."""
+    key = hash(word) & ((1 << 64) - 1)
+    mask = (1 << _BLOOM_BITS) - 1
+    return key & mask, (key >> 32) & mask
 
 
 @lru_cache(maxsize=_WORD_CACHE_SIZE)
@@ -310,10 +343,8 @@ def is_known_word(word: str) -> bool:
         return True
     if len(word) < 3 or not word.isalpha():
         return False
-    hashes = _known_hashes()
-    key = hash(word)
-    at = bisect.bisect_left(hashes, key)
-    return at < len(hashes) and hashes[at] == key
+    bits = _known_bits()
+    return all(bits[at >> 3] & (1 << (at & 7)) for at in _bloom_positions(word))
 
 
 # Russian in Latin letters, longest spelling first; a tuple holds the readings of one
@@ -1115,6 +1146,7 @@ class Moderator:
             _Pool.compile(lexicon.section(language), script)
             for language, script in LANGUAGES.items()
         ]
+        _known_bits()  # read once at start-up (about two seconds), not on a customer's message
         # Matching a word against the lists is most of the work, and customers use the same
         # few thousand words over and over; the context checks below stay per message.
         self._findings = lru_cache(maxsize=_WORD_CACHE_SIZE)(self._findings_uncached)

@@ -744,6 +744,7 @@ def _stemmer(script: Script) -> Any:
 
 
 _VERB_PARTS = frozenset({"VERB", "INFN", "GRND", "PRTF", "PRTS"})
+_NAME_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn"})
 
 
 @lru_cache(maxsize=65536)
@@ -835,6 +836,8 @@ class _WordSet:
                     return form
             elif self._has(form):
                 return form
+        if allowed is not None and any(allowed.covers(f) for f in token.forms[self.script]):
+            return None  # squeezed, an allowed word is still allowed ("aaas")
         for form in token.squeezed[self.script]:
             if allowed is not None and allowed.covers(form):
                 continue
@@ -921,7 +924,8 @@ class _TypoIndex:
         self.alphabet = _CYR_ALPHABET if script == "cyr" else "".join(sorted(_LAT_LETTERS))
         self.index: dict[str, list[tuple[str, str]]] = {}
         for kind, words in lists.items():
-            for word in words:
+            # A word of three letters is one typo from too many others ("ass" and "asse").
+            for word in (w for w in words if len(w) >= _MIN_TYPO_LETTERS):
                 for form in _inflections(word, script):
                     if len(form) < _MIN_TYPO_LETTERS - 1:
                         continue
@@ -1083,10 +1087,14 @@ class _Pool:
         return None
 
     def _innocent_lemma(self, word: str) -> bool:
-        """Whether a dictionary word's likeliest lemma has no obscene root ("сучья": сук)."""
+        """Whether a dictionary word is a name ("Сукачёв", "Насрутдин") or its likeliest
+        lemma has no obscene root ("сучья": сук)."""
         if self.script != "cyr" or not word.isalpha() or not is_dictionary_word(word):
             return False
-        lemma = _morph().parse(word)[0].normal_form.replace("ё", "е")
+        parse = _morph().parse(word)[0]
+        if parse.tag.grammemes & _NAME_TAGS:
+            return True
+        lemma = parse.normal_form.replace("ё", "е")
         return lemma != word and self.roots.match(lemma) is None
 
 

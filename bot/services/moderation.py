@@ -744,6 +744,7 @@ def _stemmer(script: Script) -> Any:
 
 
 _VERB_PARTS = frozenset({"VERB", "INFN", "GRND", "PRTF", "PRTS"})
+_RU_ENDINGS = ("", "ы", "и", "а", "у", "ом", "ов", "ам", "ами", "ах", "е")
 _NAME_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn"})
 
 
@@ -752,18 +753,18 @@ def _keys(word: str, script: Script) -> frozenset[str]:
     """What a word is compared by: itself, its lemmas, and its stem when not in a dictionary."""
     if not word.isalpha():
         return frozenset({word})
-    keys = {word, "~" + _stemmer(script).stemWord(word)}
-    if script == "cyr":
-        morph = _morph()
-        # Verbs are left out: "сволоку" (to drag) is not "сволочь" the insult.
-        keys.update(
-            p.normal_form.replace("ё", "е")
-            for p in morph.parse(word)
-            if p.tag.POS not in _VERB_PARTS
+    if script == "cyr" and _morph().word_is_known(word):
+        # The lemma is enough; verbs are left out: "сволоку" (to drag) is not "сволочь".
+        return frozenset(
+            {word}
+            | {
+                p.normal_form.replace("ё", "е")
+                for p in _morph().parse(word)
+                if p.tag.POS not in _VERB_PARTS
+            }
         )
-        if morph.word_is_known(word):
-            keys.discard("~" + _stemmer(script).stemWord(word))  # the lemma is enough
-    return frozenset(keys)
+    # pymorphy3's guesses for an unknown word are slow and no better than the stem.
+    return frozenset({word, "~" + _stemmer(script).stemWord(word)})
 
 
 def _mask_regex(form: str) -> re.Pattern[str] | None:
@@ -802,10 +803,14 @@ class _WordSet:
             elif not inflect and len(word) >= 3:
                 self.keys |= {word + "s", word + "es"}
             if inflect:
-                stem = "~" + _stemmer(script).stemWord(word)
-                # Short Russian stems ("дур" of "дура") also match innocent words ("дурь").
-                if script == "lat" or len(stem) > 4:
-                    self.keys.add(stem)
+                # The stemmer cuts words unevenly ("имбецил" to "имбец", "имбецилы" to
+                # "имбецил"), so a word the dictionary lacks is stemmed in its likely forms.
+                endings = ("",) if script == "lat" else _RU_ENDINGS
+                for ending in endings:
+                    stem = "~" + _stemmer(script).stemWord(word + ending)
+                    # Short Russian stems ("дур" of "дура") also match innocent words ("дурь").
+                    if script == "lat" or len(stem) > 4:
+                        self.keys.add(stem)
         # "asss" squeezes to "as", as "ass" does; "dduummbbaasssseess" to "dumbases".
         self.squeezed = {_collapse(form) for w in self.words for form in _inflections(w, script)}
 

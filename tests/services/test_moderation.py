@@ -713,3 +713,14 @@ def test_transliteration_reads_digraphs() -> None:
     assert "яма" in transliterate("yama")
     assert "цапля" in transliterate("tsaplya")
     assert "сволочь" in transliterate("svoloch")
+
+
+def test_every_disguise_kind_is_caught_in_both_languages(moderator: Moderator) -> None:
+    from bot.services.moderation_stress import disguise_scores
+
+    scores = disguise_scores(read_rows(EVAL_CSV), moderator)
+    kinds = {(s.kind, s.language) for s in scores}
+    assert {("latin", "ru"), ("split", "en"), ("swapped", "ru"), ("doubled", "en")} <= kinds
+    for s in scores:
+        assert s.n >= 30, (s.kind, s.language, s.n)
+        assert s.recall >= 0.90, (s.kind, s.language, s.recall, s.missed[:5])

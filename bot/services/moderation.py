@@ -434,6 +434,7 @@ class _Token:
     trims: tuple[str, ...] = ()  # spaced letters read without a lone word at an end
     latin_russian: bool = False  # a Latin word read as Russian on its own ("debili")
     translit: bool = False  # read in a message of Russian in Latin letters
+    name: bool = False  # capitalised inside a sentence: a name or a place ("Shitterton")
 
 
 def _script_forms(core: str, script: Script) -> set[str]:
@@ -590,9 +591,11 @@ def _unmasked(forms: Iterable[str], script: Script) -> set[str]:
 def _tokenize(text: str) -> list[_Token]:
     """Split a message into normalised tokens, joining runs of spaced single letters."""
     folded = _fold(text)
+    # Capitals are folded away but tell names: the same pieces, as typed.
+    typed = _CHUNK.findall(unicodedata.normalize("NFKC", text))
     tokens: list[_Token] = []
     quote_left = 0  # words still inside an open quotation; unclosed quotes end by themselves
-    for match in _CHUNK.finditer(folded):
+    for number, match in enumerate(_CHUNK.finditer(folded)):
         chunk = _read_chunk(match.group())
         if chunk is None:
             continue
@@ -605,10 +608,19 @@ def _tokenize(text: str) -> list[_Token]:
         token = _make_token(chunk.core, quoted, clause_end)
         if token is not None:
             token.pause = clause_end or chunk.pause
+            starts_sentence = not tokens or tokens[-1].clause_end
+            if not starts_sentence and number < len(typed):
+                token.name = _titled_word(typed[number])
             tokens.append(token)
         elif tokens and chunk.has_pause:
             tokens[-1].pause = True  # a free-standing dash: "курьер — идиот"
     return _join_spaced_letters(tokens)
+
+
+def _titled_word(piece: str) -> bool:
+    """Whether a piece as typed is a capitalised word: "Shitterton", "Ебру", not "ИДИОТЫ"."""
+    word = piece.strip(_EDGE_PUNCT + ".…")
+    return len(word) >= 3 and word.isalpha() and word[0].isupper() and word[1:].islower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -681,6 +693,8 @@ def _other_cuts(tokens: list[_Token]) -> Iterator[tuple[list[_Token], int]]:
         first, second = tokens[index], tokens[index + 1]
         if first.pause or not (first.core.isalpha() and second.core.isalpha()):
             continue
+        if first.name or second.name:
+            continue  # "в Хуйнань": a name stays whole
         scripts = {_script_of(first.core), _script_of(second.core)}
         if scripts == {"cyr", "lat"}:
             continue  # "про sukiyaki": words of two scripts are two words
@@ -1228,8 +1242,11 @@ class Moderator:
             if _phrase_at(tokens, index, phrase):
                 name = pool.phrase_names.get(phrase, " ".join(phrase))
                 return ModerationResult(True, "personal_insult", _display_form(name))
-        if tokens[index].quoted and (not found.obscene or self._titled(tokens, index)):
+        token = tokens[index]
+        if token.quoted and (not found.obscene or self._titled(tokens, index)):
             return None  # a title such as «Идиот» is named, not called
+        if token.name and not is_known_word(token.core):
+            return None  # a name no dictionary knows: "hotel Shitterton", "меня зовут Ебру"
         if found.obscene:
             return ModerationResult(True, "obscene", _display_form(found.obscene))
         if found.insult and not self._about_self(pool, tokens, index):

@@ -415,11 +415,21 @@ def test_only_abuse_of_staff_or_the_company_counts(moderator: Moderator, text: s
         "twattle",
         "retarding the process",
         'Do you sell the book "The Subtle Art of Not Giving a F*ck"?',
+        "is the hotel Twatt near you?",
+        "Привет, меня зовут Ебру, заказ не пришёл",
+        "Доставка в Хуйнань возможна?",
         "Песня «Сука любовь» у вас играет, кто исполнитель?",
     ],
 )
 def test_innocent_readings_by_lemma_name_place_and_title(moderator: Moderator, text: str) -> None:
     assert not flagged(moderator, text), text
+
+
+def test_capitals_excuse_only_words_no_dictionary_knows(moderator: Moderator) -> None:
+    assert flagged(moderator, "Ну вы и Мудаки")
+    assert flagged(moderator, "Ваш менеджер Идиот")
+    assert flagged(moderator, "Вы ИДИОТЫ")
+    assert flagged(moderator, "Хуйнань, а не сервис")  # a sentence starts with it
 
 
 def test_quoted_obscenity_without_a_title_cue_still_counts(moderator: Moderator) -> None:

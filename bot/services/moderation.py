@@ -355,6 +355,8 @@ _TRANSLIT = sorted(
         "kh": ("х",), "ts": ("ц",), "tz": ("ц",), "ya": ("я",), "ja": ("я",),
         "ia": ("я", "иа"), "ye": ("е", "ые"), "oi": ("ой", "ои"), "ei": ("ей", "еи"),
         "ai": ("ай", "аи"), "ui": ("уй", "уи"), "iy": ("ий", "ый"), "yi": ("ый", "ий"),
+        "aia": ("ая",), "oia": ("оя",), "eia": ("ея",), "uia": ("уя",), "iia": ("ия",),
+        "aiu": ("аю",), "oiu": ("ою",), "eiu": ("ею",),
         "yu": ("ю",), "ju": ("ю",), "iu": ("ю",), "yo": ("е",), "jo": ("е",),
         "a": ("а",), "b": ("б",), "v": ("в",), "w": ("в",), "g": ("г",), "d": ("д",),
         "e": ("е", "э"), "z": ("з",), "i": ("и", "ы"), "j": ("й", "ж"), "k": ("к",),
@@ -433,6 +435,7 @@ class _Token:
     letter: str | None = None  # a lone letter, joined with its neighbours as in "д у р а к"
     trims: tuple[str, ...] = ()  # spaced letters read without a lone word at an end
     latin_russian: bool = False  # a Latin word read as Russian on its own ("debili")
+    maybe_russian: bool = False  # a rare English word that is a Russian one too ("kozel")
     translit: bool = False  # read in a message of Russian in Latin letters
     name: bool = False  # capitalised inside a sentence: a name or a place ("Shitterton")
 
@@ -505,12 +508,13 @@ def _make_token(core: str, quoted: bool, clause_end: bool, translit: bool = Fals
     readings = _readings(core, translit)
     if readings is None:
         return None
-    forms, squeezed, collapsed, words, context, latin_russian = readings
+    forms, squeezed, collapsed, words, context, latin_russian, maybe_russian = readings
     letter = core if len(core) == 1 and core.isalpha() else None
     token = _Token(
         core, forms, squeezed, collapsed, words, context, quoted, clause_end, letter=letter
     )
     token.latin_russian = latin_russian
+    token.maybe_russian = maybe_russian
     token.translit = translit
     return token
 
@@ -521,6 +525,7 @@ _Readings = tuple[
     dict[Script, tuple[tuple[str, str], ...]],
     frozenset[str],
     tuple[str, ...],
+    bool,
     bool,
 ]
 
@@ -537,7 +542,7 @@ def _readings(core: str, translit: bool = False) -> _Readings | None:
     squeezed: dict[Script, tuple[str, ...]] = {}
     collapsed: dict[Script, tuple[tuple[str, str], ...]] = {}
     context: tuple[str, ...] = ()
-    latin_russian = False
+    latin_russian = maybe_russian = False
     for script in ("cyr", "lat"):
         plain: set[str] = set()
         for variant in _core_variants(core):
@@ -551,11 +556,10 @@ def _readings(core: str, translit: bool = False) -> _Readings | None:
             # Cyrillic ("sukiyaki", "crutch"); in a message with such a word, any word but a
             # common English one is ("poshla na hren, dura").
             context = transliterate(core)
-            if len(core) >= 3:
-                russian = not is_known_word(core) and any(
-                    is_known_word(_squeeze(form)) for form in context
-                )
-                if russian or (translit and not is_dictionary_word(core)):
+            if len(core) >= 3 and not is_dictionary_word(core):
+                maybe_russian = any(is_known_word(_squeeze(form)) for form in context)
+                russian = maybe_russian and not is_known_word(core)
+                if russian or translit:
                     plain = set(context)
                     latin_russian = russian
         plain |= _unmasked(plain, script)
@@ -570,7 +574,7 @@ def _readings(core: str, translit: bool = False) -> _Readings | None:
         collapsed[script] = tuple(sorted(pairs - {(f, f) for f in plain}))
     words = frozenset(itertools.chain(*forms.values(), *squeezed.values(), context))
     words |= {_phrase_key(w) for w in words}
-    return forms, squeezed, collapsed, words, context, latin_russian
+    return forms, squeezed, collapsed, words, context, latin_russian, maybe_russian
 
 
 def _unmasked(forms: Iterable[str], script: Script) -> set[str]:
@@ -663,6 +667,15 @@ def _script_of(word: str) -> str:
     cyrillic = any(ch in _CYR_LETTERS for ch in word)
     latin = any(ch in _LAT_LETTERS for ch in word)
     return "mixed" if cyrillic == latin else "cyr" if cyrillic else "lat"
+
+
+def _reads_as_russian(tokens: list[_Token]) -> bool:
+    """Whether a message is Russian in Latin letters: a word that can only be Russian, a
+    Russian pronoun ("ty dura"), or two rare English words that are Russian ones too
+    ("Direktor vash — kozel")."""
+    if any(t.latin_russian or _RU_PRONOUNS & set(t.context) for t in tokens):
+        return True
+    return sum(t.maybe_russian for t in tokens) >= 2
 
 
 def _read_as_russian(token: _Token) -> _Token:
@@ -1189,7 +1202,7 @@ class Moderator:
     def check(self, text: str) -> ModerationResult:
         """Decide whether a message insults staff or the company."""
         tokens = _tokenize(text)
-        if any(token.latin_russian or _RU_PRONOUNS & set(token.context) for token in tokens):
+        if _reads_as_russian(tokens):
             tokens = [_read_as_russian(token) for token in tokens]
         verdict = self._scan(tokens, range(len(tokens)))
         if verdict is not None:
@@ -1278,6 +1291,8 @@ class Moderator:
             if before.clause_end:
                 break
             person = _person(pool, before)
+            if person == "target" and back > 0 and pool.selves.names(tokens[back - 1]):
+                return "other"  # "my boss is an idiot": the writer's boss, not the staff
             if person is not None:
                 return person
             if pool.similes.names(before):

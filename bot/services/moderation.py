@@ -339,12 +339,11 @@ def is_dictionary_word(word: str) -> bool:
 @lru_cache(maxsize=_WORD_CACHE_SIZE)
 def is_known_word(word: str) -> bool:
     """Whether a word is in a dictionary or, being three letters or more, seen in print."""
-    if is_dictionary_word(word):
-        return True
-    if len(word) < 3 or not word.isalpha():
-        return False
-    bits = _known_bits()
-    return all(bits[at >> 3] & (1 << (at & 7)) for at in _bloom_positions(word))
+    if len(word) >= 3 and word.isalpha():
+        bits = _known_bits()
+        if all(bits[at >> 3] & (1 << (at & 7)) for at in _bloom_positions(word)):
+            return True  # the cheap test first: most words are common
+    return is_dictionary_word(word)
 
 
 # Russian in Latin letters, longest spelling first; a tuple holds the readings of one
@@ -367,6 +366,7 @@ _TRANSLIT = sorted(
     key=lambda item: -len(item[0]),
 )  # fmt: skip
 _MAX_TRANSLIT = 8  # readings of one Latin word; more only multiplies guesses
+_MAX_RUSSIAN_CHECKS = 4
 _VOWELS = frozenset("aeiouyаеиоуыэюяё")
 
 
@@ -557,7 +557,10 @@ def _readings(core: str, translit: bool = False) -> _Readings | None:
             # common English one is ("poshla na hren, dura").
             context = transliterate(core)
             if len(core) >= 3 and not is_dictionary_word(core):
-                maybe_russian = any(is_known_word(_squeeze(form)) for form in context)
+                # The likeliest readings come first; the rest only multiply dictionary look-ups.
+                maybe_russian = any(
+                    is_known_word(_squeeze(form)) for form in context[:_MAX_RUSSIAN_CHECKS]
+                )
                 russian = maybe_russian and not is_known_word(core)
                 if russian or translit:
                     plain = set(context)

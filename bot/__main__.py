@@ -40,6 +40,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             evaluation.add_argument(
                 "--smalltalk", action="store_true", help="score small talk: text,intent[,lang]"
             )
+        if name == "moderation-eval":
+            evaluation.add_argument(
+                "--stress",
+                action="store_true",
+                help="also run every pymorphy3 lemma, a sample of word forms and common "
+                "English words through the detector; print the false-positive rate",
+            )
+            evaluation.add_argument(
+                "--disguise",
+                action="store_true",
+                help="also disguise the insult rows each way customers do; print recall per kind",
+            )
     args = parser.parse_args(argv)
     try:
         settings = Settings.load()
@@ -111,7 +123,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     elif args.command == "moderation-eval":
         from bot.services.moderation_eval import main as moderation_eval
 
-        return moderation_eval(args.file, content_dir)
+        return moderation_eval(args.file, content_dir, stress=args.stress, disguise=args.disguise)
     return 0
 
 

@@ -122,8 +122,12 @@ def evaluate(rows: list[EvalRow], moderator: Moderator) -> dict[str, Scores]:
     return result
 
 
-def main(csv_path: Path, content_dir: Path) -> int:
-    """Print each mistake, then the per-script figures, then one `precision= recall= n=` line."""
+def main(csv_path: Path, content_dir: Path, *, stress: bool = False, disguise: bool = False) -> int:
+    """Print each mistake, then the per-script figures, then one `precision= recall= n=` line.
+
+    `disguise` adds recall per kind of disguise, `stress` the false-positive rate over
+    dictionaries (bot.services.moderation_stress); each prints its own lines before the last.
+    """
     try:
         rows = read_rows(Path(csv_path))
         moderator = Moderator(Lexicon.load(Path(content_dir) / "moderation.yaml"))
@@ -140,5 +144,47 @@ def main(csv_path: Path, content_dir: Path) -> int:
     for language in ("ru", "en"):
         s = scores[language]
         print(f"{language}: p={s.precision:.2f} r={s.recall:.2f} n={s.n}")
+    if disguise:
+        _print_disguises(rows, moderator)
+    if stress:
+        _print_stress(moderator, Path(csv_path).parent)
     print(scores["all"].line())
     return 0
+
+
+def _print_disguises(rows: list[EvalRow], moderator: Moderator) -> None:
+    """Each missed disguise, then recall per kind and language."""
+    from bot.services.moderation_stress import disguise_scores
+
+    results = disguise_scores(rows, moderator)
+    for result in results:
+        for text in result.missed:
+            print(f"missed disguise ({result.kind}, {result.language}): {text}")
+    for result in results:
+        print(f"disguise {result.kind} {result.language}: recall={result.recall:.2f} n={result.n}")
+
+
+def _print_stress(moderator: Moderator, data_dir: Path) -> None:
+    """Each flagged innocent word, then the false-positive rate per language."""
+    from bot.services.moderation_stress import (
+        ABUSIVE_LIST,
+        english_words,
+        read_abusive,
+        russian_words,
+        stress,
+    )
+
+    abusive = read_abusive(data_dir / ABUSIVE_LIST)
+    results = [
+        stress(moderator, "ru", russian_words(), abusive),
+        stress(moderator, "en", english_words(), abusive),
+    ]
+    for result in results:
+        for word in result.false_positives:
+            print(f"stress false positive ({result.language}): {word}")
+    for result in results:
+        print(
+            f"stress {result.language}: false_positive_rate={result.rate:.4%} "
+            f"flagged={len(result.false_positives)} abusive={result.known} "
+            f"checked={result.checked}"
+        )

@@ -67,7 +67,7 @@ def flagged(moderator: Moderator, text: str) -> bool:
         "sh1t service",
         "3аебали",
         "you m0r0ns",
-        "вы 4мо",
+        "вы 4м0шники",
         "a$$hole",
         "bu11shit",
         "пи3дец",
@@ -299,6 +299,196 @@ def test_innocent_phrase_exempts_its_words(moderator: Moderator) -> None:
     assert flagged(moderator, "Дурак, где заказ?")
 
 
+# ---------------------------------------------------------------- disguises, general mechanisms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Russian in Latin letters, digraphs and all
+        "vi vse debili",
+        "poshla na hren, dura",
+        "ty tupoy?",
+        "zaebali uzhe",
+        "Svoloch' ty",
+        "vy vse imbetsili",
+        "idi nahui",
+        # a word split by a space where a part is no word
+        "fu ck you",
+        "ты деб ил",
+        "вы идио ты",
+        "go to he ll",
+        # spaced letters beside one-letter words
+        "you are a m o r o n",
+        "ну вы и к о з л ы",
+        # every letter doubled, checked against every list
+        "вы ддууррааккии",
+        "you mmoorroonnss",
+        "ppiissss off",
+        # one typo in a word that is no word
+        "ты идоит",
+        "you idoits",
+        "вы дебли",
+        "scerw you",
+        "заебли уже",
+        # masks inside phrase words and prefixes
+        "п*шёл ты",
+        "у*бок",
+        "вы уро*ы",
+        "absolute moro*s",
+        # the squeezed reading of the target after an insult
+        "козёл тыыы",
+    ],
+)
+def test_disguises_are_undone_by_general_rules(moderator: Moderator, text: str) -> None:
+    assert flagged(moderator, text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Where is the sukiyaki sauce?",
+        "Подскажите про sukiyaki, пожалуйста",
+        "Хочу оформить заказ на хлебопечку",
+        "The shuttlecocks are cracked",
+        "Я перепутала подъезд",
+        "hello, her name is Anna",
+        "my ebay order",
+        "пресс-атташе",
+        "т.е. завтра",
+        "Shi Tzu puppy food",
+        "you are a good man",
+        "I looove it",
+    ],
+)
+def test_general_rules_leave_real_words_alone(moderator: Moderator, text: str) -> None:
+    assert not flagged(moderator, text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "your courier is a drunk pig",
+        "you ugly fat cow",
+        "brain-dead operator",
+        "your boss is a dick",
+        "тупой бот",
+        "ты олигофрен",
+        "Ваш курьер — пьяная свинья",
+        "Оператор — крыса",
+        "Ваша поддержка — стадо баранов",
+    ],
+)
+def test_animal_and_slur_words_aimed_at_someone_are_insults(
+    moderator: Moderator, text: str
+) -> None:
+    assert flagged(moderator, text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my husband is an idiot, he ordered the wrong size",
+        "Мой муж идиот, заказал не тот цвет",
+        "Сосед — дебил, забрал мою посылку",
+        "I'm such an idiot",
+        "damn, late again",
+        "блин, опять опоздали",
+        "my dog is stupid, he chewed the box",
+        "Do you have a cow print rug?",
+        "Курица в заказе была испорчена",
+    ],
+)
+def test_only_abuse_of_staff_or_the_company_counts(moderator: Moderator, text: str) -> None:
+    assert not flagged(moderator, text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Сучья на дереве закрывают вывеску",
+        "Я сам сволоку диван вниз",
+        "Гарик Сукачёв будет у вас?",
+        "Насрутдин заберёт заказ",
+        "is the hotel Shitterton near you?",
+        "shittim wood",
+        "twattle",
+        "retarding the process",
+        'Do you sell the book "The Subtle Art of Not Giving a F*ck"?',
+        "is the hotel Twatt near you?",
+        "Привет, меня зовут Ебру, заказ не пришёл",
+        "Доставка в Хуйнань возможна?",
+        "Песня «Сука любовь» у вас играет, кто исполнитель?",
+    ],
+)
+def test_innocent_readings_by_lemma_name_place_and_title(moderator: Moderator, text: str) -> None:
+    assert not flagged(moderator, text), text
+
+
+def test_capitals_excuse_only_words_no_dictionary_knows(moderator: Moderator) -> None:
+    assert flagged(moderator, "Ну вы и Мудаки")
+    assert flagged(moderator, "Ваш менеджер Идиот")
+    assert flagged(moderator, "Вы ИДИОТЫ")
+    assert flagged(moderator, "Хуйнань, а не сервис")  # a sentence starts with it
+
+
+def test_quoted_obscenity_without_a_title_cue_still_counts(moderator: Moderator) -> None:
+    assert flagged(moderator, "Ваш «сервис» — полное говно")
+    assert flagged(moderator, "Ну и «блядская» у вас работа")
+
+
+# ---------------------------------------------------------------- codes are never words
+
+
+def _batches(codes: list[str], size: int = 40) -> list[str]:
+    """Codes in messages as customers write them, a few dozen a message to keep the test quick."""
+    return [
+        "Hello, where is my return " + ", ".join(codes[i : i + size]) + "?"
+        for i in range(0, len(codes), size)
+    ]
+
+
+def test_ticket_numbers_are_never_words(moderator: Moderator) -> None:
+    # The bot's own numbers: "R-000036" once read as "о-о-о-о-еб" and closed the conversation.
+    codes = [f"{kind}-{n:06d}" for kind in "RC" for n in range(1, 100_001)]
+    codes += [f"{kind}{n:06d}" for kind in "rc" for n in range(1, 100_001, 7)]
+    codes += [f"{kind}-{n}" for kind in "RC" for n in range(1, 100_001, 7)]
+    offending = [text for text in _batches(codes) if flagged(moderator, text)]
+    assert not offending, offending[:3]
+
+
+def _product_codes() -> list[str]:
+    """Sizes, model numbers, article codes, prices, phones and dates, generated."""
+    latin = "ABCEHKMOPTXYSLDGRNUVWZ"
+    cyrillic = "АБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЭЮЯ"
+    numbers = ("0", "1", "3", "6", "36", "69", "100", "360", "036", "0036", "1488", "666")
+    codes = []
+    for letters in (latin, cyrillic):
+        pairs = [a + b for a in letters for b in letters]
+        for prefix in [*letters, *pairs]:
+            for number in numbers:
+                codes += [f"{prefix}-{number}", f"{prefix}{number}", f"{number}{prefix}"]
+    for word in ("SALE", "SIZE", "EU", "US", "UK", "XL", "XXL", "ART", "SKU", "MODEL", "PRO"):
+        for number in numbers:
+            codes += [f"{word}-{number}", f"{word}{number}", f"{word}-{number}-XL"]
+    codes += ["+7 (999) 123-45-67", "8-800-555-35-35", "+44 20 7946 0958", "89161234567"]
+    codes += ["05.12.2026", "2026-12-05", "5/12/26", "10:30", "12.03", "03/06/1996"]
+    codes += ["1500р", "1 500 руб", "$99.99", "99,90€", "£30", "3.6k", "36e", "x360", "ps5"]
+    return codes
+
+
+def test_product_codes_sizes_prices_phones_and_dates_are_never_words(
+    moderator: Moderator,
+) -> None:
+    offending = [text for text in _batches(_product_codes()) if flagged(moderator, text)]
+    assert not offending, offending[:3]
+
+
+def test_digits_in_words_are_still_read_as_letters(moderator: Moderator) -> None:
+    for text in ("sh1t", "вы дол6оёбы", "id10t", "п1зд@", "сука-15", "you m0r0ns", "bu11shit"):
+        assert flagged(moderator, text), text
+
+
 def test_empty_and_symbol_only_messages(moderator: Moderator) -> None:
     assert not flagged(moderator, "")
     assert not flagged(moderator, "   ")
@@ -423,8 +613,8 @@ def test_eval_file_is_big_balanced_and_scores_well_in_each_language(moderator: M
         assert 0.3 <= share <= 0.5, (lang, share)
     scores = evaluate(rows, moderator)
     for lang in ("ru", "en"):
-        assert scores[lang].precision >= 0.95, (lang, scores[lang])
-        assert scores[lang].recall >= 0.95, (lang, scores[lang])
+        assert scores[lang].precision >= 0.97, (lang, scores[lang])
+        assert scores[lang].recall >= 0.97, (lang, scores[lang])
 
 
 def test_eval_main_prints_mistakes_and_one_summary_line(
@@ -486,3 +676,61 @@ def test_eval_main_reports_a_missing_csv(
 ) -> None:
     assert main(tmp_path / "nope.csv", CONTENT) == 2
     assert "nope.csv" in capsys.readouterr().err
+
+
+def test_eval_main_prints_recall_per_disguise(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv_path = tmp_path / "eval.csv"
+    csv_path.write_text(
+        "text,label\nты дебил,insult\nyou are morons,insult\nхорошего дня,ok\n",
+        encoding="utf-8",
+    )
+    assert main(csv_path, CONTENT, disguise=True) == 0
+    out = capsys.readouterr().out.splitlines()
+    lines = {line.split(":")[0] for line in out if line.startswith("disguise ")}
+    for kind in ("spaced", "doubled", "split", "dropped", "swapped", "masked", "stretched"):
+        assert f"disguise {kind} en" in lines or kind in ("dropped", "swapped", "stretched")
+    assert "disguise latin ru" in lines
+    assert all("recall=" in line for line in out if line.startswith("disguise "))
+    assert out[-1].startswith("precision=")
+
+
+def test_stress_counts_innocent_words_only() -> None:
+    from bot.services.moderation_stress import stress
+
+    moderator = load_moderator(CONTENT)
+    words = ["стол", "сучок", "хуйня", "дебил", "сволоку", "table", "fuck", "shittim"]
+    result = stress(moderator, "mixed", words, frozenset({"хуйня", "дебил", "fuck"}))
+    assert result.checked == len(words)
+    assert result.known == 3
+    assert result.false_positives == ()
+    result = stress(moderator, "mixed", ["fuck"], frozenset())
+    assert result.false_positives == ("fuck",)
+    assert result.rate == 1.0
+
+
+def test_transliteration_reads_digraphs() -> None:
+    from bot.services.moderation import transliterate
+
+    assert "щука" in transliterate("shchuka")
+    assert "жопа" in transliterate("zhopa")
+    assert "хрен" in transliterate("khren")
+    assert "хрен" in transliterate("hren")
+    assert "дебилы" in transliterate("debily")
+    assert "тупой" in transliterate("tupoy")
+    assert "юла" in transliterate("yula")
+    assert "яма" in transliterate("yama")
+    assert "цапля" in transliterate("tsaplya")
+    assert "сволочь" in transliterate("svoloch")
+
+
+def test_every_disguise_kind_is_caught_in_both_languages(moderator: Moderator) -> None:
+    from bot.services.moderation_stress import disguise_scores
+
+    scores = disguise_scores(read_rows(EVAL_CSV), moderator)
+    kinds = {(s.kind, s.language) for s in scores}
+    assert {("latin", "ru"), ("split", "en"), ("swapped", "ru"), ("doubled", "en")} <= kinds
+    for s in scores:
+        assert s.n >= 30, (s.kind, s.language, s.n)
+        assert s.recall >= 0.90, (s.kind, s.language, s.recall, s.missed[:5])

@@ -52,24 +52,20 @@ async def from_menu(message: Message, state: FSMContext, l10n: L10n) -> None:
     await ask_for_phone(message, state, l10n)
 
 
-@router.message(StateFilter(CallbackForm.phone), Magic(F.contact))
-async def shared(
+async def keep_phone(
     message: Message,
-    state: FSMContext,
     bot: Bot,
     services: Services,
     session: AsyncSession,
     customer: Customer,
     conversation: Conversation,
     l10n: L10n,
-) -> None:
-    """Keep the customer's own number and put them on the callback list."""
+) -> bool:
+    """Keep the customer's own shared number, put them on the callback list, show staff."""
     assert message.contact is not None
     if message.contact.user_id not in (None, customer.telegram_id):
-        await message.answer(l10n("callback-own-number"))
-        return
+        return False
     customer.phone = message.contact.phone_number
-    await state.clear()
     await connect_person(
         message,
         bot,
@@ -81,6 +77,32 @@ async def shared(
         "callback",
         detail=l10n("callback-detail", phone=customer.phone),
     )
+    # The card only goes with a new handoff: a copy shows staff the number in any case.
+    staff_chat = services.settings.telegram.staff_chat_id
+    assert staff_chat is not None
+    copy = CopyMessage(
+        chat_id=staff_chat, from_chat_id=message.chat.id, message_id=message.message_id
+    )
+    queue_in_topic(session, services, customer, copy)
+    return True
+
+
+@router.message(StateFilter(CallbackForm.phone), Magic(F.contact))
+async def shared(
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    conversation: Conversation,
+    l10n: L10n,
+) -> None:
+    """Keep the number asked for; someone else's is refused."""
+    await state.clear()
+    if not await keep_phone(message, bot, services, session, customer, conversation, l10n):
+        await state.set_state(CallbackForm.phone)
+        await message.answer(l10n("callback-own-number"))
 
 
 @router.message(StateFilter(None), Magic(F.contact))
@@ -94,30 +116,10 @@ async def shared_unasked(
     l10n: L10n,
 ) -> None:
     """A phone shared from the after-hours promise: keep it, confirm, give the menu back."""
-    assert message.contact is not None
-    if message.contact.user_id not in (None, customer.telegram_id):
+    if not await keep_phone(message, bot, services, session, customer, conversation, l10n):
         await relay_to_topic(
             message, bot, services, session, customer, conversation, "customer", l10n
         )
-        return
-    customer.phone = message.contact.phone_number
-    await connect_person(
-        message,
-        bot,
-        services,
-        session,
-        customer,
-        conversation,
-        l10n,
-        "callback",
-        detail=l10n("callback-detail", phone=customer.phone),
-    )
-    staff_chat = services.settings.telegram.staff_chat_id
-    assert staff_chat is not None
-    copy = CopyMessage(
-        chat_id=staff_chat, from_chat_id=message.chat.id, message_id=message.message_id
-    )
-    queue_in_topic(session, services, customer, copy)
 
 
 @router.message(StateFilter(CallbackForm.phone), Magic(F.text))

@@ -195,7 +195,7 @@ async def figures(request: web.Request) -> web.Response:
     except ValueError as error:
         return _bad_request(request, error)
     async with ctx.reader() as session:
-        result = await compute_figures(session, period, sessions=ctx.reader)
+        result = await compute_figures(session, period, sessions=ctx.reader, managers=ctx.managers)
     return render(
         request,
         "figures.html",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
 
 from models import Event
 
@@ -31,6 +35,28 @@ ESCALATION_REASONS = {
     "follow_up_problem": "follow-up found a problem",
 }
 GOOD, BAD, INFO = "good", "bad", "info"
+Text = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class Reasons:
+    """Why a handoff or an escalation happened, in the manager's language."""
+
+    _: Text
+
+    def handoff(self, reason: str) -> str:
+        """Name a handoff reason; an unknown one as it is stored."""
+        return self._lookup(f"console-handoff-{reason}", reason)
+
+    def escalation(self, reason: str, sla_minutes: int) -> str:
+        """Name an escalation reason; an unknown one as it is stored."""
+        return self._lookup(f"console-escalation-{reason}", reason, minutes=sla_minutes)
+
+    def _lookup(self, key: str, fallback: str, **args: Any) -> str:
+        try:
+            return self._(key, **args)
+        except KeyError:
+            return fallback
 
 
 def local(moment: datetime | None, tz: ZoneInfo, pattern: str = "%d %b %Y %H:%M:%S") -> str:
@@ -38,21 +64,35 @@ def local(moment: datetime | None, tz: ZoneInfo, pattern: str = "%d %b %Y %H:%M:
     return moment.astimezone(tz).strftime(pattern) if moment is not None else "—"
 
 
-def duration(seconds: float | None) -> str:
+def local_in(
+    moment: datetime | None, tz: ZoneInfo, lang: str, pattern: str = "d MMM y, HH:mm:ss"
+) -> str:
+    """Write a moment in the business time zone with a CLDR pattern, in the manager's language."""
+    if moment is None:
+        return "—"
+    return format_datetime(moment.astimezone(tz), pattern, tzinfo=tz, locale=lang)
+
+
+def duration(seconds: float | None, _: Text | None = None) -> str:
     """Write a duration the way people say it: 45 s, 2 min 05 s, 3 h 10 min, 2 d 4 h."""
     if seconds is None:
         return "—"
+    s, m, h, d = (
+        (_("console-abbr-s"), _("console-abbr-min"), _("console-abbr-h"), _("console-abbr-d"))
+        if _ is not None
+        else ("s", "min", "h", "d")
+    )
     total = round(seconds)
     if total < 60:
-        return f"{total} s"
+        return f"{total} {s}"
     minutes, secs = divmod(total, 60)
     if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
+        return f"{minutes} {m} {secs:02d} {s}"
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes:02d} min"
+        return f"{hours} {h} {minutes:02d} {m}"
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
+    return f"{days} {d} {hours} {h}"
 
 
 def percent(value: float | None) -> str:

@@ -286,7 +286,7 @@ async def export(request: web.Request) -> web.StreamResponse:
         # is an error page, not a download cut short.
         first = await anext(chunks, None)
         await response.prepare(request)
-        async for piece in encode(_prepended(first, chunks), fmt, COLUMNS[kind]):
+        async for piece in encode(_prepended(first, chunks), fmt, COLUMNS[kind], ctx.tz):
             await response.write(piece)
     await response.write_eof()
     return response

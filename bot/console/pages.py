@@ -192,7 +192,15 @@ async def conversation(request: web.Request) -> web.Response:
     except BadParameter as error:
         return _bad_request(request, error)
     async with ctx.reader() as session:
-        transcript = await load_transcript(session, conversation_id, ctx.tz, now)
+        transcript = await load_transcript(
+            session,
+            conversation_id,
+            ctx.tz,
+            now,
+            texts_of(request),
+            language_of(request),
+            max(round(ctx.reply_sla_seconds / 60), 1),
+        )
     if transcript is None:
         raise web.HTTPNotFound(text="No such conversation")
     back = request.headers.get("Referer") or "/conversations"

@@ -68,7 +68,7 @@ def label_width(text: str, size: float = 13) -> float:
     """Estimate how wide a label is drawn in the system sans-serif, in pixels."""
     narrow = sum(1 for c in text if c in "iljtfr.,:;|!' ")
     wide = sum(1 for c in text if c.isupper() or c in "mwMWшщжюыфШЩЖЮЫФ★")
-    return size * (0.56 * (len(text) - narrow - wide) + 0.3 * narrow + 0.85 * wide)
+    return size * (0.62 * (len(text) - narrow - wide) + 0.32 * narrow + 0.9 * wide)
 
 
 def _svg(title: str, body: list[str], height: int = HEIGHT, width: int = WIDTH) -> Markup:
@@ -180,10 +180,10 @@ def hbar_chart(
     empty: str = "No data in this period",
 ) -> Markup:
     """Horizontal bars with the label on the left (wrapped, never cut) and the value after."""
-    plot_w, line_h = 200, 16
+    plot_w, line_h = 150, 16
     # The label column is as wide as the longest label needs, up to a limit; longer ones wrap.
-    label_w = min(max([label_width(label) for label, _ in items] or [60]), 230) + 14
-    width = round(label_w + plot_w + 50)
+    label_w = min(max([label_width(label) for label, _ in items] or [60]), 170) + 14
+    width = round(label_w + plot_w + 40)
     ceiling = _nice_max(max([v for _, v in items] or [0]))
     body: list[str] = []
     y = 4

@@ -65,7 +65,10 @@ def _in_unit(values: list[float | None], unit: Unit) -> list[float | None]:
 
 
 def _unit_number(value: float) -> str:
-    return f"{value:.0f}" if float(value).is_integer() or value >= 10 else f"{value:.1f}"
+    if float(value).is_integer() or value >= 10:
+        return f"{value:.0f}"
+    # Under one unit, two significant digits: 3 seconds in minutes is 0.05, not 0.0.
+    return f"{value:.2g}" if value < 1 else f"{value:.1f}"
 
 
 def charts(

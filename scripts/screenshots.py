@@ -29,9 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.sandbox_check import Json, SandboxError, add_customer, call, wait_for_page  # noqa: E402
+from scripts.sandbox_check import Json, SandboxError, call, wait_for_page  # noqa: E402
 
 STAFF, MANAGER = 900001, 900002
+MARIA, IVAN = 700001, 700002
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -108,8 +109,7 @@ class Day:
 
 def walk(day: Day) -> None:
     """A short day in the shop, as customers and staff would have it."""
-    maria = add_customer(day.base, "Maria", "en")
-    ivan = add_customer(day.base, "Иван", "ru")
+    maria, ivan = MARIA, IVAN  # the sandbox's demo customers, shown first on its page
     day.say(maria, "/start", "")
     day.say(ivan, "/start", "")
     day.say(maria, "How long does delivery take?", "")
@@ -169,7 +169,12 @@ async def photograph(day: Day, out: Path, chromium: str) -> list[Path]:
             page = await (await browser.new_context(viewport=viewport)).new_page()
             await page.goto(day.base + "/")
             # The page long-polls the emulator, so it never goes idle: let it draw the chats.
-            await page.wait_for_timeout(2500)
+            await page.wait_for_timeout(2000)
+            # Open her topic in the staff group where the page shows the topic list (laptop).
+            topics = page.locator(":not(option):text-is('Maria · 700001')").locator("visible=true")
+            if await topics.count():
+                await topics.last.click()
+                await page.wait_for_timeout(1000)
             target = out / ("sandbox.png" if device == "desktop" else "sandbox-phone.png")
             await page.screenshot(path=str(target))
             saved.append(target)
@@ -181,7 +186,8 @@ async def photograph(day: Day, out: Path, chromium: str) -> list[Path]:
                 call(f"{day.base}/_emu/users/{MANAGER}/text", "POST", {"text": "/console"})
                 found = LINK.search(day.wait(MANAGER, since, "/login?t=").get("text") or "")
                 assert found is not None
-                context = await browser.new_context(viewport=viewport)
+                locale = "ru-RU" if lang == "ru" else "en-GB"  # the date inputs follow it
+                context = await browser.new_context(viewport=viewport, locale=locale)
                 page = await context.new_page()
                 await page.goto(found.group(0))
                 await page.click("#sign-in")

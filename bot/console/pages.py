@@ -89,8 +89,10 @@ async def language(request: web.Request) -> web.Response:
     if lang not in LANGUAGES:
         raise web.HTTPNotFound(text="No such language")
     back = request.query.get("next", "")
-    # Only a path on this site: never a redirect to somewhere else.
-    if not back.startswith("/") or back.startswith("//") or "\\" in back:
+    # Only a path on this site, never a redirect elsewhere: browsers drop tabs and newlines
+    # and read a backslash as a slash, so "/\t/evil" or "/\\evil" would leave the site.
+    unsafe = "\\" in back or any(ord(c) < 0x21 or ord(c) == 0x7F for c in back)
+    if not back.startswith("/") or back.startswith("//") or unsafe:
         back = "/conversations"
     response = web.HTTPSeeOther(back)
     _set_language(response, lang)

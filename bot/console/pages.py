@@ -204,7 +204,14 @@ async def conversation(request: web.Request) -> web.Response:
             max(round(ctx.reply_sla_seconds / 60), 1),
         )
     if transcript is None:
-        raise web.HTTPNotFound(text="No such conversation")
+        _ = texts_of(request)
+        return render(
+            request,
+            "message.html",
+            status=404,
+            title=_("console-not-found"),
+            text=_("console-no-such-conversation"),
+        )
     back = request.headers.get("Referer") or "/conversations"
     return render(request, "transcript.html", t=transcript, now=now, back=back)
 

@@ -42,3 +42,10 @@ async def test_the_language_switch_keeps_the_page_and_its_query(signed_in) -> No
     assert "12 нояб. 2026" in text  # Babel's Russian dates
     unknown = await signed_in.get("/language/de", allow_redirects=False)
     assert unknown.status == 404
+
+
+async def test_a_missing_conversation_is_a_page_in_the_managers_language(signed_in) -> None:
+    await signed_in.get("/language/ru", allow_redirects=False)
+    response = await signed_in.get("/conversations/999999")
+    assert response.status == 404
+    assert "Такого диалога нет." in await response.text()

@@ -279,3 +279,5 @@ console-author-bot = Bot
 console-author-system = System
 console-author-note = Note by { $who }
 console-author-manager = Manager { $who }
+console-not-found = Not found
+console-no-such-conversation = No such conversation.

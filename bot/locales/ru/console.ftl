@@ -277,3 +277,5 @@ console-author-bot = Бот
 console-author-system = Система
 console-author-note = Заметка: { $who }
 console-author-manager = Менеджер { $who }
+console-not-found = Не найдено
+console-no-such-conversation = Такого диалога нет.

@@ -12,8 +12,7 @@ from markupsafe import Markup
 
 from bot.console import params
 from bot.console.charts import Series, Unit, bar_chart, duration_unit, hbar_chart
-from bot.console.formatting import Reasons as _reason_names
-from bot.console.formatting import duration, percent
+from bot.console.formatting import Reasons, duration, percent
 from bot.services.figures import Figures, Period, last_days, local_today, week_period
 
 MAX_DAYS = 366
@@ -90,7 +89,7 @@ def charts(
     first_unit = duration_unit(first, floor=reply_sla_seconds)
     resolution = [f.resolution.median for f in per_day]
     resolution_unit = duration_unit(resolution)
-    reasons = _reason_names(_)
+    reasons = Reasons(_)
     return [
         Chart(
             _("console-chart-first-response", unit=_(f"console-unit-{first_unit.name}")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -14,7 +14,9 @@ from bot.config import MISSING_SECRET, ConfigError, Settings
 from bot.console.database import create_reader
 from bot.console.files import TelegramFiles
 from bot.console.settings import ConsoleSettings
+from bot.content.loader import load_content
 from bot.db import create_sessionmaker
+from bot.i18n import Translations
 from bot.services.console_auth import ConsoleKeys
 from models.types import utcnow
 
@@ -32,6 +34,17 @@ class ConsoleContext:
     files: TelegramFiles
     clock: Callable[[], datetime] = utcnow
     owns_reader: bool = False
+    # The promises the figures measure, from content/policy.yaml (and its env overrides).
+    reply_sla_seconds: int = 180
+    callback_deadline: time = time(11, 0)
+    translations: Translations | None = None
+
+    @property
+    def texts(self) -> Translations:
+        """The console's texts in every language, loaded once."""
+        if self.translations is None:
+            self.translations = Translations()
+        return self.translations
 
     @property
     def tz(self) -> ZoneInfo:
@@ -65,6 +78,7 @@ def build_context(
 ) -> ConsoleContext:
     """Assemble the console's context around the bot's (or its own) database engine."""
     reader = create_reader(settings.storage.database_url, engine)
+    policy = load_content(settings.app.content_dir).policy
     return ConsoleContext(
         settings=settings,
         console=console,
@@ -75,4 +89,7 @@ def build_context(
         files=TelegramFiles(settings.telegram.telegram_api_url, settings.telegram.bot_token),
         clock=clock,
         owns_reader=reader is not engine,
+        reply_sla_seconds=policy.reply_sla_seconds,
+        callback_deadline=policy.callback_deadline,
+        translations=Translations(),
     )

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from markupsafe import Markup
 
 from bot.console import params
-from bot.console.charts import Series, bar_chart, hbar_chart
-from bot.console.formatting import ESCALATION_REASONS, HANDOFF_REASONS, duration, percent
+from bot.console.charts import Series, Unit, bar_chart, duration_unit, hbar_chart
+from bot.console.formatting import Reasons, duration, percent
 from bot.services.figures import Figures, Period, last_days, local_today, week_period
 
 MAX_DAYS = 366
-REPLY_TARGET_SECONDS = 180
+
+
+Text = Callable[..., str]
 
 
 @dataclass(frozen=True)
@@ -24,11 +28,7 @@ class Chart:
     title: str
     svg: Markup
     numbers: list[tuple[str, str]]
-
-    @property
-    def wide(self) -> bool:
-        """Tell whether this is a per-day chart that needs the page's full width."""
-        return "per day" in self.title
+    wide: bool = False  # a per-day chart, which needs the page's full width
 
 
 def choose_period(first: str | None, last: str | None, now: datetime, tz: ZoneInfo) -> Period:
@@ -43,57 +43,83 @@ def choose_period(first: str | None, last: str | None, now: datetime, tz: ZoneIn
     return Period(start, end, tz)
 
 
-def presets(now: datetime, tz: ZoneInfo) -> list[tuple[str, Period]]:
+def presets(now: datetime, tz: ZoneInfo, _: Text) -> list[tuple[str, Period]]:
     """The quick choices above the figures."""
     today = local_today(now, tz)
     return [
-        ("Today", Period(today, today, tz)),
-        ("This week", week_period(today, tz)),
-        ("Last 7 days", last_days(today, 7, tz)),
-        ("Last 30 days", last_days(today, 30, tz)),
-        ("Last 90 days", last_days(today, 90, tz)),
+        (_("console-preset-today"), Period(today, today, tz)),
+        (_("console-preset-week"), week_period(today, tz)),
+        (_("console-preset-days", days=7), last_days(today, 7, tz)),
+        (_("console-preset-days", days=30), last_days(today, 30, tz)),
+        (_("console-preset-days", days=90), last_days(today, 90, tz)),
     ]
 
 
-def _label(day: date, count: int) -> str:
-    return day.strftime("%d %b") if count <= 31 else day.strftime("%d.%m")
+def _label(day: date, count: int, lang: str) -> str:
+    return format_date(day, "d MMM" if count <= 31 else "dd.MM", locale=lang)
 
 
-def charts(figures: Figures) -> list[Chart]:
-    """Draw the period's charts, each with its totals."""
+def _in_unit(values: list[float | None], unit: Unit) -> list[float | None]:
+    return [v / unit.seconds if v is not None else None for v in values]
+
+
+def _unit_number(value: float) -> str:
+    if float(value).is_integer() or value >= 10:
+        return f"{value:.0f}"
+    # Under one unit, two significant digits: 3 seconds in minutes is 0.05, not 0.0.
+    return f"{value:.2g}" if value < 1 else f"{value:.1f}"
+
+
+def charts(
+    figures: Figures,
+    _: Text,
+    lang: str,
+    *,
+    reply_sla_seconds: int,
+    callback_deadline: time,
+) -> list[Chart]:
+    """Draw the period's charts, each with its totals, in the manager's language."""
     days = figures.period.days()
     per_day = [figures.by_day[d] for d in days]
-    labels = [_label(d, len(days)) for d in days]
+    labels = [_label(d, len(days), lang) for d in days]
     total = figures.total
-    minutes = [
-        f.first_response.median / 60 if f.first_response.median is not None else None
-        for f in per_day
-    ]
+    sla_minutes = max(round(reply_sla_seconds / 60), 1)
+    deadline = callback_deadline.strftime("%H:%M")
+    first = [f.first_response.median for f in per_day]
+    first_unit = duration_unit(first, floor=reply_sla_seconds)
+    resolution = [f.resolution.median for f in per_day]
+    resolution_unit = duration_unit(resolution)
+    reasons = Reasons(_)
     return [
         Chart(
-            "First response, median per day (minutes)",
+            _("console-chart-first-response", unit=_(f"console-unit-{first_unit.name}")),
             bar_chart(
-                "First response, median per day",
+                _("console-chart-first-response-short"),
                 labels,
-                [Series("median", minutes)],
-                target=REPLY_TARGET_SECONDS / 60,
-                fmt=lambda v: f"{v:.1f}" if v < 10 else f"{v:.0f}",
+                [Series(_("console-median"), _in_unit(first, first_unit))],
+                target=reply_sla_seconds / first_unit.seconds,
+                fmt=_unit_number,
             ),
             [
-                ("Median", duration(total.first_response.median)),
-                ("90th percentile", duration(total.first_response.p90)),
-                ("Conversations answered", str(total.first_response.count)),
+                (_("console-median-cap"), duration(total.first_response.median, _)),
+                (_("console-p90"), duration(total.first_response.p90, _)),
+                (_("console-answered"), str(total.first_response.count)),
             ],
+            wide=True,
         ),
         Chart(
-            "Promises kept per day (%)",
+            _("console-chart-promises"),
             bar_chart(
-                "Promises kept per day",
+                _("console-chart-promises"),
                 labels,
                 [
-                    Series("3-minute replies", [f.reply_compliance.percent for f in per_day], "s1"),
                     Series(
-                        "callbacks by 11:00",
+                        _("console-series-replies", minutes=sla_minutes),
+                        [f.reply_compliance.percent for f in per_day],
+                        "s1",
+                    ),
+                    Series(
+                        _("console-series-callbacks", deadline=deadline),
                         [f.callback_compliance.percent for f in per_day],
                         "s2",
                     ),
@@ -103,113 +129,121 @@ def charts(figures: Figures) -> list[Chart]:
             ),
             [
                 (
-                    "3-minute compliance",
+                    _("console-reply-compliance", minutes=sla_minutes),
                     f"{percent(total.reply_compliance.percent)} "
                     f"({total.reply_compliance.kept}/{total.reply_compliance.total})",
                 ),
                 (
-                    "Callback compliance",
+                    _("console-callback-compliance"),
                     f"{percent(total.callback_compliance.percent)} "
                     f"({total.callback_compliance.kept}/{total.callback_compliance.total})",
                 ),
             ],
+            wide=True,
         ),
         Chart(
-            "FAQ answers and handoffs per day",
+            _("console-chart-faq"),
             bar_chart(
-                "FAQ answers and handoffs per day",
+                _("console-chart-faq"),
                 labels,
                 [
-                    Series("FAQ answers", [f.faq_answered for f in per_day], "s1"),
-                    Series("handoffs", [f.handoff_total for f in per_day], "s3"),
+                    Series(_("console-faq-answers"), [f.faq_answered for f in per_day], "s1"),
+                    Series(_("console-handoffs"), [f.handoff_total for f in per_day], "s3"),
                 ],
+                whole=True,
             ),
             [
-                ("FAQ answers", str(total.faq_answered)),
-                ("…found helpful", str(total.faq_helpful)),
-                ("…not helpful", str(total.faq_unhelpful)),
-                ("Handoffs to a person", str(total.handoff_total)),
-                ("Conversations opened", str(total.conversations_opened)),
+                (_("console-faq-answers"), str(total.faq_answered)),
+                (_("console-faq-helpful"), str(total.faq_helpful)),
+                (_("console-faq-unhelpful"), str(total.faq_unhelpful)),
+                (_("console-handoffs-total"), str(total.handoff_total)),
+                (_("console-opened"), str(total.conversations_opened)),
             ],
+            wide=True,
         ),
         Chart(
-            "Complaints opened and resolved per day",
+            _("console-chart-complaints"),
             bar_chart(
-                "Complaints opened and resolved per day",
-                labels,
-                [
-                    Series("opened", [f.complaints_opened for f in per_day], "s3"),
-                    Series("resolved", [f.complaints_resolved for f in per_day], "s2"),
-                ],
-            ),
-            [
-                ("Opened", str(total.complaints_opened)),
-                ("Resolved", str(total.complaints_resolved)),
-                ("Follow-ups sent", str(total.follow_ups_sent)),
-                ("…all good", str(total.follow_ups_ok)),
-                ("…still a problem", str(total.follow_ups_problem)),
-            ],
-        ),
-        Chart(
-            "Resolution time, median per day (hours)",
-            bar_chart(
-                "Resolution time, median per day",
+                _("console-chart-complaints"),
                 labels,
                 [
                     Series(
-                        "median",
-                        [
-                            f.resolution.median / 3600 if f.resolution.median is not None else None
-                            for f in per_day
-                        ],
+                        _("console-complaints-opened"),
+                        [f.complaints_opened for f in per_day],
+                        "s3",
+                    ),
+                    Series(
+                        _("console-complaints-resolved"),
+                        [f.complaints_resolved for f in per_day],
                         "s2",
-                    )
+                    ),
                 ],
-                fmt=lambda v: f"{v:.1f}",
+                whole=True,
             ),
             [
-                ("Median", duration(total.resolution.median)),
-                ("90th percentile", duration(total.resolution.p90)),
-                ("Resolved", str(total.resolution.count)),
+                (_("console-complaints-opened-cap"), str(total.complaints_opened)),
+                (_("console-complaints-resolved-cap"), str(total.complaints_resolved)),
+                (_("console-follow-ups"), str(total.follow_ups_sent)),
+                (_("console-follow-ups-ok"), str(total.follow_ups_ok)),
+                (_("console-follow-ups-problem"), str(total.follow_ups_problem)),
             ],
+            wide=True,
         ),
         Chart(
-            "Satisfaction",
+            _("console-chart-resolution", unit=_(f"console-unit-{resolution_unit.name}")),
+            bar_chart(
+                _("console-chart-resolution-short"),
+                labels,
+                [Series(_("console-median"), _in_unit(resolution, resolution_unit), "s2")],
+                fmt=_unit_number,
+            ),
+            [
+                (_("console-median-cap"), duration(total.resolution.median, _)),
+                (_("console-p90"), duration(total.resolution.p90, _)),
+                (_("console-complaints-resolved-cap"), str(total.resolution.count)),
+            ],
+            wide=True,
+        ),
+        Chart(
+            _("console-chart-satisfaction"),
             hbar_chart(
-                "Satisfaction ratings",
+                _("console-chart-satisfaction"),
                 [(f"{'★' * s}", float(total.ratings.get(s, 0))) for s in range(5, 0, -1)],
                 css="s4",
+                empty=_("console-no-data"),
             ),
             [
                 (
-                    "Average",
+                    _("console-rating-average"),
                     f"{total.rating_average:.2f} / 5" if total.rating_average is not None else "—",
                 ),
-                ("Ratings", str(total.rating_count)),
+                (_("console-ratings"), str(total.rating_count)),
             ],
         ),
         Chart(
-            "Escalations by reason",
+            _("console-chart-escalations"),
             hbar_chart(
-                "Escalations by reason",
+                _("console-chart-escalations"),
                 [
-                    (ESCALATION_REASONS.get(reason, reason), float(count))
+                    (reasons.escalation(reason, sla_minutes), float(count))
                     for reason, count in total.escalations.most_common()
                 ],
                 css="s3",
+                empty=_("console-no-data"),
             ),
-            [("Escalations", str(total.escalation_total))],
+            [(_("console-escalations"), str(total.escalation_total))],
         ),
         Chart(
-            "Handoffs by reason",
+            _("console-chart-handoffs"),
             hbar_chart(
-                "Handoffs by reason",
+                _("console-chart-handoffs"),
                 [
-                    (HANDOFF_REASONS.get(reason, reason), float(count))
+                    (reasons.handoff(reason), float(count))
                     for reason, count in total.handoffs.most_common()
                 ],
                 css="s1",
+                empty=_("console-no-data"),
             ),
-            [("Handoffs", str(total.handoff_total))],
+            [(_("console-handoffs"), str(total.handoff_total))],
         ),
     ]

@@ -168,6 +168,21 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+def _local_iso(tz: ZoneInfo) -> Callable[[Any], Any]:
+    """A moment in the business time zone, to the second, the way a spreadsheet reads it."""
+
+    def convert(value: Any) -> Any:
+        if not isinstance(value, datetime):
+            return value
+        return value.astimezone(tz).replace(microsecond=0).isoformat()
+
+    return convert
+
+
+def _boolean(value: Any) -> Any:
+    return ("true" if value else "false") if isinstance(value, bool | int) else value
+
+
 def _json_text(value: Any) -> Any:
     return None if value is None else json.dumps(value, ensure_ascii=False)
 
@@ -180,12 +195,20 @@ def _decimal(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
 
-def _converters(columns: Sequence[str], fmt: str) -> list[Callable[[Any], Any]]:
+BOOLEANS = {"abusive", "auto_approved"}
+
+
+def _converters(
+    columns: Sequence[str], fmt: str, tz: ZoneInfo | None
+) -> list[Callable[[Any], Any]]:
     """Pick each column's conversion once, not per cell."""
     found: list[Callable[[Any], Any]] = []
+    local = _local_iso(tz) if tz is not None and fmt == "csv" else _iso
     for name in columns:
         if name in DATETIMES:
-            found.append(_iso)
+            found.append(local)
+        elif name in BOOLEANS and fmt == "csv":
+            found.append(_boolean)
         elif name == "text":
             found.append(_text if fmt == "csv" else redact_links)
         elif name in ("file_ids", "photo_file_ids"):
@@ -202,10 +225,17 @@ def _same(value: Any) -> Any:
 
 
 async def encode(
-    chunks: AsyncIterator[list[Row]], fmt: str, columns: Sequence[str]
+    chunks: AsyncIterator[list[Row]],
+    fmt: str,
+    columns: Sequence[str],
+    tz: ZoneInfo | None = None,
 ) -> AsyncIterator[bytes]:
-    """Turn chunks of rows into CSV or JSON bytes, one piece per chunk."""
-    converters = _converters(columns, fmt)
+    """Turn chunks of rows into CSV or JSON bytes, one piece per chunk.
+
+    In CSV, with `tz`, times are local to the business, to the second, and booleans read
+    true/false; JSON keeps UTC times and its own booleans.
+    """
+    converters = _converters(columns, fmt, tz)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     first = True

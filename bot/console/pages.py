@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlmodel import col, select
@@ -24,19 +25,24 @@ from bot.console.listing import list_conversations
 from bot.console.params import BadParameter
 from bot.console.tickets import TicketFilter, list_tickets
 from bot.console.transcript import load_transcript
-from bot.console.web import COOKIE, HEALTH, context_of, render, session_of
+from bot.console.web import (
+    COOKIE,
+    HEALTH,
+    LANG_COOKIE,
+    context_of,
+    language_of,
+    render,
+    session_of,
+    texts_of,
+)
 from bot.db import transaction
+from bot.i18n import LANGUAGES
 from bot.services.console_auth import LinkRefused, check_link, redeem_link, sign_out
 from bot.services.figures import compute_figures
 from models import Message, StaffMember, Ticket
 
-REFUSALS = {
-    "expired": "This sign-in link has expired.",
-    "used": "This sign-in link has already been used.",
-    "invalid": "This sign-in link is not valid.",
-    "not-manager": "This sign-in link belongs to someone who is no longer a manager.",
-}
-ASK_AGAIN = "Send /console to the bot in Telegram for a new one."
+REFUSALS = ("expired", "used", "invalid", "not-manager")
+YEAR = 365 * 24 * 3600
 
 
 def register(app: web.Application) -> None:
@@ -46,6 +52,7 @@ def register(app: web.Application) -> None:
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
+    app.router.add_get("/language/{lang}", language)
     app.router.add_get("/conversations", conversations)
     # Any segment reaches the handler, which answers a bad id with a 400 that says why.
     app.router.add_get("/conversations/{id}", conversation)
@@ -70,8 +77,31 @@ async def home(_request: web.Request) -> web.Response:
 
 
 def _refused(request: web.Request, reason: str) -> web.Response:
-    text = f"{REFUSALS.get(reason, REFUSALS['invalid'])} {ASK_AGAIN}"
-    return render(request, "message.html", status=403, title="Sign-in link refused", text=text)
+    _ = texts_of(request)
+    text = f"{_('console-link-' + (reason if reason in REFUSALS else 'invalid'))} "
+    text += _("console-ask-again")
+    return render(request, "message.html", status=403, title=_("console-link-refused"), text=text)
+
+
+def _set_language(response: web.StreamResponse, lang: str) -> None:
+    # Not a secret: the page's language, remembered for a year; readable by no script.
+    response.set_cookie(LANG_COOKIE, lang, max_age=YEAR, httponly=True, samesite="Lax", path="/")
+
+
+async def language(request: web.Request) -> web.Response:
+    """Switch the console's language and go back to the page: it changes nothing else."""
+    lang = request.match_info["lang"]
+    if lang not in LANGUAGES:
+        raise web.HTTPNotFound(text="No such language")
+    back = request.query.get("next", "")
+    # Only a path on this site, never a redirect elsewhere: browsers drop tabs and newlines
+    # and read a backslash as a slash, so "/\t/evil" or "/\\evil" would leave the site.
+    unsafe = "\\" in back or any(ord(c) < 0x21 or ord(c) == 0x7F for c in back)
+    if not back.startswith("/") or back.startswith("//") or unsafe:
+        back = "/conversations"
+    response = web.HTTPSeeOther(back)
+    _set_language(response, lang)
+    raise response
 
 
 async def login_page(request: web.Request) -> web.Response:
@@ -83,7 +113,12 @@ async def login_page(request: web.Request) -> web.Response:
             claim = await check_link(session, ctx.keys, token, ctx.managers)
     except LinkRefused as refused:
         return _refused(request, refused.reason)
-    return render(request, "login.html", token=token, telegram_id=claim.telegram_id)
+    lang = request.query.get("lang", "")
+    response = render(request, "login.html", token=token, telegram_id=claim.telegram_id)
+    if lang in LANGUAGES and LANG_COOKIE not in request.cookies:
+        # The manager's Telegram language, carried in the link, until they switch.
+        _set_language(response, lang)
+    return response
 
 
 async def login(request: web.Request) -> web.Response:
@@ -114,15 +149,20 @@ async def logout(request: web.Request) -> web.Response:
     ctx = context_of(request)
     async with transaction(ctx.writer) as session:
         await sign_out(session, session_of(request), ctx.clock())
+    _ = texts_of(request)
     response = render(
-        request, "message.html", title="Signed out", text=f"You are signed out. {ASK_AGAIN}"
+        request,
+        "message.html",
+        title=_("console-signed-out"),
+        text=f"{_('console-signed-out-text')} {_('console-ask-again')}",
     )
     response.del_cookie(COOKIE, path="/")
     return response
 
 
 def _bad_request(request: web.Request, error: Exception) -> web.Response:
-    return render(request, "message.html", status=400, title="Check the filters", text=str(error))
+    title = texts_of(request)("console-check-filters")
+    return render(request, "message.html", status=400, title=title, text=str(error))
 
 
 async def conversations(request: web.Request) -> web.Response:
@@ -159,9 +199,24 @@ async def conversation(request: web.Request) -> web.Response:
     except BadParameter as error:
         return _bad_request(request, error)
     async with ctx.reader() as session:
-        transcript = await load_transcript(session, conversation_id, ctx.tz, now)
+        transcript = await load_transcript(
+            session,
+            conversation_id,
+            ctx.tz,
+            now,
+            texts_of(request),
+            language_of(request),
+            max(round(ctx.reply_sla_seconds / 60), 1),
+        )
     if transcript is None:
-        raise web.HTTPNotFound(text="No such conversation")
+        _ = texts_of(request)
+        return render(
+            request,
+            "message.html",
+            status=404,
+            title=_("console-not-found"),
+            text=_("console-no-such-conversation"),
+        )
     back = request.headers.get("Referer") or "/conversations"
     return render(request, "transcript.html", t=transcript, now=now, back=back)
 
@@ -185,7 +240,15 @@ async def tickets(request: web.Request) -> web.Response:
         next_cursor=next_cursor,
         kinds=("return", "complaint"),
         statuses=("new", "pending", "approved", "in_progress", "resolved", "rejected"),
+        exports=[("tickets", f) for f in FORMATS],
+        query=_ticket_export_query(flt),
     )
+
+
+def _ticket_export_query(flt: TicketFilter) -> str:
+    """The tickets page's filters as the export's: the dates are when they were opened."""
+    pairs = {"from": flt.date_from, "to": flt.date_to}
+    return urlencode({k: str(v) for k, v in pairs.items() if v is not None})
 
 
 async def figures(request: web.Request) -> web.Response:
@@ -199,13 +262,20 @@ async def figures(request: web.Request) -> web.Response:
     except ValueError as error:
         return _bad_request(request, error)
     async with ctx.reader() as session:
-        result = await compute_figures(session, period, sessions=ctx.reader)
+        result = await compute_figures(session, period, sessions=ctx.reader, managers=ctx.managers)
+    _ = texts_of(request)
     return render(
         request,
         "figures.html",
         f=result,
-        charts=dashboard.charts(result),
-        presets=dashboard.presets(now, ctx.tz),
+        charts=dashboard.charts(
+            result,
+            _,
+            language_of(request),
+            reply_sla_seconds=ctx.reply_sla_seconds,
+            callback_deadline=ctx.callback_deadline,
+        ),
+        presets=dashboard.presets(now, ctx.tz, _),
         days=period.days(),
     )
 
@@ -238,7 +308,7 @@ async def export(request: web.Request) -> web.StreamResponse:
         # is an error page, not a download cut short.
         first = await anext(chunks, None)
         await response.prepare(request)
-        async for piece in encode(_prepended(first, chunks), fmt, COLUMNS[kind]):
+        async for piece in encode(_prepended(first, chunks), fmt, COLUMNS[kind], ctx.tz):
             await response.write(piece)
     await response.write_eof()
     return response

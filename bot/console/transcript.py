@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,7 +12,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.console import params
-from bot.console.formatting import event_text
+from bot.console.formatting import Text, english, event_text
 from models import (
     AuthorKind,
     Conversation,
@@ -76,9 +77,15 @@ class Transcript:
 
 
 async def load_transcript(
-    session: AsyncSession, conversation_id: int, tz: ZoneInfo, now: datetime
+    session: AsyncSession,
+    conversation_id: int,
+    tz: ZoneInfo,
+    now: datetime,
+    texts: Text | None = None,
+    lang: str = "en",
+    sla_minutes: int = 3,
 ) -> Transcript | None:
-    """Load a conversation's transcript, or None if there is no such conversation."""
+    """Load a conversation's transcript, or None; events are told in `texts` (else English)."""
     conversation = await session.get(Conversation, conversation_id)
     if conversation is None:
         return None
@@ -112,7 +119,12 @@ async def load_transcript(
     people |= {e.actor_telegram_id for e in events}
     names = await staff_names(session, {p for p in people if p})
     numbers = {t.id: t.number for t in tickets if t.id is not None}
-    entries = _entries(conversation, customer, messages, events, names, numbers, tz, now)
+
+    def tell(event: Event) -> tuple[str, str]:
+        return event_text(event, tz, names, numbers, texts, lang, sla_minutes)
+
+    told = texts or english()
+    entries = _entries(conversation, customer, messages, events, names, numbers, tell, now, told)
     return Transcript(conversation, customer, tickets, rating, entries, names)
 
 
@@ -141,18 +153,18 @@ async def staff_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     return {tid: name or (f"@{user}" if user else str(tid)) for tid, name, user in rows}
 
 
-def _author(message: Message, customer: Customer, names: dict[int, str]) -> str:
+def _author(message: Message, customer: Customer, names: dict[int, str], _: Text) -> str:
     kind = message.author_kind
     if kind == AuthorKind.CUSTOMER:
         return customer.display_name
     if kind == AuthorKind.BOT:
-        return "Bot"
+        return _("console-author-bot")
     if kind == AuthorKind.SYSTEM:
-        return "System"
+        return _("console-author-system")
     who = names.get(message.author_telegram_id or 0) or str(message.author_telegram_id or "?")
     if kind == AuthorKind.NOTE:
-        return f"Note by {who}"
-    return f"Manager {who}" if kind == AuthorKind.MANAGER else who
+        return _("console-author-note", who=who)
+    return _("console-author-manager", who=who) if kind == AuthorKind.MANAGER else who
 
 
 def _entries(
@@ -162,8 +174,9 @@ def _entries(
     events: list[Event],
     names: dict[int, str],
     numbers: dict[int, str],
-    tz: ZoneInfo,
+    tell: Callable[[Event], tuple[str, str]],
     now: datetime,
+    texts: Text,
 ) -> list[Entry]:
     relayed = {m.relay_of for m in messages if m.relay_of is not None}
     clocks = [e for e in events if e.kind == "reply_clock_stopped"]
@@ -175,7 +188,7 @@ def _entries(
         entry = Entry(
             at=message.created_at,
             message=message,
-            author=_author(message, customer, names),
+            author=_author(message, customer, names, texts),
             place="customer chat" if private else "staff topic",
             relayed=message.id in relayed,
         )
@@ -183,7 +196,7 @@ def _entries(
             entry.wait = _wait(message.created_at, conversation, clocks, names, now)
         entries.append(entry)
     for event in events:
-        text, tone = event_text(event, tz, names, numbers)
+        text, tone = tell(event)
         entries.append(Entry(at=event.created_at, event=event, text=text, tone=tone))
     # Stable: at the same instant a message stays before the event it caused.
     entries.sort(key=lambda e: (e.at, e.event is not None))

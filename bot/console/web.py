@@ -5,26 +5,30 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from aiohttp import web
+from babel.dates import format_date
 
 from bot.console import formatting
 from bot.console.context import ConsoleContext
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, L10n
 from bot.services.console_auth import ConsoleSession, redact_links, session_active
 
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "console_session"
+LANG_COOKIE = "console_lang"
 CONTEXT = web.AppKey("console_context", ConsoleContext)
 TEMPLATES = web.AppKey("console_templates", jinja2.Environment)
 # Inside the bot's process: why the bot is unhealthy now (updates cannot be stored), or None.
 HEALTH: web.AppKey[Callable[[], str | None]] = web.AppKey("console_health")
 SESSION = web.RequestKey("console_session", ConsoleSession)
-PUBLIC = ("/login", "/healthz", "/favicon.ico")
+PUBLIC = ("/login", "/healthz", "/favicon.ico", "/language")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -44,6 +48,46 @@ def session_of(request: web.Request) -> ConsoleSession:
     return value
 
 
+def language_of(request: web.Request) -> str:
+    """The manager's language: their choice (a cookie set at sign-in or by the switch)."""
+    chosen = request.cookies.get(LANG_COOKIE, "")
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def texts_of(request: web.Request) -> L10n:
+    """The console's texts in the manager's language."""
+    return context_of(request).texts.get(language_of(request))
+
+
+@jinja2.pass_context
+def _local(context: Any, moment: datetime | None, pattern: str = "d MMM y, HH:mm") -> str:
+    return formatting.local_in(moment, context["tz"], context["lang"], pattern)
+
+
+@jinja2.pass_context
+def _day(context: Any, day: date, pattern: str = "d MMM y") -> str:
+    return format_date(day, pattern, locale=context["lang"])
+
+
+@jinja2.pass_context
+def _duration(context: Any, seconds: float | None) -> str:
+    return formatting.duration(seconds, context["_"])
+
+
+def _for_templates(l10n: L10n) -> Callable[..., str]:
+    """The texts for templates: a stored value (a status, a method) may have no text yet."""
+
+    def text(key: str, default: str | None = None, **args: Any) -> str:
+        try:
+            return l10n(key, **args)
+        except KeyError:
+            if default is None:
+                raise
+            return default
+
+    return text
+
+
 def templates(ctx: ConsoleContext) -> jinja2.Environment:
     """Build the Jinja2 environment with the console's filters."""
     env = jinja2.Environment(
@@ -53,11 +97,11 @@ def templates(ctx: ConsoleContext) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    tz = ctx.tz
-    env.filters["local"] = lambda moment, pattern="%d %b %Y %H:%M": formatting.local(
-        moment, tz, pattern
-    )
-    env.filters["duration"] = formatting.duration
+    env.globals["tz"] = ctx.tz
+    env.globals["languages"] = LANGUAGES
+    env.filters["local"] = _local
+    env.filters["duration"] = _duration
+    env.filters["day"] = _day
     env.filters["percent"] = formatting.percent
     env.filters["redact"] = redact_links
     env.globals["timezone"] = ctx.settings.app.timezone
@@ -71,10 +115,20 @@ def render(request: web.Request, name: str, status: int = 200, **values: Any) ->
     ctx = context_of(request)
     console = request.get(SESSION)
     csrf = ctx.keys.csrf_token(console) if isinstance(console, ConsoleSession) else ""
+    lang = language_of(request)
     html = (
         request.app[TEMPLATES]
         .get_template(name)
-        .render(request=request, csrf=csrf, signed_in=console, **values)
+        .render(
+            request=request,
+            csrf=csrf,
+            signed_in=console,
+            lang=lang,
+            _=_for_templates(ctx.texts.get(lang)),
+            sla_minutes=max(round(ctx.reply_sla_seconds / 60), 1),
+            deadline=ctx.callback_deadline.strftime("%H:%M"),
+            **values,
+        )
     )
     return web.Response(text=html, status=status, content_type="text/html")
 
@@ -96,7 +150,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Let only signed-in managers through; check CSRF on every form post."""
-    if request.path in PUBLIC or request.path.startswith("/static/"):
+    if request.path in PUBLIC or request.path.startswith(("/static/", "/language/")):
         return await handler(request)
     ctx = context_of(request)
     console = ctx.keys.read_session_cookie(request.cookies.get(COOKIE))
@@ -118,11 +172,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                 request,
                 "message.html",
                 status=403,
-                title="Refused",
-                text=(
-                    "This form was not sent from a console page you opened. Reload the page and "
-                    "try again."
-                ),
+                title=texts_of(request)("console-refused"),
+                text=texts_of(request)("console-refused-csrf"),
             )
     return await handler(request)
 
@@ -132,11 +183,8 @@ def _signed_out(request: web.Request) -> web.StreamResponse:
         request,
         "message.html",
         status=401,
-        title="Sign in",
-        text=(
-            "Send /console to the bot in a private chat in Telegram: it answers managers with "
-            "a sign-in link that works once."
-        ),
+        title=texts_of(request)("console-sign-in"),
+        text=texts_of(request)("console-sign-in-how"),
     )
     if COOKIE in request.cookies:
         response.del_cookie(COOKIE, path="/")

@@ -30,7 +30,16 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Conversation, Event, SatisfactionRating, StaffMember, Ticket, TicketKind
+from models import (
+    Conversation,
+    Customer,
+    Event,
+    Message,
+    SatisfactionRating,
+    StaffMember,
+    Ticket,
+    TicketKind,
+)
 from models.event import REPLY_BREACHED
 from models.types import UTCDateTime
 
@@ -221,8 +230,9 @@ class Figures:
 class _Tally:
     """Adds counts and values to the total, their day and, when someone did it, their person."""
 
-    def __init__(self, period: Period) -> None:
+    def __init__(self, period: Period, managers: frozenset[int] = frozenset()) -> None:
         self.period = period
+        self.managers = managers
         self.total = FigureSet()
         self.by_day = {day: FigureSet() for day in period.days()}
         self.by_staff: dict[int, FigureSet] = {}
@@ -407,12 +417,15 @@ async def compute_figures(
     period: Period,
     *,
     sessions: async_sessionmaker[AsyncSession] | None = None,
+    managers: frozenset[int] = frozenset(),
 ) -> Figures:
     """Compute every figure of the period; the database groups, Python only adds up.
 
     With `sessions`, the queries run side by side on up to `LANES` connections of their own.
+    `managers` (MANAGER_IDS) and the staff table name the people whose chats are not opened
+    conversations.
     """
-    tally = _Tally(period)
+    tally = _Tally(period, managers)
     dialect = session.get_bind().dialect.name
     # The costliest first, so that the lanes finish together.
     steps = [
@@ -450,7 +463,9 @@ async def _daily_counts(session: AsyncSession, period: Period, dialect: str, tal
     days = _days(period)
     stmt = sa.select(
         days.c.n,
-        _count_per_day(days, moment=col(Conversation.opened_at)),
+        _count_per_day(
+            days, *_opened_by_a_customer(tally.managers), moment=col(Conversation.opened_at)
+        ),
         _count_per_day(days, ANSWER),
         _count_per_day(days, LATE_ANSWER),
         *(_count_per_day(days, col(Event.kind) == kind) for kind in PLAIN_KINDS),
@@ -466,6 +481,30 @@ async def _daily_counts(session: AsyncSession, period: Period, dialect: str, tal
             figures.reply_compliance.total += on_time
             for kind, count in zip(PLAIN_KINDS, per_kind, strict=True):
                 _count_into(figures, kind, None, int(count))
+
+
+def _opened_by_a_customer(managers: frozenset[int]) -> tuple[Any, ...]:
+    """Conversations a customer opened by writing: not a rating tap, not the staff's own chat.
+
+    Every private update starts a conversation when none is open, so a rating tap after a
+    resolution and a manager's /console each start one; neither is a customer's matter.
+    """
+    wrote = (
+        sa.select(sa.literal(1))
+        .where(
+            col(Message.conversation_id) == col(Conversation.id),
+            col(Message.direction) == "in",
+            col(Message.author_kind) == "customer",
+        )
+        .exists()
+    )
+    staff: sa.ColumnElement[bool] = col(Customer.telegram_id).in_(
+        sa.select(col(StaffMember.telegram_id))
+    )
+    if managers:
+        staff = sa.or_(staff, col(Customer.telegram_id).in_(sorted(managers)))
+    not_staff = col(Conversation.customer_id).not_in(sa.select(col(Customer.id)).where(staff))
+    return wrote, not_staff
 
 
 async def _reasoned_events(

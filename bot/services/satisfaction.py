@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import select
+import sqlalchemy as sa
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.errors import DomainError
 from bot.services.events import log_event
 from bot.services.handoff import escalate
-from models import AuthorKind, Conversation, SatisfactionRating, Ticket
+from models import AuthorKind, Conversation, Message, SatisfactionRating, Ticket
 
 LOW_SCORE = 2
 
@@ -74,6 +75,24 @@ async def add_comment(
     if rating is not None:
         rating.comment = comment[:2000]
     return rating
+
+
+async def file_comment(
+    session: AsyncSession, chat_id: int, telegram_message_id: int, conversation: Conversation
+) -> None:
+    """Log the comment's message in the rated conversation, where it belongs.
+
+    It arrived after the resolution, so it was logged in a new conversation that is nobody's
+    matter (and must not count as one opened).
+    """
+    await session.exec(
+        sa.update(Message)
+        .where(
+            col(Message.chat_id) == chat_id,
+            col(Message.telegram_message_id) == telegram_message_id,
+        )
+        .values(conversation_id=conversation.id)
+    )
 
 
 async def record_follow_up(session: AsyncSession, ticket: Ticket, ok: bool, now: datetime) -> None:

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.services.satisfaction import add_comment, is_low, rate
+from bot.services.satisfaction import add_comment, file_comment, is_low, rate
 from bot.telegram.alerts import alert_managers
 from bot.telegram.content import RowId
 from bot.telegram.outbox import queue_in_topic
@@ -105,6 +105,7 @@ async def comment(
     rating = None
     if conversation is not None and conversation.customer_id == customer.id:
         rating = await add_comment(session, conversation, message.text or "")
+        await file_comment(session, message.chat.id, message.message_id, conversation)
     if rating is not None:
         staff_chat = services.settings.telegram.staff_chat_id
         assert staff_chat is not None

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.console.context import console_keys
 from bot.console.settings import console_settings
 from bot.container import Services
-from bot.i18n import L10n
+from bot.i18n import L10n, language_for
 from bot.services.console_auth import LINK_PATH
 from handlers.magic import Magic
 from handlers.manager.access import allowed
@@ -30,7 +30,9 @@ async def console_link(
     settings = services.settings
     console = console_settings(settings)
     token = console_keys(settings, console).issue_link_token(message.from_user.id)
-    url = f"{console.base_url(settings.app.console_port)}{LINK_PATH}?t={token}"
+    # The console opens in the manager's Telegram language (a switch on every page changes it).
+    lang = language_for(message.from_user.language_code)
+    url = f"{console.base_url(settings.app.console_port)}{LINK_PATH}?t={token}&lang={lang}"
     minutes = max(console.console_link_ttl_seconds // 60, 1)
     # No preview: a preview fetch would be the first to open the link.
     await message.answer(

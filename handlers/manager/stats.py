@@ -25,8 +25,9 @@ async def stats(message: Message, session: AsyncSession, services: Services, l10
         return
     tz = ZoneInfo(services.settings.app.timezone)
     today = local_today(services.clock(), tz)
-    day = await compute_figures(session, day_period(today, tz))
-    week = await compute_figures(session, week_period(today, tz))
+    managers = services.settings.telegram.manager_ids
+    day = await compute_figures(session, day_period(today, tz), managers=managers)
+    week = await compute_figures(session, week_period(today, tz), managers=managers)
     text = "\n\n".join(
         (
             stats_text(l10n, l10n("manager-stats-today"), day.total),

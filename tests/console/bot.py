@@ -14,7 +14,7 @@ from tests.console.helpers import SECRET, console_config
 from tests.e2e.conftest import Harness, bot_settings, free_port, start_polling
 from tgemulator import Emulator
 
-LINK = re.compile(r"https?://\S+/login\?t=[\w.\-]+")
+LINK = re.compile(r"https?://\S+/login\?t=[\w.\-]+(?:&lang=[a-z]+)?")
 
 
 @dataclass

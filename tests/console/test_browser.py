@@ -300,3 +300,66 @@ async def test_teaching_the_faq_from_an_unanswered_question(
     h.emu.add_user(710205, "Kira", language_code="en")
     answer = await h.say(710205, question)
     assert "Did this help?" in answer["text"]
+
+
+LAPTOP = {"width": 1366, "height": 768}
+
+
+async def test_figures_tables_fit_a_laptop_and_scroll_in_their_box_on_a_phone(
+    browser: Any, live: ConsoleHarness
+) -> None:
+    await talk(live)
+    topic = await live.h.wait_topic(710201)
+    await live.h.emu.staff_send(STAFF_ID, topic, "/resolve")
+    await live.h.emu.wait_until_delivered()
+    for language in ("en", "ru"):
+        page = await signed_in_page(browser, live, LAPTOP)
+        await page.goto(f"{live.url}/language/{language}?next=/figures")
+        await page.wait_for_selector("#per-day")
+        for table in ("#per-staff", "#per-day"):
+            fits = await page.eval_on_selector(
+                table, "t => t.scrollWidth <= t.parentElement.clientWidth"
+            )
+            assert fits, (language, table)
+        ticks = await page.eval_on_selector_all(
+            "svg.chart text.tick[text-anchor=end]", "ts => ts.map(t => t.textContent)"
+        )
+        assert ticks and "0.0" not in ticks
+        await page.set_viewport_size(PHONE)
+        await page.reload()
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+            language
+        )  # the page itself never scrolls sideways; the tables do, in their box
+        await page.context.close()
+
+
+async def test_the_console_speaks_russian_and_remembers_it(
+    browser: Any, live: ConsoleHarness
+) -> None:
+    await talk(live)
+    page = await signed_in_page(browser, live)
+    assert await page.get_attribute("html", "lang") == "en"
+    await page.click("nav.languages a:has-text('RU')")
+    await page.wait_for_selector("html[lang=ru]")
+    assert "Диалоги" in await page.inner_text("header.top")
+    assert page.url.endswith("/conversations")  # back on the page it was switched on
+    await page.goto(live.url + "/tickets")
+    assert await page.get_attribute("html", "lang") == "ru"
+    assert "Возвраты и жалобы" in await page.inner_text("main")
+    await page.goto(live.url + "/figures")
+    body = await page.inner_text("main")
+    assert "Показатели поддержки" in body and "Ответы в пределах 3 минут" in body
+    assert "Service figures" not in body
+    await page.goto(live.url + "/conversations/not-a-number")
+    assert "Проверьте фильтры" in await page.inner_text("main")
+    await page.click("nav.languages a:has-text('EN')")
+    await page.wait_for_selector("html[lang=en]")
+
+
+async def test_a_russian_managers_link_opens_the_console_in_russian(
+    browser: Any, live: ConsoleHarness
+) -> None:
+    live.h.emu.world.user(MANAGER_ID).language_code = "ru"
+    page = await signed_in_page(browser, live)
+    assert await page.get_attribute("html", "lang") == "ru"
+    assert "Диалоги" in await page.inner_text("h1")

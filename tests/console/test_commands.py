@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import aiohttp
 import pytest
 from sqlmodel import select
@@ -24,7 +26,7 @@ async def test_a_manager_gets_a_one_time_link_without_a_preview(live: ConsoleHar
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         async with http.get(link) as page:
             assert page.status == 200
-        token = link.split("t=", 1)[1]
+        token = parse_qs(urlsplit(link).query)["t"][0]
         async with http.post(live.url + "/login", data={"t": token}) as signed:
             assert signed.status == 200 and "Conversations" in await signed.text()
         async with http.post(live.url + "/login", data={"t": token}) as again:

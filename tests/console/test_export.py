@@ -45,6 +45,19 @@ async def test_csv_and_json_of_the_filtered_conversations(client, world: World) 
     assert data[0]["opened_at"].startswith("2026-11-18T09:00:00")
 
 
+async def test_csv_times_are_local_to_the_second_and_booleans_words(client, world: World) -> None:
+    await sign_in(client)
+    _, body = await fetch(client, "/export/conversations.csv")
+    row = next(r for r in rows_of(body) if r["id"] == str(world.answered))
+    # 09:00 UTC is noon in Moscow, the business's zone; no microseconds, the offset said.
+    assert row["opened_at"] == "2026-11-18T12:00:00+03:00"
+    assert row["abusive"] == "false"
+    _, body = await fetch(client, "/export/tickets.csv")
+    tickets = rows_of(body)
+    assert tickets and {t["auto_approved"] for t in tickets} <= {"true", "false"}
+    assert all("." not in t["created_at"] and t["created_at"].endswith("+03:00") for t in tickets)
+
+
 async def test_messages_and_tickets_follow_the_filter(client, world: World) -> None:
     await sign_in(client)
     _, body = await fetch(client, "/export/messages.csv", q="чайник")

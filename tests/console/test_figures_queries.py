@@ -74,6 +74,7 @@ async def test_counts_per_day_follow_the_clock_change(session: AsyncSession) -> 
     next_night = datetime(2026, 10, 25, 23, 30, tzinfo=UTC)  # 00:30 winter time, the 26th
     for opened, late in ((summer_night, False), (winter_night, True), (next_night, False)):
         conv = await b.conversation(customer, opened, first_response_at=opened + minutes(4))
+        await b.message(conv, customer, opened, "Where is my order?")
         await b.event(
             "reply_clock_stopped",
             opened + minutes(4),

@@ -18,3 +18,34 @@ async def test_smoke_every_page(signed_in, world: World) -> None:
     for path in ("/conversations", f"/conversations/{world.answered}", "/tickets", "/figures"):
         response = await signed_in.get(path)
         assert response.status == 200, (path, await response.text())
+
+
+@pytest.mark.parametrize(
+    "back",
+    ["//evil.example", "https://evil.example/", "/\\evil.example", "/\t/evil.example", "", "x"],
+)
+async def test_the_language_switch_goes_back_only_within_the_console(client, back: str) -> None:
+    response = await client.get("/language/ru", params={"next": back}, allow_redirects=False)
+    assert response.status == 303
+    assert response.headers["Location"] == "/conversations"
+    assert "console_lang=ru" in response.headers["Set-Cookie"]
+
+
+async def test_the_language_switch_keeps_the_page_and_its_query(signed_in) -> None:
+    response = await signed_in.get(
+        "/language/ru", params={"next": "/figures?from=2026-11-12"}, allow_redirects=False
+    )
+    assert response.headers["Location"] == "/figures?from=2026-11-12"
+    page = await signed_in.get("/figures?from=2026-11-12")
+    text = await page.text()
+    assert '<html lang="ru">' in text and "Показатели поддержки" in text
+    assert "12 нояб. 2026" in text  # Babel's Russian dates
+    unknown = await signed_in.get("/language/de", allow_redirects=False)
+    assert unknown.status == 404
+
+
+async def test_a_missing_conversation_is_a_page_in_the_managers_language(signed_in) -> None:
+    await signed_in.get("/language/ru", allow_redirects=False)
+    response = await signed_in.get("/conversations/999999")
+    assert response.status == 404
+    assert "Такого диалога нет." in await response.text()

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from bot.console.text_log import render_log
 from bot.console.transcript import find_conversations, load_transcript
+from bot.i18n import Translations
 from tests.console.conftest import sign_in
 from tests.console.world import NOW, World
 
@@ -30,6 +31,30 @@ async def test_messages_and_events_in_order(session, world: World) -> None:
     assert question.relayed and staff.relayed  # each was copied to the other chat once
     assert t.entries[4].is_note
     assert t.rating is not None and t.rating.comment == "Quick and kind"
+
+
+async def test_the_transcript_in_russian(session, world: World) -> None:
+    russian = Translations().get("ru")
+    t = await load_transcript(session, world.answered, MOSCOW, NOW, russian, "ru")
+    assert t is not None
+    assert [e.author or e.text for e in t.entries] == [
+        "Maria",
+        "Передан сотруднику: клиент попросил сотрудника",
+        "Anna",
+        "Anna ответил(а) через 2 мин 00 с",
+        "Заметка: Anna",
+        "Anna перезвонил(а) вовремя",
+        "Anna отметил(а) решённым",
+        "Оценка 5/5",
+    ]
+
+
+async def test_every_console_text_is_in_both_languages() -> None:
+    texts = Translations()
+    english, russian = texts.get("en").keys(), texts.get("ru").keys()
+    assert {k for k in english if k.startswith("console-")} == {
+        k for k in russian if k.startswith("console-")
+    }
 
 
 async def test_each_customer_message_shows_its_wait(session, world: World) -> None:

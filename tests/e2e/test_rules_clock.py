@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col, select
 
 from bot.db import transaction
-from models import Conversation, Customer, Event
+from bot.services.figures import compute_figures, last_days, local_today
+from models import Conversation, Customer, Event, Message
 from tests.e2e.conftest import (
     MANAGER_ID,
     STAFF_ID,
@@ -342,3 +344,37 @@ async def test_a_staff_decision_the_customer_is_told_answers_them(open_shop: Har
     assert await events(h, "reply_breach") == []
     assert not [m for m in h.emu.bot_messages(user) if "Thank you for waiting" in m["text"]]
     assert not [m for m in h.emu.bot_messages(MANAGER_ID) if "Reply promise" in m["text"]]
+
+
+async def test_a_rating_and_a_managers_chat_open_no_conversation(open_shop: Harness) -> None:
+    h = open_shop
+    clock: FakeClock = h.extra["clock"]
+    user = h.customer(730015, "Rita")
+    await h.say(user, "👤 Talk to a person")
+    topic = await h.wait_topic(user)
+    await h.emu.staff_send(STAFF_ID, topic, "Sent today.")
+    await h.emu.wait_for_bot_message(user, has("Sent today."))
+    await h.emu.staff_send(STAFF_ID, topic, "/resolve")
+    ask = await h.emu.wait_for_bot_message(user, has("How did we do?"))
+    await h.press(user, ask, "5 ⭐")
+    await h.emu.wait_for_bot_message(user, has("add a comment"))
+    saved = await h.say(user, "Quick and kind")
+    assert "passed on" in saved["text"]
+    await h.say(MANAGER_ID, "/console")
+    zone = ZoneInfo(h.services.settings.app.timezone)
+    async with transaction(h.services.sessions) as session:
+        resolved = col(Conversation.resolved_at).is_not(None)
+        rated = (await session.exec(select(Conversation).where(resolved))).one()
+        comment = (
+            await session.exec(select(Message).where(Message.text == "Quick and kind"))
+        ).one()
+        started = len((await session.exec(select(Conversation))).all())
+        figures = await compute_figures(
+            session,
+            last_days(local_today(clock.now, zone), 1, zone),
+            managers=h.services.settings.telegram.manager_ids,
+        )
+    # The rating tap and the manager's /console each started a conversation: not opened ones.
+    assert started == 3
+    assert comment.conversation_id == rated.id  # the comment sits in the rated conversation
+    assert figures.total.conversations_opened == 1

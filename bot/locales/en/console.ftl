@@ -1,0 +1,304 @@
+# The manager console (web). Keys start with console-.
+console-name = Service console
+console-nav-conversations = Conversations
+console-nav-tickets = Tickets
+console-nav-figures = Figures
+console-language = Language
+console-language-en = English
+console-language-ru = Russian
+console-sign-out = Sign out
+console-times-in = Times are shown in { $zone }.
+console-back-to-conversations = Back to the conversations
+
+## Sign-in and errors
+console-sign-in = Sign in
+console-sign-in-title = Sign in to the console
+console-sign-in-text = This link from the bot signs in manager { $manager }. It works once.
+console-sign-in-how = Send /console to the bot in a private chat in Telegram: it answers managers with a sign-in link that works once.
+console-link-refused = Sign-in link refused
+console-link-expired = This sign-in link has expired.
+console-link-used = This sign-in link has already been used.
+console-link-invalid = This sign-in link is not valid.
+console-link-not-manager = This sign-in link belongs to someone who is no longer a manager.
+console-ask-again = Send /console to the bot in Telegram for a new one.
+console-signed-out = Signed out
+console-signed-out-text = You are signed out.
+console-refused = Refused
+console-refused-csrf = This form was not sent from a console page you opened. Reload the page and try again.
+console-check-filters = Check the filters
+
+## Common
+console-status = Status
+console-any = any
+console-anyone = anyone
+console-all = all
+console-apply = Apply
+console-clear = Clear
+console-from = From
+console-until = Until
+console-show = Show
+console-export = Export
+console-export-conversations = conversations
+console-export-messages = messages
+console-export-tickets = tickets
+console-next-page = Next page →
+console-status-with_bot = with the bot
+console-status-waiting_staff = waiting for staff
+console-status-answered = answered
+console-status-resolved = resolved
+console-status-closed = closed
+console-status-new = new
+console-status-pending = pending
+console-status-approved = approved
+console-status-in_progress = in progress
+console-status-rejected = rejected
+console-abbr-s = s
+console-abbr-min = min
+console-abbr-h = h
+console-abbr-d = d
+
+## Conversations
+console-search = Search
+console-search-placeholder = Search message texts…
+console-search-label = Search message texts
+console-filters = Filters
+console-filters-on = on
+console-customer-or-ticket = Customer id or ticket
+console-customer-example = e.g. 710004 or R-000012
+console-opened-from = Opened from
+console-opened-until = Opened until
+console-check-waiting = Waiting now
+console-check-breach = { $minutes }-minute breach
+console-check-callback_breach = Callback breach
+console-check-abusive = Abusive
+console-check-has_return = Has a return
+console-check-has_complaint = Has a complaint
+console-matching = Conversations with messages matching “{ $query }”, newest match first.
+console-newest-first = Newest conversations first.
+console-first-page = Back to the first page
+console-waiting-for = waiting { $time }
+console-pill-breach = { $minutes }-min breach
+console-pill-callback-breach = callback breach
+console-pill-escalated = escalated
+console-pill-abusive = abusive
+console-pill-blocked = blocked
+console-opened-at = opened { $when }
+console-last-at = last { $when }
+console-messages = { $count ->
+    [one] { $count } message
+   *[other] { $count } messages
+}
+console-none-match = No conversations match.
+console-none-match-stretch = No conversations match in this stretch of the search; look further with the link below.
+console-scanned-out = The search stopped after looking through many matches; the next page goes on from there.
+
+## Transcript
+console-transcript = Transcript
+console-telegram-id = Telegram id { $id }
+console-rated = rated { $score }/5
+console-last-message = Last message
+console-waiting-since = Waiting since
+console-col-description = Description
+console-approved-automatically = approved automatically
+console-decided-by = by { $who }, { $when }
+console-ticket-photo = ticket photo { $n }
+console-place-customer-chat = customer chat
+console-place-staff-topic = staff topic
+console-internal-note = internal note
+console-relayed = relayed
+console-relayed-title = copied to the other chat
+console-edited = edited { $when }
+console-photo-from = photo from { $who }
+console-download = Download the { $what }
+console-content-photo = photo
+console-content-animation = animation
+console-content-audio = audio
+console-content-document = document
+console-content-sticker = sticker
+console-content-video = video
+console-content-video_note = video note
+console-content-voice = voice message
+console-content-contact = contact
+console-content-location = location
+console-waiting-so-far = waiting { $time } so far
+console-waited = waited { $time } for { $who }
+console-a-person = a person
+console-late = late
+console-no-messages = No messages in this conversation.
+
+## Tickets
+console-tickets-title = Returns and complaints
+console-kind = Kind
+console-kind-return = returns
+console-kind-complaint = complaints
+console-one-return = return
+console-one-complaint = complaint
+console-col-number = Number
+console-col-opened-at = Opened
+console-col-customer = Customer
+console-col-amount = Amount
+console-col-decision = Decision
+console-col-refund = Refund
+console-col-resolved-at = Resolved
+console-col-first-response-at = First response
+console-col-follow-up = Follow-up
+console-automatic = automatic
+console-refund-card = to the card
+console-refund-cash = in cash
+console-refund-credit = store credit
+console-follow-up-ok = all good
+console-follow-up-problem = still a problem
+console-follow-up-asked = asked
+console-no-tickets = No tickets match.
+console-tickets-export-note = The export holds the tickets of the conversations opened in the chosen dates (all kinds and statuses).
+
+## Figures
+console-figures-title = Service figures
+console-preset-today = Today
+console-preset-week = This week
+console-preset-days = Last { $days } days
+console-kpi-first-response = First response, median
+console-kpi-replies = Replies within { $minutes } minutes
+console-kpi-waits = { $kept } of { $total } waits
+console-kpi-callbacks = Callbacks before { $deadline }
+console-kpi-of = { $kept } of { $total }
+console-kpi-resolution = Resolution, median
+console-kpi-resolved = { $count } resolved
+console-kpi-complaints = Complaints
+console-kpi-opened-resolved = opened / resolved
+console-kpi-ratings = { $count ->
+    [one] { $count } rating
+   *[other] { $count } ratings
+}
+console-unit-seconds = seconds
+console-unit-minutes = minutes
+console-unit-hours = hours
+console-chart-first-response = First response, median per day ({ $unit })
+console-chart-first-response-short = First response, median per day
+console-chart-promises = Promises kept per day (%)
+console-chart-faq = FAQ answers and handoffs per day
+console-chart-complaints = Complaints opened and resolved per day
+console-chart-resolution = Resolution time, median per day ({ $unit })
+console-chart-resolution-short = Resolution time, median per day
+console-chart-satisfaction = Satisfaction
+console-chart-escalations = Escalations by reason
+console-chart-handoffs = Handoffs by reason
+console-median = median
+console-median-cap = Median
+console-p90 = 90th percentile
+console-answered = Conversations answered
+console-series-replies = { $minutes }-minute replies
+console-series-callbacks = callbacks by { $deadline }
+console-reply-compliance = { $minutes }-minute compliance
+console-callback-compliance = Callback compliance
+console-faq-answers = FAQ answers
+console-faq-helpful = …found helpful
+console-faq-unhelpful = …not helpful
+console-handoffs = Handoffs
+console-handoffs-total = Handoffs to a person
+console-opened = Conversations opened
+console-complaints-opened = opened
+console-complaints-resolved = resolved
+console-complaints-opened-cap = Opened
+console-complaints-resolved-cap = Resolved
+console-follow-ups = Follow-ups sent
+console-follow-ups-ok = …all good
+console-follow-ups-problem = …still a problem
+console-rating-average = Average
+console-ratings = Ratings
+console-escalations = Escalations
+console-no-data = No data in this period
+console-per-staff = Per staff member
+console-per-staff-empty = Nobody on the staff answered, resolved or called back in this period.
+console-per-day = Per day
+console-col-staff = Staff member
+console-col-replies = Replies
+console-col-first-response = First response (median)
+console-col-sla = { $minutes }-minute
+console-col-callbacks-on-time = Callbacks on time
+console-col-callbacks = Callbacks
+console-col-resolved = Resolved
+console-col-resolution = Resolution (median)
+console-col-complaints-resolved = Complaints resolved
+console-col-day = Day
+console-col-opened = Opened
+console-col-faq = FAQ
+console-col-follow-ups = Follow-ups
+console-col-rating = Rating
+console-handoff-person = the customer asked for a person
+console-handoff-faq_miss = no confident FAQ answer
+console-handoff-faq_unhelpful = the FAQ answer didn't help
+console-handoff-flow = a scripted flow ended with a person
+console-handoff-callback = the customer asked for a callback
+console-handoff-complaint = a new complaint
+console-handoff-return = a return needs a decision
+console-handoff-unhandled = the bot could not handle the message
+console-handoff-customer = the customer wrote while with staff
+console-escalation-staff = staff asked
+console-escalation-faq_unhelpful = the FAQ answer didn't help
+console-escalation-complaint_overdue = complaint not resolved in time
+console-escalation-return_overdue = return not decided in time
+console-escalation-low_rating = low satisfaction rating
+console-escalation-insult = insults
+console-escalation-reply_breach = { $minutes }-minute reply promise broken
+console-escalation-callback_missed = morning callback missed
+console-escalation-follow_up_problem = follow-up found a problem
+
+## Transcript events
+console-ev-the-ticket = the ticket
+console-ev-handoff = Handed to a person: { $reason }
+console-ev-escalated = Escalated to managers: { $reason }
+console-ev-answered = { $who } answered after { $time }
+console-ev-answered-late = { $who } answered after { $time } — late
+console-ev-called-back = Called back by { $who } (on time)
+console-ev-called-back-late = Called back by { $who } (late)
+console-ev-automatically = automatically
+console-ev-by = by { $who }
+console-ev-return-decided = Return { $number } { $status } { $by }
+console-ev-ticket-status = { $number }: { $before } → { $after } by { $who }
+console-ev-rated = Rated { $score }/5
+console-ev-faq = FAQ answered: { $entry }
+console-ev-blocked = Customer blocked by { $who }
+console-ev-abusive = Marked abusive
+console-ev-faq-helpful = The customer found the FAQ answer helpful
+console-ev-faq-unhelpful = The customer said the FAQ answer did not help
+console-ev-resolved = Resolved by { $who }
+console-ev-reopened = Reopened by { $who }
+console-ev-reply-breach = { $minutes }-minute reply promise broken (waiting since { $since })
+console-ev-reply-breach-second = Still no reply: second alert to managers
+console-ev-callback-promised = Callback promised by { $due }
+console-ev-callback-breach = Callback promise broken: not contacted in time
+console-ev-return-opened = Return { $number } opened ({ $amount })
+console-ev-refund-method = Refund method for { $number }: { $method }
+console-ev-complaint-opened = Complaint { $number } opened
+console-ev-follow-up-sent = Follow-up sent for { $number }
+console-ev-follow-up-ok = Follow-up on { $number }: all good
+console-ev-follow-up-problem = Follow-up on { $number }: still a problem
+console-ev-unblocked = Customer unblocked by { $who }
+console-author-bot = Bot
+console-author-system = System
+console-author-note = Note by { $who }
+console-author-manager = Manager { $who }
+console-not-found = Not found
+console-no-such-conversation = No such conversation.
+
+## The Unanswered page
+console-nav-unanswered = Unanswered
+console-unanswered-title = Questions the bot could not answer
+console-unanswered-intro = The last 30 days: questions with no confident FAQ answer, and answers a customer said didn't help, grouped by similarity, with what staff wrote next. Add a question to an FAQ entry and the bot answers it from then on (within seconds, no restart). { $taught ->
+        [one] 1 phrasing taught so far.
+       *[other] { $taught } phrasings taught so far.
+    }
+console-unanswered-added = Added to { $entry }. The bot uses it within seconds.
+console-unanswered-group = { $count ->
+        [one] 1 question
+       *[other] { $count } questions
+    }
+console-unanswered-closest = closest entry: { $entry }
+console-unanswered-unhelpful = FAQ answer didn't help
+console-unanswered-miss = no confident answer
+console-unanswered-conversation = conversation
+console-unanswered-staff = Staff answered:
+console-unanswered-entry = FAQ entry
+console-unanswered-teach = Add as a phrasing
+console-unanswered-none = Nothing unanswered in the last 30 days.

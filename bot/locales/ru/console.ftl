@@ -1,0 +1,304 @@
+# Веб-консоль менеджера. Ключи начинаются с console-.
+console-name = Консоль поддержки
+console-nav-conversations = Диалоги
+console-nav-tickets = Заявки
+console-nav-figures = Показатели
+console-language = Язык
+console-language-en = английский
+console-language-ru = русский
+console-sign-out = Выйти
+console-times-in = Время указано по часовому поясу { $zone }.
+console-back-to-conversations = Вернуться к диалогам
+
+## Вход и ошибки
+console-sign-in = Войти
+console-sign-in-title = Вход в консоль
+console-sign-in-text = Эта ссылка от бота открывает вход менеджеру { $manager }. Она действует один раз.
+console-sign-in-how = Отправьте боту /console в личном чате в Telegram: менеджерам он отвечает одноразовой ссылкой для входа.
+console-link-refused = Ссылка для входа не принята
+console-link-expired = Срок действия этой ссылки истёк.
+console-link-used = Этой ссылкой уже воспользовались.
+console-link-invalid = Эта ссылка недействительна.
+console-link-not-manager = Эта ссылка принадлежит человеку, который больше не менеджер.
+console-ask-again = Отправьте боту /console в Telegram, чтобы получить новую.
+console-signed-out = Вы вышли
+console-signed-out-text = Вы вышли из консоли.
+console-refused = Отказано
+console-refused-csrf = Эта форма отправлена не со страницы консоли, которую вы открыли. Обновите страницу и попробуйте ещё раз.
+console-check-filters = Проверьте фильтры
+
+## Общее
+console-status = Статус
+console-any = любой
+console-anyone = кто угодно
+console-all = все
+console-apply = Применить
+console-clear = Сбросить
+console-from = С
+console-until = По
+console-show = Показать
+console-export = Выгрузка
+console-export-conversations = диалоги
+console-export-messages = сообщения
+console-export-tickets = заявки
+console-next-page = Следующая страница →
+console-status-with_bot = с ботом
+console-status-waiting_staff = ждёт сотрудника
+console-status-answered = отвечен
+console-status-resolved = решён
+console-status-closed = закрыт
+console-status-new = новая
+console-status-pending = на рассмотрении
+console-status-approved = одобрена
+console-status-in_progress = в работе
+console-status-rejected = отклонена
+console-abbr-s = с
+console-abbr-min = мин
+console-abbr-h = ч
+console-abbr-d = д
+
+## Диалоги
+console-search = Найти
+console-search-placeholder = Поиск по тексту сообщений…
+console-search-label = Поиск по тексту сообщений
+console-filters = Фильтры
+console-filters-on = вкл.
+console-customer-or-ticket = ID клиента или заявка
+console-customer-example = например, 710004 или R-000012
+console-opened-from = Начат с
+console-opened-until = Начат по
+console-check-waiting = Ждут сейчас
+console-check-breach = Нарушены { $minutes } минуты
+console-check-callback_breach = Пропущен звонок
+console-check-abusive = Оскорбления
+console-check-has_return = Есть возврат
+console-check-has_complaint = Есть жалоба
+console-matching = Диалоги с сообщениями, где есть «{ $query }», сначала новые совпадения.
+console-newest-first = Сначала новые диалоги.
+console-first-page = К первой странице
+console-waiting-for = ждёт { $time }
+console-pill-breach = нарушены { $minutes } мин
+console-pill-callback-breach = пропущен звонок
+console-pill-escalated = передан менеджерам
+console-pill-abusive = оскорбления
+console-pill-blocked = заблокирован
+console-opened-at = начат { $when }
+console-last-at = последнее { $when }
+console-messages = { $count ->
+    [one] { $count } сообщение
+    [few] { $count } сообщения
+   *[many] { $count } сообщений
+}
+console-none-match = Подходящих диалогов нет.
+console-none-match-stretch = На этом отрезке поиска подходящих диалогов нет; ищите дальше по ссылке ниже.
+console-scanned-out = Поиск остановился, просмотрев много совпадений; следующая страница продолжит с этого места.
+
+## Переписка
+console-transcript = Переписка
+console-telegram-id = Telegram ID { $id }
+console-rated = оценка { $score }/5
+console-last-message = Последнее сообщение
+console-waiting-since = Ждёт с
+console-col-description = Описание
+console-approved-automatically = одобрен автоматически
+console-decided-by = { $who }, { $when }
+console-ticket-photo = фото к заявке { $n }
+console-place-customer-chat = чат клиента
+console-place-staff-topic = тема сотрудников
+console-internal-note = внутренняя заметка
+console-relayed = передано
+console-relayed-title = скопировано в другой чат
+console-edited = изменено { $when }
+console-photo-from = фото от { $who }
+console-download = Скачать: { $what }
+console-content-photo = фото
+console-content-animation = анимация
+console-content-audio = аудио
+console-content-document = документ
+console-content-sticker = стикер
+console-content-video = видео
+console-content-video_note = видеосообщение
+console-content-voice = голосовое сообщение
+console-content-contact = контакт
+console-content-location = геопозиция
+console-waiting-so-far = ждёт уже { $time }
+console-waited = ждал { $time }, ответил(а) { $who }
+console-a-person = сотрудник
+console-late = с опозданием
+console-no-messages = В этом диалоге нет сообщений.
+
+## Заявки
+console-tickets-title = Возвраты и жалобы
+console-kind = Вид
+console-kind-return = возвраты
+console-kind-complaint = жалобы
+console-one-return = возврат
+console-one-complaint = жалоба
+console-col-number = Номер
+console-col-opened-at = Открыт
+console-col-customer = Клиент
+console-col-amount = Сумма
+console-col-decision = Решение
+console-col-refund = Возврат денег
+console-col-resolved-at = Решён
+console-col-first-response-at = Первый ответ
+console-col-follow-up = Повторный опрос
+console-automatic = автоматически
+console-refund-card = на карту
+console-refund-cash = наличными
+console-refund-credit = на баланс магазина
+console-follow-up-ok = всё хорошо
+console-follow-up-problem = проблема осталась
+console-follow-up-asked = спросили
+console-no-tickets = Подходящих заявок нет.
+console-tickets-export-note = В выгрузке — заявки диалогов, начатых в выбранные даты (все виды и статусы).
+
+## Показатели
+console-figures-title = Показатели поддержки
+console-preset-today = Сегодня
+console-preset-week = Эта неделя
+console-preset-days = Последние { $days } дней
+console-kpi-first-response = Первый ответ, медиана
+console-kpi-replies = Ответы в пределах { $minutes } минут
+console-kpi-waits = { $kept } из { $total } ожиданий
+console-kpi-callbacks = Звонки до { $deadline }
+console-kpi-of = { $kept } из { $total }
+console-kpi-resolution = Решение, медиана
+console-kpi-resolved = решено: { $count }
+console-kpi-complaints = Жалобы
+console-kpi-opened-resolved = открыто / решено
+console-kpi-ratings = оценок: { $count }
+console-unit-seconds = секунды
+console-unit-minutes = минуты
+console-unit-hours = часы
+console-chart-first-response = Первый ответ, медиана по дням ({ $unit })
+console-chart-first-response-short = Первый ответ, медиана по дням
+console-chart-promises = Выполненные обещания по дням (%)
+console-chart-faq = Ответы FAQ и передачи сотрудникам по дням
+console-chart-complaints = Жалобы: открыто и решено по дням
+console-chart-resolution = Время решения, медиана по дням ({ $unit })
+console-chart-resolution-short = Время решения, медиана по дням
+console-chart-satisfaction = Удовлетворённость
+console-chart-escalations = Эскалации по причинам
+console-chart-handoffs = Передачи сотрудникам по причинам
+console-median = медиана
+console-median-cap = Медиана
+console-p90 = 90-й процентиль
+console-answered = Диалогов с ответом
+console-series-replies = ответ за { $minutes } мин
+console-series-callbacks = звонок до { $deadline }
+console-reply-compliance = Ответ за { $minutes } мин
+console-callback-compliance = Звонки вовремя
+console-faq-answers = Ответы FAQ
+console-faq-helpful = …помогли
+console-faq-unhelpful = …не помогли
+console-handoffs = Передачи
+console-handoffs-total = Передано сотрудникам
+console-opened = Начато диалогов
+console-complaints-opened = открыто
+console-complaints-resolved = решено
+console-complaints-opened-cap = Открыто
+console-complaints-resolved-cap = Решено
+console-follow-ups = Повторных опросов
+console-follow-ups-ok = …всё хорошо
+console-follow-ups-problem = …проблема осталась
+console-rating-average = Средняя
+console-ratings = Оценок
+console-escalations = Эскалации
+console-no-data = Нет данных за этот период
+console-per-staff = По сотрудникам
+console-per-staff-empty = За этот период никто из сотрудников не отвечал, не решал и не перезванивал.
+console-per-day = По дням
+console-col-staff = Сотрудник
+console-col-replies = Ответы
+console-col-first-response = Первый ответ (медиана)
+console-col-sla = За { $minutes } мин
+console-col-callbacks-on-time = Звонки вовремя
+console-col-callbacks = Звонки
+console-col-resolved = Решено
+console-col-resolution = Решение (медиана)
+console-col-complaints-resolved = Решено жалоб
+console-col-day = День
+console-col-opened = Начато
+console-col-faq = FAQ
+console-col-follow-ups = Опросы
+console-col-rating = Оценка
+console-handoff-person = клиент попросил сотрудника
+console-handoff-faq_miss = FAQ не нашёл уверенного ответа
+console-handoff-faq_unhelpful = ответ FAQ не помог
+console-handoff-flow = сценарий завершился передачей сотруднику
+console-handoff-callback = клиент попросил перезвонить
+console-handoff-complaint = новая жалоба
+console-handoff-return = возврат ждёт решения
+console-handoff-unhandled = бот не смог обработать сообщение
+console-handoff-customer = клиент написал, пока диалог у сотрудника
+console-escalation-staff = по просьбе сотрудника
+console-escalation-faq_unhelpful = ответ FAQ не помог
+console-escalation-complaint_overdue = жалоба не решена вовремя
+console-escalation-return_overdue = по возврату не решили вовремя
+console-escalation-low_rating = низкая оценка
+console-escalation-insult = оскорбления
+console-escalation-reply_breach = нарушено обещание ответить за { $minutes } мин
+console-escalation-callback_missed = пропущен утренний звонок
+console-escalation-follow_up_problem = повторный опрос выявил проблему
+
+## События в переписке
+console-ev-the-ticket = заявка
+console-ev-handoff = Передан сотруднику: { $reason }
+console-ev-escalated = Передан менеджерам: { $reason }
+console-ev-answered = { $who } ответил(а) через { $time }
+console-ev-answered-late = { $who } ответил(а) через { $time } — с опозданием
+console-ev-called-back = { $who } перезвонил(а) вовремя
+console-ev-called-back-late = { $who } перезвонил(а) с опозданием
+console-ev-automatically = автоматически
+console-ev-by = { $who }
+console-ev-return-decided = Возврат { $number }: { $status }, { $by }
+console-ev-ticket-status = { $number }: { $before } → { $after }, { $who }
+console-ev-rated = Оценка { $score }/5
+console-ev-faq = Ответ FAQ: { $entry }
+console-ev-blocked = { $who } заблокировал(а) клиента
+console-ev-abusive = Отмечен как оскорбительный
+console-ev-faq-helpful = Клиенту помог ответ FAQ
+console-ev-faq-unhelpful = Клиент сказал, что ответ FAQ не помог
+console-ev-resolved = { $who } отметил(а) решённым
+console-ev-reopened = { $who } открыл(а) снова
+console-ev-reply-breach = Нарушено обещание ответить за { $minutes } мин (ждёт с { $since })
+console-ev-reply-breach-second = Ответа всё нет: второе оповещение менеджерам
+console-ev-callback-promised = Обещан звонок до { $due }
+console-ev-callback-breach = Обещание перезвонить нарушено: не связались вовремя
+console-ev-return-opened = Открыт возврат { $number } ({ $amount })
+console-ev-refund-method = Способ возврата денег по { $number }: { $method }
+console-ev-complaint-opened = Открыта жалоба { $number }
+console-ev-follow-up-sent = Отправлен повторный опрос по { $number }
+console-ev-follow-up-ok = Повторный опрос по { $number }: всё хорошо
+console-ev-follow-up-problem = Повторный опрос по { $number }: проблема осталась
+console-ev-unblocked = { $who } разблокировал(а) клиента
+console-author-bot = Бот
+console-author-system = Система
+console-author-note = Заметка: { $who }
+console-author-manager = Менеджер { $who }
+console-not-found = Не найдено
+console-no-such-conversation = Такого диалога нет.
+
+## The Unanswered page
+console-nav-unanswered = Без ответа
+console-unanswered-title = Вопросы, на которые бот не ответил
+console-unanswered-intro = За последние 30 дней: вопросы без уверенного ответа из FAQ и ответы, которые клиенту не помогли, сгруппированы по сходству, с тем, что написали сотрудники. Добавьте вопрос к записи FAQ — и бот будет отвечать на него (через несколько секунд, без перезапуска). { $taught ->
+        [one] Добавлена { $taught } формулировка.
+        [few] Добавлено { $taught } формулировки.
+       *[other] Добавлено формулировок: { $taught }.
+    }
+console-unanswered-added = Добавлено к { $entry }. Бот начнёт отвечать через несколько секунд.
+console-unanswered-group = { $count ->
+        [one] { $count } вопрос
+        [few] { $count } вопроса
+       *[other] { $count } вопросов
+    }
+console-unanswered-closest = ближайшая запись: { $entry }
+console-unanswered-unhelpful = ответ из FAQ не помог
+console-unanswered-miss = нет уверенного ответа
+console-unanswered-conversation = диалог
+console-unanswered-staff = Ответ сотрудника:
+console-unanswered-entry = Запись FAQ
+console-unanswered-teach = Добавить как формулировку
+console-unanswered-none = За последние 30 дней всё отвечено.

@@ -510,3 +510,22 @@ async def test_resolve_resolves_an_open_complaint_and_says_so(harness: Harness) 
     assert "resolved" in told["text"]
     ticket = await ticket_of(h, number)
     assert ticket is not None and ticket.status == TicketStatus.RESOLVED
+
+
+async def test_faq_answers_name_buttons_the_customer_can_press(harness: Harness) -> None:
+    """An answer that says tap "X" shows X on the keyboard; a flow it names offers its steps."""
+    h = harness
+    user = h.customer(710032, "Yuri", "ru")
+    await h.say(user, "/start")
+    answer = await h.say(user, "Нужен ли чек для возврата?")
+    assert "«Вернуть товар»" in answer["text"]
+    keyboard = h.emu.reply_keyboard(user) or {}
+    assert any(b["text"].endswith("Вернуть товар") for row in keyboard["keyboard"] for b in row)
+    await h.say(user, "↩️ Вернуть товар")  # the button the answer names starts a return
+    assert "Чек не нужен" in " ".join(m.get("text") or "" for m in h.emu.bot_messages(user))
+
+    user = h.customer(710033, "Yan")
+    late = await h.say(user, "My order is late, what should I do?")
+    assert '"Ask a question" → "Delivery problem"' in late["text"]
+    menu = await h.say(user, "❓ Ask a question")
+    await h.press(user, menu, "Delivery problem")  # exactly as the answer says

@@ -508,8 +508,12 @@ async def test_resolve_resolves_an_open_complaint_and_says_so(harness: Harness) 
         user, lambda m: number in (m.get("text") or ""), since=mark
     )
     assert "resolved" in told["text"]
-    ticket = await ticket_of(h, number)
-    assert ticket is not None and ticket.status == TicketStatus.RESOLVED
+
+    async def resolved() -> Ticket | None:  # staff are told before the update commits
+        found = await ticket_of(h, number)
+        return found if found and found.status == TicketStatus.RESOLVED else None
+
+    assert await eventually(resolved)
 
 
 async def test_faq_answers_name_buttons_the_customer_can_press(harness: Harness) -> None:

@@ -147,7 +147,7 @@ class Periodic:
 
 
 def create_periodic(services: Services, bot: Bot) -> list[Periodic]:
-    """The frequent jobs, on the monotonic clock: the outbox poll and the deadline sweeper."""
+    """The frequent jobs, on the monotonic clock: outbox poll, deadline sweeper, FAQ refresh."""
     from bot import timers  # noqa: F401 - registers the deadline actions (imported late: cycle)
 
     # Commits that queue messages wake the outbox at once; the poll catches retries that fall
@@ -158,21 +158,14 @@ def create_periodic(services: Services, bot: Bot) -> list[Periodic]:
         Periodic("outbox", app.outbox_poll_seconds, services.outbox.drain),
         # The first run is at start: deadlines that fell due while we were down fire now.
         Periodic("deadline-sweeper", app.sweep_interval_seconds, sweep, services, bot),
+        # Phrasings a manager taught in the console reach every process within seconds.
+        Periodic("faq-refresh", FAQ_REFRESH_SECONDS, refresh_faq, services),
     ]
 
 
 def create_scheduler(services: Services) -> AsyncIOScheduler:
     """Build the scheduler for the hourly housekeeping; deadlines stay in the database."""
     scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.add_job(
-        stoppable(refresh_faq),
-        "interval",
-        seconds=FAQ_REFRESH_SECONDS,
-        args=(services,),
-        id="faq-refresh",
-        max_instances=1,
-        coalesce=True,
-    )
     scheduler.add_job(
         stoppable(housekeeping),
         "interval",

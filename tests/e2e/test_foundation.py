@@ -213,7 +213,7 @@ async def test_the_sweeper_and_the_outbox_poll_run_on_the_monotonic_clock(
 ) -> None:
     h = harness
     jobs = {job.name: job for job in h.dp["periodic"]}
-    assert set(jobs) == {"outbox", "deadline-sweeper"}
+    assert set(jobs) == {"outbox", "deadline-sweeper", "faq-refresh"}
 
     async def started() -> bool:  # at the end of the start-up, after the command menus
         return all(job.running for job in jobs.values())

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import without_nul
 from bot.statements import Prepared, columns_but_id
 from models import AuthorKind, Event
 
@@ -43,7 +44,9 @@ async def log_event(
             "actor_kind": actor_kind,
             "actor_telegram_id": actor_telegram_id,
             "reason": reason,
-            "data": data,
+            # A customer's words in the data may hold U+0000; inside JSON it is escaped, so
+            # the statement-level replacement misses it and PostgreSQL's JSONB refuses it.
+            "data": without_nul(data),
             "created_at": now,
         },
     )

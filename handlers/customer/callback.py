@@ -99,9 +99,9 @@ async def shared(
     l10n: L10n,
 ) -> None:
     """Keep the number asked for; someone else's is refused."""
-    await state.clear()
-    if not await keep_phone(message, bot, services, session, customer, conversation, l10n):
-        await state.set_state(CallbackForm.phone)
+    if await keep_phone(message, bot, services, session, customer, conversation, l10n):
+        await state.clear()
+    else:
         await message.answer(l10n("callback-own-number"))
 
 

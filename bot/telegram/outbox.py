@@ -158,14 +158,19 @@ class Outbox:
         sent = 0
         running: dict[str, asyncio.Task[int]] = {}
         held: set[str] = set()  # lanes another process is sending
-        # Groups get their own few slots: Telegram paces a group at 20 messages a minute, and
-        # lanes waiting for that must not hold up private chats.
-        groups, chats = asyncio.Semaphore(2), asyncio.Semaphore(self._concurrency)
+        # A group sends one message at a time: Telegram paces a group at 20 messages a minute
+        # anyway, and a kill then catches at most one copy per group between Telegram's answer
+        # and the commit of "sent" (docs/reliability.md). Private chats share a few slots, and
+        # never wait behind a group.
+        groups: dict[int, asyncio.Semaphore] = {}
+        chats = asyncio.Semaphore(self._concurrency)
         try:
             while self._bot is not None:  # closing stops starting lanes
                 self._wake.clear()
                 for row, topic in await self._heads(running.keys() | held):
-                    gate = groups if row.chat_id < 0 else chats
+                    gate = chats
+                    if row.chat_id < 0:
+                        gate = groups.setdefault(row.chat_id, asyncio.Semaphore(1))
                     running[row.lane] = asyncio.create_task(self._guarded(gate, bot, row, topic))
                 if not running:
                     if self._wake.is_set():

@@ -200,22 +200,31 @@ def _free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def _database(server_url: str | None, directory: Path) -> AsyncIterator[str]:
-    """A fresh database: a SQLite file in `directory`, or a new database on the server."""
+async def _database(
+    server_url: str | None, directory: Path, tablespace: Path | None = None
+) -> AsyncIterator[str]:
+    """A fresh database: a SQLite file in `directory` (or `tablespace`), or a new database on
+    the server (in a tablespace at `tablespace`, when given: a full disk for PostgreSQL)."""
     if not server_url:
-        yield f"sqlite+aiosqlite:///{directory / 'bot.db'}"
+        yield f"sqlite+aiosqlite:///{(tablespace or directory) / 'bot.db'}"
         return
     name = "chaos_" + uuid.uuid4().hex[:12]
     admin = create_engine(server_url.replace("postgresql://", "postgresql+asyncpg://"))
     try:
         async with admin.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+            where = ""
+            if tablespace is not None:
+                await conn.execute(text(f"CREATE TABLESPACE \"{name}\" LOCATION '{tablespace}'"))
+                where = f' TABLESPACE "{name}"'
+            await conn.execute(text(f'CREATE DATABASE "{name}"{where}'))
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
         async with admin.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if tablespace is not None:
+                await conn.execute(text(f'DROP TABLESPACE IF EXISTS "{name}"'))
         await admin.dispose()
 
 
@@ -449,30 +458,52 @@ async def _kill(
 
 
 async def _disk_full(emu: Emulator, server_url: str | None, work: Path, log: Path) -> Tally:
-    if server_url:
-        raise Skip("a full disk is staged on SQLite's file system (PostgreSQL's is the server's)")
-    with _tmpfs(work / "disk", "48m") as disk:
-        url = f"sqlite+aiosqlite:///{disk / 'bot.db'}"
-        bot = BotProcess(emu, url, "polling", log)
-        world = World(emu, url)
-        await bot.start()
-        try:
-            await world.hand_over()
-            filler = _fill(disk)
-            # Sixty messages of about 3.9 kB, as in the audit: the WAL must grow, and cannot.
-            await world.burst(per_customer=12, size=3900)
-            await asyncio.sleep(HOLD_SECONDS)
-            tally_refused = bool(emu.pending_updates()) or _complained(log)
-            alive = bot.alive()
-            filler.unlink()
-            await world.settle()
-            result = await world.tally("disk-full", kills=0)
-            result.refused = tally_refused
-            if not alive:
-                result.notes.append("the bot died on the full disk")
-            return result
-        finally:
-            await bot.stop()
+    with _tmpfs(work / "disk", "48m") as disk, _owned_by_server(disk, server_url):
+        async with _database(server_url, work, tablespace=disk) as url:
+            bot = BotProcess(emu, url, "polling", log)
+            world = World(emu, url)
+            await bot.start()
+            try:
+                await world.hand_over()
+                filler = _fill(disk)
+                # Sixty messages of about 3.9 kB, as in the audit: SQLite's WAL or PostgreSQL's
+                # tables and their TOAST must grow, and cannot.
+                await world.burst(per_customer=12, size=3900)
+                await asyncio.sleep(HOLD_SECONDS)
+                tally_refused = bool(emu.pending_updates()) or _complained(log)
+                alive = bot.alive()
+                filler.unlink()
+                await world.settle()
+                result = await world.tally("disk-full", kills=0)
+                result.refused = tally_refused
+                if not alive:
+                    result.notes.append("the bot died on the full disk")
+                return result
+            finally:
+                await bot.stop()
+
+
+@contextlib.contextmanager
+def _owned_by_server(directory: Path, server_url: str | None) -> Any:
+    """Hand the tmpfs to the local PostgreSQL server's account, so it can hold a tablespace."""
+    if server_url is None:
+        yield
+        return
+    import pwd
+
+    host = make_url(server_url).host or "localhost"
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise Skip(f"the PostgreSQL server at {host} is not on this machine's disks")
+    try:
+        account = pwd.getpwnam("postgres")
+    except KeyError:
+        raise Skip("no local `postgres` account to own a tablespace") from None
+    if os.geteuid() != 0:
+        raise Skip("handing a tmpfs to the postgres account needs root")
+    os.chown(directory, account.pw_uid, account.pw_gid)
+    os.chmod(directory, 0o700)
+    os.chmod(directory.parent, 0o711)  # the run's temporary folder: the server must pass it
+    yield
 
 
 async def _read_only(emu: Emulator, server_url: str | None, work: Path, log: Path) -> Tally:

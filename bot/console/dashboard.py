@@ -14,6 +14,7 @@ from bot.console import params
 from bot.console.charts import Series, Unit, bar_chart, duration_unit, hbar_chart
 from bot.console.formatting import Reasons, duration, percent
 from bot.services.figures import Figures, Period, last_days, local_today, week_period
+from bot.telegram.dates import span
 
 MAX_DAYS = 366
 
@@ -83,7 +84,7 @@ def charts(
     per_day = [figures.by_day[d] for d in days]
     labels = [_label(d, len(days), lang) for d in days]
     total = figures.total
-    sla_minutes = max(round(reply_sla_seconds / 60), 1)
+    reply_sla = span(reply_sla_seconds, lang)
     deadline = callback_deadline.strftime("%H:%M")
     first = [f.first_response.median for f in per_day]
     first_unit = duration_unit(first, floor=reply_sla_seconds)
@@ -114,7 +115,7 @@ def charts(
                 labels,
                 [
                     Series(
-                        _("console-series-replies", minutes=sla_minutes),
+                        _("console-series-replies", reply_sla=reply_sla),
                         [f.reply_compliance.percent for f in per_day],
                         "s1",
                     ),
@@ -129,7 +130,7 @@ def charts(
             ),
             [
                 (
-                    _("console-reply-compliance", minutes=sla_minutes),
+                    _("console-reply-compliance", reply_sla=reply_sla),
                     f"{percent(total.reply_compliance.percent)} "
                     f"({total.reply_compliance.kept}/{total.reply_compliance.total})",
                 ),
@@ -225,7 +226,7 @@ def charts(
             hbar_chart(
                 _("console-chart-escalations"),
                 [
-                    (reasons.escalation(reason, sla_minutes), float(count))
+                    (reasons.escalation(reason, reply_sla), float(count))
                     for reason, count in total.escalations.most_common()
                 ],
                 css="s3",

@@ -27,9 +27,9 @@ class Reasons:
         """Name a handoff reason; an unknown one as it is stored."""
         return self._lookup(f"console-handoff-{reason}", reason)
 
-    def escalation(self, reason: str, sla_minutes: int) -> str:
+    def escalation(self, reason: str, reply_sla: str) -> str:
         """Name an escalation reason; an unknown one as it is stored."""
-        return self._lookup(f"console-escalation-{reason}", reason, minutes=sla_minutes)
+        return self._lookup(f"console-escalation-{reason}", reason, reply_sla=reply_sla)
 
     def _lookup(self, key: str, fallback: str, **args: Any) -> str:
         try:
@@ -105,7 +105,7 @@ def event_text(
     tickets: dict[int, str],
     _: Text | None = None,
     lang: str = "en",
-    sla_minutes: int = 3,
+    reply_sla: str = "",
 ) -> tuple[str, str]:
     """Describe an event in a sentence, with a tone (good, bad or info) for its colour."""
     _ = _ or english()
@@ -119,7 +119,7 @@ def event_text(
         return _("console-ev-handoff", reason=reasons.handoff(reason)), INFO
     if kind == "escalated":
         note = _data(event, "note")
-        text = _("console-ev-escalated", reason=reasons.escalation(reason, sla_minutes))
+        text = _("console-ev-escalated", reason=reasons.escalation(reason, reply_sla))
         return (f"{text} — “{note}”" if note else text), BAD
     if kind == "reply_clock_stopped":
         waited = duration(_data(event, "waited_seconds"), _)
@@ -169,7 +169,7 @@ def event_text(
         "reply_breach": (
             lambda: _(
                 "console-ev-reply-breach",
-                minutes=sla_minutes,
+                reply_sla=reply_sla,
                 since=_when(_data(event, "waiting_since"), tz, lang),
             ),
             BAD,

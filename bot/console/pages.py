@@ -206,7 +206,7 @@ async def conversation(request: web.Request) -> web.Response:
             now,
             texts_of(request),
             language_of(request),
-            max(round(ctx.reply_sla_seconds / 60), 1),
+            reply_sla_seconds=ctx.reply_sla_seconds,
         )
     if transcript is None:
         _ = texts_of(request)

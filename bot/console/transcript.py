@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.console import params
 from bot.console.formatting import Text, english, event_text
+from bot.telegram.dates import span
 from models import (
     AuthorKind,
     Conversation,
@@ -83,7 +84,8 @@ async def load_transcript(
     now: datetime,
     texts: Text | None = None,
     lang: str = "en",
-    sla_minutes: int = 3,
+    *,
+    reply_sla_seconds: int,
 ) -> Transcript | None:
     """Load a conversation's transcript, or None; events are told in `texts` (else English)."""
     conversation = await session.get(Conversation, conversation_id)
@@ -120,8 +122,10 @@ async def load_transcript(
     names = await staff_names(session, {p for p in people if p})
     numbers = {t.id: t.number for t in tickets if t.id is not None}
 
+    reply_sla = span(reply_sla_seconds, lang)
+
     def tell(event: Event) -> tuple[str, str]:
-        return event_text(event, tz, names, numbers, texts, lang, sla_minutes)
+        return event_text(event, tz, names, numbers, texts, lang, reply_sla)
 
     told = texts or english()
     entries = _entries(conversation, customer, messages, events, names, numbers, tell, now, told)

@@ -17,6 +17,7 @@ from bot.console import formatting
 from bot.console.context import ConsoleContext
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, L10n
 from bot.services.console_auth import ConsoleSession, redact_links, session_active
+from bot.telegram.dates import span
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def render(request: web.Request, name: str, status: int = 200, **values: Any) ->
             signed_in=console,
             lang=lang,
             _=_for_templates(ctx.texts.get(lang)),
-            sla_minutes=max(round(ctx.reply_sla_seconds / 60), 1),
+            reply_sla=span(ctx.reply_sla_seconds, lang),
             deadline=ctx.callback_deadline.strftime("%H:%M"),
             **values,
         )

@@ -34,10 +34,11 @@ async def log(
         await message.answer(l10n("manager-log-usage"))
         return
     tz, now = ZoneInfo(services.settings.app.timezone), services.clock()
+    sla = services.content.policy.reply_sla_seconds
     transcripts = [
         t
         for cid in await find_conversations(session, key)
-        if (t := await load_transcript(session, cid, tz, now)) is not None
+        if (t := await load_transcript(session, cid, tz, now, reply_sla_seconds=sla)) is not None
     ]
     if not transcripts:
         await message.answer(l10n("manager-log-not-found", what=key))

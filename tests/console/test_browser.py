@@ -348,7 +348,7 @@ async def test_the_console_speaks_russian_and_remembers_it(
     assert "Возвраты и жалобы" in await page.inner_text("main")
     await page.goto(live.url + "/figures")
     body = await page.inner_text("main")
-    assert "Показатели поддержки" in body and "Ответы в пределах 3 минут" in body
+    assert "Показатели поддержки" in body and "Ответы в срок (3 минуты)" in body
     assert "Service figures" not in body
     await page.goto(live.url + "/conversations/not-a-number")
     assert "Проверьте фильтры" in await page.inner_text("main")

@@ -14,7 +14,7 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 async def test_messages_and_events_in_order(session, world: World) -> None:
-    t = await load_transcript(session, world.answered, MOSCOW, NOW)
+    t = await load_transcript(session, world.answered, MOSCOW, NOW, reply_sla_seconds=180)
     assert t is not None
     lines = [(e.author or e.text, e.place) for e in t.entries]
     assert lines == [
@@ -35,7 +35,9 @@ async def test_messages_and_events_in_order(session, world: World) -> None:
 
 async def test_the_transcript_in_russian(session, world: World) -> None:
     russian = Translations().get("ru")
-    t = await load_transcript(session, world.answered, MOSCOW, NOW, russian, "ru")
+    t = await load_transcript(
+        session, world.answered, MOSCOW, NOW, russian, "ru", reply_sla_seconds=180
+    )
     assert t is not None
     assert [e.author or e.text for e in t.entries] == [
         "Maria",
@@ -58,7 +60,7 @@ async def test_every_console_text_is_in_both_languages() -> None:
 
 
 async def test_each_customer_message_shows_its_wait(session, world: World) -> None:
-    late = await load_transcript(session, world.breached, MOSCOW, NOW)
+    late = await load_transcript(session, world.breached, MOSCOW, NOW, reply_sla_seconds=180)
     assert late is not None
     waits = [(e.message.text, e.wait) for e in late.entries if e.wait and e.message]
     assert [(text, w.seconds, w.answered_by, w.late) for text, w in waits] == [
@@ -67,15 +69,15 @@ async def test_each_customer_message_shows_its_wait(session, world: World) -> No
     ]
     tones = {e.text: e.tone for e in late.entries if e.event is not None}
     assert tones["Return R-000001 approved automatically"] == "good"
-    assert any(text.startswith("3-minute reply promise broken") for text in tones)
-    waiting = await load_transcript(session, world.waiting, MOSCOW, NOW)
+    assert any(text.startswith("Reply promise (3 minutes) broken") for text in tones)
+    waiting = await load_transcript(session, world.waiting, MOSCOW, NOW, reply_sla_seconds=180)
     assert waiting is not None
     open_wait = waiting.entries[0].wait
     assert open_wait is not None and open_wait.open and open_wait.seconds == 300.0
 
 
 async def test_a_missing_conversation(session, world: World) -> None:
-    assert await load_transcript(session, 999, MOSCOW, NOW) is None
+    assert await load_transcript(session, 999, MOSCOW, NOW, reply_sla_seconds=180) is None
 
 
 async def test_conversations_by_customer_or_ticket(session, world: World) -> None:
@@ -89,7 +91,8 @@ async def test_conversations_by_customer_or_ticket(session, world: World) -> Non
 
 async def test_the_text_log(session, world: World) -> None:
     transcripts = [
-        await load_transcript(session, cid, MOSCOW, NOW) for cid in (world.answered, world.breached)
+        await load_transcript(session, cid, MOSCOW, NOW, reply_sla_seconds=180)
+        for cid in (world.answered, world.breached)
     ]
     text = render_log([t for t in transcripts if t], MOSCOW)
     assert text.startswith("Times in Europe/Moscow")
@@ -113,3 +116,19 @@ async def test_the_transcript_page(client, world: World) -> None:
     answered = await (await client.get(f"/conversations/{world.answered}")).text()
     assert "internal note" in answered and "Quick and kind" in answered
     assert (await client.get("/conversations/999")).status == 404
+
+
+async def test_the_reply_promise_is_named_from_the_policy(session, world: World) -> None:
+    """REPLY_SLA_SECONDS=30 (the sandbox's suggestion) reads "30 seconds", never "3-minute"."""
+    russian = Translations().get("ru")
+    for texts, lang, said in (
+        (None, "en", "Reply promise (30 seconds)"),
+        (russian, "ru", "30 секунд"),
+    ):
+        late = await load_transcript(
+            session, world.breached, MOSCOW, NOW, texts, lang, reply_sla_seconds=30
+        )
+        assert late is not None
+        told = [e.text for e in late.entries if e.event is not None]
+        assert any(said in text for text in told), told
+        assert not any("3 мин" in text or "3 minutes" in text for text in told), told

@@ -78,6 +78,7 @@ class Tally:
     deadlines_due: int = 0
     deadlines_unfired: int = 0
     alerts_extra: int = 0  # manager alerts beyond one per fired deadline
+    alerts_missing: int = 0  # fired deadlines whose manager alert never came
     refused: bool = False  # the fault bit: something was refused or not confirmed meanwhile
     notes: list[str] = field(default_factory=list)
 
@@ -96,6 +97,8 @@ class Tally:
             found.append(f"{self.deadlines_unfired} due deadline(s) not fired")
         if self.alerts_extra > self.kills:
             found.append(f"{self.alerts_extra} extra alert(s) for {self.kills} kill(s)")
+        if self.alerts_missing:
+            found.append(f"{self.alerts_missing} fired deadline(s) without a manager alert")
         return found
 
 
@@ -368,7 +371,10 @@ class World:
     def alerts(self) -> int:
         """The managers' broken-promise alerts."""
         return sum(
-            1 for m in self.emu.bot_messages(MANAGER_ID) if "3-minute" in (m.get("text") or "")
+            1
+            for m in self.emu.bot_messages(MANAGER_ID)
+            # Texts queued together to one chat go out as one message: count each alert.
+            for _ in range((m.get("text") or "").count("⏱ Reply promise (3 seconds) broken"))
         )
 
     async def settle(self, timeout: float = SETTLE_SECONDS) -> None:
@@ -401,7 +407,12 @@ class World:
             await asyncio.sleep(0.25)
         result.deadlines_due = fired + late
         result.deadlines_unfired = late + max(fired - breaches, 0)
+        for _ in range(40):  # each fired deadline's alert goes out through the outbox
+            if self.alerts() >= fired:
+                break
+            await asyncio.sleep(0.25)
         result.alerts_extra = max(self.alerts() - fired, 0)
+        result.alerts_missing = max(fired - self.alerts(), 0)
         return result
 
 

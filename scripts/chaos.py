@@ -56,6 +56,8 @@ async def main_async(args: argparse.Namespace) -> int:
                 f"{' refused meanwhile' if tally.refused else ''} -> {verdict}",
                 flush=True,
             )
+            for note in tally.notes:
+                print(f"    {note}", flush=True)
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print()
     print(

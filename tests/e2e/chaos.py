@@ -33,10 +33,11 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from bot.db import create_engine, create_sessionmaker, transaction
-from models import Deadline, DeadlineStatus, Direction, Event, Message
+from models import Deadline, DeadlineStatus, Direction, Event, Message, OutboxMessage
+from models.inbox import InboxUpdate
 from tests.e2e.faults import TcpProxy
 from tgemulator import Emulator
 
@@ -413,7 +414,27 @@ class World:
             await asyncio.sleep(0.25)
         result.alerts_extra = max(self.alerts() - fired, 0)
         result.alerts_missing = max(fired - self.alerts(), 0)
+        if result.problems():
+            result.notes.append(await self.state())
         return result
+
+    async def state(self) -> str:
+        """What the database and the emulator hold, to tell a failed run's cause afterwards."""
+        tables = {"inbox": InboxUpdate, "outbox": OutboxMessage, "deadlines": Deadline}
+        said = [f"pending at Telegram: {len(self.emu.pending_updates())}"]
+        engine = create_engine(self.database_url)
+        try:
+            async with transaction(create_sessionmaker(engine)) as session:
+                for name, table in tables.items():
+                    rows = await session.exec(
+                        select(table.status, func.count()).group_by(table.status)  # type: ignore[attr-defined]
+                    )
+                    said.append(f"{name} {dict(rows.all())}")
+        finally:
+            await engine.dispose()
+        calls = Counter(c.method for c in self.emu.calls)
+        said.append(f"calls {dict(calls)}")
+        return "; ".join(said)
 
 
 async def run_fault(

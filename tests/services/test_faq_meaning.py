@@ -436,3 +436,12 @@ async def test_a_repeated_question_is_not_encoded_again(content: Content) -> Non
     for text in ("one question", "another question", "a third question"):
         await service.match(text)
     assert len(service._recent) == 2 and "one question" not in service._recent
+
+
+async def test_goods_the_demo_shop_does_not_mention_are_not_answered(tmp_path: Path) -> None:
+    # "cars" is neither a misspelt "cards" nor one of the shop's words: no FAQ answer.
+    service = FaqService(load_content(ROOT / "content", {}), BuiltinEncoder(), tmp_path)
+    await service.start()
+    for text in ("do you sell cars?", "вы продаёте машины?"):
+        found = await service.match(text)
+        assert found is None or not found.confident, (text, found)

@@ -41,6 +41,8 @@ class FaqMatch:
     entry_id: str
     score: float
     confident: bool
+    # How close in meaning, before the message's words are weighed (None: the score is all).
+    topical: float | None = None
 
 
 class FaqMatcher:

@@ -464,7 +464,10 @@ class FaqService:
         """Whether an unanswered message is about nothing in the FAQ, not a near miss."""
         if match is None:
             return True
-        return match.score < self.OFF_TOPIC * self.threshold_for(language_of(text))
+        # Meaning alone decides: "do you have a franchise?" is about the shop even though the
+        # FAQ never says "franchise" (so it is not answered), a joke about penguins is not.
+        closeness = match.score if match.topical is None else match.topical
+        return closeness < self.OFF_TOPIC * self.threshold_for(language_of(text))
 
     def threshold_for(self, lang: str) -> float:
         """The confidence threshold for a message in `lang`."""
@@ -541,9 +544,8 @@ class FaqService:
         confidence = float(scores[best]) + self.LEAD * lead
         share = self.index.known_share(text, words, best)
         score = min(1.0, confidence * math.sqrt(share))
-        return FaqMatch(
-            self.content.faq[best].id, score, score >= self.threshold_for(language_of(text))
-        )
+        confident = score >= self.threshold_for(language_of(text))
+        return FaqMatch(self.content.faq[best].id, score, confident, min(1.0, confidence))
 
     def _words(self, text: str, exact: FaqMatch | None) -> FaqMatch | None:
         """Without meaning: the word index over phrasings and answers, else the word matcher."""

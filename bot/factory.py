@@ -222,13 +222,14 @@ async def _on_startup(
 async def _on_shutdown(
     scheduler: AsyncIOScheduler, periodic: list[Periodic], services: Services
 ) -> None:
-    """Stop the jobs, let the outbox finish a send, and close the database."""
+    """Stop the jobs, let the outbox finish a send, close the FAQ encoder and the database."""
     if scheduler.running:
         scheduler.shutdown(wait=False)
     await asyncio.gather(*(job.stop() for job in periodic))
     await services.outbox.close()
     if services.outbound_log is not None:
         await services.outbound_log.close()
+    await services.faq.close()
     await services.engine.dispose()
     logger.info("bot stopped")
 

@@ -29,7 +29,7 @@ from rapidfuzz.distance import OSA
 from bot.content.loader import Content
 from bot.content.schema import FaqEntry
 
-__all__ = ["FaqMatch", "FaqMatcher", "term_of", "tokens", "verbatim"]
+__all__ = ["FaqMatch", "FaqMatcher", "common", "term_of", "tokens", "verbatim"]
 
 _STOP = ("", 0.0)  # what _resolve returns for a word that says nothing about the topic
 
@@ -41,6 +41,8 @@ class FaqMatch:
     entry_id: str
     score: float
     confident: bool
+    # How close in meaning, before the message's words are weighed (None: the score is all).
+    topical: float | None = None
 
 
 class FaqMatcher:
@@ -123,17 +125,24 @@ class FaqMatcher:
         still count for the word index built over answers.
         """
         found: dict[str, float] = {}
+        for _, term, similarity in self.words_of(text):
+            found[term] = max(found.get(term, 0.0), similarity)
+        return found
+
+    def words_of(self, text: str) -> list[tuple[str, str, float]]:
+        """Each word that says something (no stop words): the word, its term, how sure."""
+        found = []
         for token in tokens(text):
             resolved = self._resolve(token)
             if resolved is _STOP:
                 continue
             if resolved is None:
-                term = term_of(token.removeprefix(_NOT))
+                word = token.removeprefix(_NOT)
+                term = term_of(word)
                 if term is not None:
-                    found[term] = max(found.get(term, 0.0), 1.0)
+                    found.append((word, term, 1.0))
                 continue
-            term, similarity = resolved
-            found[term] = max(found.get(term, 0.0), similarity)
+            found.append((token.removeprefix(_NOT), *resolved))
         return found
 
     def match(self, text: str, lang: str | None = None) -> FaqMatch | None:
@@ -274,7 +283,7 @@ class FaqMatcher:
             position = bisect.bisect_left(self._sorted, term)
             if position < len(self._sorted) and self._sorted[position].startswith(term):
                 return self._family[self._sorted[position]], self.PREFIX_SIMILARITY
-        if len(token) >= 4 and not is_dictionary_word(token):
+        if len(token) >= 4 and not is_dictionary_word(token) and not common(token):
             return self._misspelt(token)
         return None
 
@@ -394,6 +403,21 @@ def is_dictionary_word(token: str) -> bool:
     """Whether pymorphy3 knows this Russian word, so a near miss is another word, not a typo."""
     word = token.removeprefix(_NOT)
     return bool(_CYRILLIC_RE.match(word)) and bool(_morph().word_is_known(word))
+
+
+# Words at least this frequent (Zipf scale: once per million words) are real words, not typos.
+COMMON = 3.0
+
+
+@lru_cache(maxsize=100_000)
+def common(word: str) -> bool:
+    """Whether an English word is in common use, so a near miss is another word ("cars" is
+    not "card"); Russian words are checked by pymorphy3 (`is_dictionary_word`)."""
+    if _CYRILLIC_RE.match(word):
+        return False
+    from wordfreq import zipf_frequency  # its lists ship in the wheel: no network
+
+    return bool(zipf_frequency(word, "en") >= COMMON)
 
 
 @lru_cache(maxsize=1)

@@ -227,6 +227,14 @@ async def _questions(rows: list[EvalRow], content: Content, options: Options) ->
     service = FaqService(content, encoder, None, options.threshold)
     await service.start()
     took = time.perf_counter() - started
+    try:
+        return await _report(service, rows, options, took)
+    finally:
+        await service.close()
+
+
+async def _report(service: FaqService, rows: list[EvalRow], options: Options, took: float) -> int:
+    """Print the misses, the thresholds and the per-language results."""
     result = await evaluate_service(service, rows)
     for miss in result.misses:
         got = miss.got or f"{NONE} (best {miss.best or '-'})"

@@ -141,6 +141,17 @@ def test_related_words_share_a_family() -> None:
         assert found is not None and found.entry_id == "courier" and found.confident, text
 
 
+def test_a_common_word_is_not_read_as_a_misspelt_one() -> None:
+    matcher = FaqMatcher(
+        [entry("gift", "gift cards", "подарочная карта"), entry("hours", "opening hours", "часы")],
+        0.1,
+    )
+    assert matcher.match("cars") is None  # a word of its own, not "cards" mistyped
+    for typo in ("cardss", "carrds"):  # a typo still reads as the word
+        found = matcher.match(typo)
+        assert found is not None and found.entry_id == "gift" and found.confident, typo
+
+
 def test_ambiguous_tie_is_not_confident() -> None:
     matcher = FaqMatcher(
         [entry("one", "parcel", "посылка"), entry("two", "parcel", "посылка")], 0.1

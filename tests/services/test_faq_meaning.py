@@ -110,6 +110,9 @@ async def test_questions_in_other_words(builtin: FaqService, text: str, expected
         ("how do I fix my car's brakes", True),
         # Declined, but on a four-entry FAQ too close to "hours" to call it off-topic.
         ("какой курс евро сегодня", False),
+        # Selling is what shops do: declined (no word of it is a cake, bread or delivery) and
+        # handed to a person rather than called off-topic.
+        ("do you sell cars?", False),
     ],
 )
 async def test_unrelated_questions_are_declined(
@@ -118,6 +121,19 @@ async def test_unrelated_questions_are_declined(
     found = await builtin.match(text)
     assert found is None or not found.confident
     assert builtin.off_topic(text, found) is off_topic
+
+
+async def test_a_shop_question_the_faq_lacks_is_a_near_miss_not_off_topic(
+    builtin: FaqService,
+) -> None:
+    # No word of it is the FAQ's, so it is not answered; in meaning it is about the shop, so
+    # a person takes it rather than the customer being told it is off-topic.
+    shop = "Do you have a franchise?"
+    found = await builtin.match(shop)
+    assert found is not None and not found.confident
+    assert not builtin.off_topic(shop, found)
+    joke = "Can you tell me a joke about penguins?"
+    assert builtin.off_topic(joke, await builtin.match(joke))
 
 
 def test_threshold_is_calibrated_per_language(builtin: FaqService) -> None:
@@ -176,10 +192,15 @@ class CountingEncoder:
         self.inner = inner
         self.name = inner.name
         self.texts = 0
+        self.calls = 0
 
     async def encode(self, texts: Sequence[str]) -> Vectors:
         self.texts += len(texts)
+        self.calls += 1
         return await self.inner.encode(texts)
+
+    async def close(self) -> None:
+        await self.inner.close()
 
 
 async def test_vectors_are_cached_on_disk_and_teaching_encodes_one_text(
@@ -194,7 +215,7 @@ async def test_vectors_are_cached_on_disk_and_teaching_encodes_one_text(
     await service.start()
     assert again.texts == 1  # only the probe that checks the encoder and loads the model
     assert await service.add_phrasing("gluten", "anything for coeliacs")
-    assert again.texts == 3  # the probe again, and the one new phrasing
+    assert again.texts == 4  # the probe again, the one new phrasing and its new word
     assert await service.add_phrasing("no-such-entry", "whatever") is False
 
 
@@ -215,6 +236,9 @@ class Broken:
 
     async def encode(self, texts: Sequence[str]) -> Vectors:
         raise ConnectionError("model server unreachable")
+
+    async def close(self) -> None:
+        pass
 
 
 async def test_failing_encoder_falls_back_to_words_with_one_warning(
@@ -320,9 +344,26 @@ async def test_embeddings_endpoint(
 
 
 async def test_unreachable_endpoint_at_start_means_words(content: Content) -> None:
-    service = FaqService(content, HttpEncoder("http://127.0.0.1:9/v1/embeddings"))
+    encoder = HttpEncoder("http://127.0.0.1:9/v1/embeddings")
+    service = FaqService(content, encoder)
     await service.start()
     assert service.engine == "lexical"
+    assert encoder._session is None  # the endpoint is never asked again: its session is closed
+
+
+async def test_closing_the_service_closes_the_endpoint_session(
+    endpoint: tuple[str, FakeEmbeddings], content: Content
+) -> None:
+    url, _ = endpoint
+    encoder = HttpEncoder(url)
+    service = FaqService(content, encoder)
+    await service.start()
+    assert await answered(service, "are you closed on mondays?") == "hours"
+    session = encoder._session
+    assert session is not None and not session.closed
+    await service.close()
+    assert session.closed and encoder._session is None
+    await service.close()  # twice is harmless (shutdown after a failed start)
 
 
 # --- the evaluation command ------------------------------------------------------------------
@@ -397,12 +438,25 @@ async def test_a_repeated_question_is_not_encoded_again(content: Content) -> Non
     counting = CountingEncoder(BuiltinEncoder())
     service = FaqService(content, counting)
     await service.start()
-    before = counting.texts
+    before, calls = counting.texts, counting.calls
+    text = "are you closed on mondays?"
     for _ in range(3):
-        found = await service.match("are you closed on mondays?")
+        found = await service.match(text)
         assert found is not None and found.entry_id == "hours" and found.confident
-    assert counting.texts == before + 1
+    # Once, in one batch: the question and its words the FAQ does not have ("closed").
+    assert service.index is not None and "closed" in service.index.new_words(text)
+    assert counting.texts == before + 1 + len(service.index.new_words(text))
+    assert counting.calls == calls + 1
     service.RECENT = 2
     for text in ("one question", "another question", "a third question"):
         await service.match(text)
     assert len(service._recent) == 2 and "one question" not in service._recent
+
+
+async def test_goods_the_demo_shop_does_not_mention_are_not_answered(tmp_path: Path) -> None:
+    # "cars" is neither a misspelt "cards" nor one of the shop's words: no FAQ answer.
+    service = FaqService(load_content(ROOT / "content", {}), BuiltinEncoder(), tmp_path)
+    await service.start()
+    for text in ("do you sell cars?", "вы продаёте машины?"):
+        found = await service.match(text)
+        assert found is None or not found.confident, (text, found)

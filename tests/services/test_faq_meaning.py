@@ -222,8 +222,9 @@ async def test_vectors_are_cached_on_disk_and_teaching_encodes_one_text(
 async def test_taught_phrasing_is_used_at_once(builtin: FaqService, content: Content) -> None:
     service = FaqService(content, BuiltinEncoder())
     await service.start()
-    text = "my grandmother cannot digest wheat, what do you have"
-    assert await answered(service, text) != "gluten" or True  # may or may not know it yet
+    text = "my husband reacts badly to rye and barley"
+    before = await service.match(text)  # not yet known for sure: teaching must make the difference
+    assert before is None or before.entry_id != "gluten" or not before.confident
     await service.add_phrasing("gluten", text)
     found = await service.match(text)
     assert found is not None and found.entry_id == "gluten" and found.confident

@@ -13,6 +13,7 @@ from typing import Any, Self, TypeVar
 
 from aiohttp import web
 
+from tgemulator import business
 from tgemulator.control import ControlRoutes
 from tgemulator.errors import EmulatorError
 from tgemulator.faults import Fault, Faults
@@ -369,6 +370,82 @@ class Emulator:
         topic = self.people.create_topic(user_id, name)
         await asyncio.sleep(0)
         return topic
+
+    # ---- Telegram Business -------------------------------------------------------------
+
+    async def connect_business(
+        self, owner_id: int, *, can_reply: bool = True, enabled: bool = True
+    ) -> str:
+        """Connect the bot to an owner's account (a business_connection update); its id."""
+        conn = business.connect(self.world, owner_id, can_reply=can_reply, enabled=enabled)
+        await asyncio.sleep(0)
+        return conn.id
+
+    async def change_business(
+        self, connection_id: str, *, enabled: bool | None = None, can_reply: bool | None = None
+    ) -> None:
+        """Disable or enable a connection or change its reply right, as the owner can."""
+        business.change(self.world, connection_id, enabled=enabled, can_reply=can_reply)
+        await asyncio.sleep(0)
+
+    def business_connection(self, connection_id: str) -> Json:
+        """Return a connection as the Bot API's BusinessConnection."""
+        return business.connection(self.world, connection_id).to_json(self.world)
+
+    def business_chat(self, owner_id: int, customer_id: int) -> int:
+        """Return the emulator's key of the chat between an account and a customer.
+
+        Pass it where a chat_id is asked (messages, wait_for_bot_message, press_button): the
+        Bot API shows that chat with the customer's id, like the bot's own chat with them.
+        """
+        return business.business_chat_key(self.world, owner_id, customer_id)
+
+    async def business_send(self, customer_id: int, owner_id: int, text: str) -> Json:
+        """Write a text as a customer to a connected account (a business_message update)."""
+        conn = business.connection_of(self.world, owner_id)
+        content = self.people.text_content(text)
+        message = business.post(self.world, conn, customer_id, content, by_owner=False)
+        await asyncio.sleep(0)
+        return message
+
+    async def business_send_content(self, customer_id: int, owner_id: int, content: Json) -> Json:
+        """Send any content as a customer to a connected account (see People.media_content)."""
+        conn = business.connection_of(self.world, owner_id)
+        message = business.post(self.world, conn, customer_id, content, by_owner=False)
+        await asyncio.sleep(0)
+        return message
+
+    async def business_send_photo(
+        self, customer_id: int, owner_id: int, caption: str | None = None
+    ) -> Json:
+        """Send a generated photo as a customer to a connected account."""
+        content = self.people.media_content("photo", None, caption=caption, filename="photo.jpg")
+        return await self.business_send_content(customer_id, owner_id, content)
+
+    async def owner_send(self, owner_id: int, customer_id: int, text: str) -> Json:
+        """Write as the account's owner in a customer's chat, from the Telegram app."""
+        conn = business.connection_of(self.world, owner_id)
+        content = self.people.text_content(text)
+        message = business.post(self.world, conn, customer_id, content, by_owner=True)
+        await asyncio.sleep(0)
+        return message
+
+    async def business_edit(
+        self, owner_id: int, customer_id: int, message_id: int, text: str
+    ) -> Json:
+        """Edit a text in a business chat (an edited_business_message update)."""
+        chat = business.business_chat(self.world, owner_id, customer_id)
+        message = business.edit(self.world, chat, message_id, text)
+        await asyncio.sleep(0)
+        return message
+
+    async def business_delete(
+        self, owner_id: int, customer_id: int, message_ids: list[int]
+    ) -> None:
+        """Delete messages in a business chat (a deleted_business_messages update)."""
+        chat = business.business_chat(self.world, owner_id, customer_id)
+        business.delete(self.world, chat, message_ids)
+        await asyncio.sleep(0)
 
     async def block_bot(self, user_id: int) -> None:
         """Block the bot as a user: later messages to them fail with 403."""

@@ -201,6 +201,9 @@ class ChatState:
     next_message_id: int = 1
     reply_keyboard: Json | None = None
     action: Json | None = None
+    # A business chat: the customer (the Bot API's chat id) and the account they write to.
+    peer_id: int | None = None
+    business_owner: int | None = None
 
 
 @dataclass(slots=True)
@@ -282,6 +285,9 @@ class World:
             )
         }
         self.topics: dict[tuple[int, int], Topic] = {}
+        # Telegram Business: connections by id, and each (owner, customer) chat's key in chats.
+        self.connections: dict[str, Any] = {}
+        self.business_chats: dict[tuple[int, int], int] = {}
         self.callback_queries: dict[str, CallbackQueryState] = {}
         self.updates: list[Json] = []
         # Like Telegram after a pause, start from an arbitrary id: the bot's database may
@@ -376,8 +382,9 @@ class World:
     def chat_json(self, chat: ChatState) -> Json:
         """Return the Bot API Chat object."""
         if chat.type == "private":
-            user = self.users[chat.id]
-            data: Json = {"id": chat.id, "type": "private", "first_name": user.first_name}
+            peer = chat.id if chat.peer_id is None else chat.peer_id
+            user = self.users[peer]
+            data: Json = {"id": peer, "type": "private", "first_name": user.first_name}
             if user.last_name:
                 data["last_name"] = user.last_name
             if user.username:

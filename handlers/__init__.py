@@ -13,7 +13,7 @@ from aiogram.fsm.state import State
 from aiogram.types import Message, TelegramObject
 
 from bot.config import Settings
-from handlers import errors, stale
+from handlers import business, errors, stale
 from handlers.customer import (
     blocked,
     callback,
@@ -243,6 +243,7 @@ def _staff_router(staff_chat_id: int | None) -> Router:
         canned.router,
         staff_tickets.router,
         staff_edits.router,
+        business.topic_router,
         staff_relay.router,
     )
     topic.message.filter(InCustomerTopic())
@@ -259,6 +260,7 @@ def build_router(settings: Settings) -> Router:
         _manager_router(),
         _customer_router(),
         _staff_router(settings.telegram.staff_chat_id),
+        _flat("business", business.router),  # connections and the shop owner's own messages
         # Unclaimed buttons anywhere are refused politely and change nothing.
         _flat("stale", stale.router),
     )

@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import is_embedded, transaction
 from bot.resilience import forget_scope, is_transient, replay_scope
 from bot.services import outbox
+from bot.services.business import route as business_route
 from bot.services.conversations import latest_conversation
 from bot.telegram.topics import topic_name
 from models import Customer, OutboxMessage, OutboxStatus
@@ -338,7 +339,9 @@ class Outbox:
             assert customer is not None
             if customer.topic_id is not None:
                 return customer.topic_id
-            name = topic_name(customer)
+            # A customer of a connected shop account: the topic names the account.
+            found = await business_route(session, customer.telegram_id)
+            name = topic_name(customer, found.account if found else None)
         staff_chat = services.settings.telegram.staff_chat_id
         assert staff_chat is not None
         topic = await bot.create_forum_topic(staff_chat, name)

@@ -255,12 +255,13 @@ def _staff_router(staff_chat_id: int | None) -> Router:
 
 def build_router(settings: Settings) -> Router:
     """Assemble the feature routers: customers in private chats, staff in the staff chat."""
-    root = _flat("root", errors.router, stale.forged)
+    # Telegram Business updates (connections, the shop owner's own messages) are handled at the
+    # root: other updates meet none of those observers, and no router is added on their way.
+    root = _flat("root", errors.router, stale.forged, business.router)
     root.include_routers(
         _manager_router(),
         _customer_router(),
         _staff_router(settings.telegram.staff_chat_id),
-        _flat("business", business.router),  # connections and the shop owner's own messages
         # Unclaimed buttons anywhere are refused politely and change nothing.
         _flat("stale", stale.router),
     )

@@ -388,6 +388,17 @@ class Emulator:
         business.change(self.world, connection_id, enabled=enabled, can_reply=can_reply)
         await asyncio.sleep(0)
 
+    def serve_customers_via(self, owner_id: int | None) -> None:
+        """Business mirror mode: customers write to this connected account, not to the bot.
+
+        What tests do as a customer in "the private chat" (send_*, edit_text, press_button,
+        messages, wait_for_bot_message...) then happens in their chat with the account, so
+        the journeys' tests run unchanged in business mode. None turns it off.
+        """
+        if owner_id is not None:
+            business.connection_of(self.world, owner_id)
+        self.world.business_mirror = owner_id
+
     def business_connection(self, connection_id: str) -> Json:
         """Return a connection as the Bot API's BusinessConnection."""
         return business.connection(self.world, connection_id).to_json(self.world)
@@ -476,15 +487,17 @@ class Emulator:
 
     def messages(self, chat_id: int, thread_id: int | None = None) -> list[Json]:
         """Return a chat's messages in order, both directions; thread_id=GENERAL for General."""
+        chat_id = self.world.mirrored(chat_id)
         return [stored.view() for stored in self.world.iter_messages(chat_id, thread_id)]
 
     def bot_messages(self, chat_id: int, thread_id: int | None = None) -> list[Json]:
         """Return the messages the bot sent to a chat (or one topic of it)."""
+        chat_id = self.world.mirrored(chat_id)
         return [s.view() for s in self.world.iter_messages(chat_id, thread_id) if s.outgoing]
 
     def message(self, chat_id: int, message_id: int) -> Json | None:
         """Return one message, or None."""
-        stored = self.world.find_message(chat_id, message_id)
+        stored = self.world.find_message(self.world.mirrored(chat_id), message_id)
         return None if stored is None else stored.view()
 
     def topics(self) -> list[Json]:
@@ -498,12 +511,12 @@ class Emulator:
 
     def reply_keyboard(self, chat_id: int) -> Json | None:
         """Return the reply keyboard the bot currently shows in a chat."""
-        chat = self.world.chats.get(chat_id)
+        chat = self.world.chats.get(self.world.mirrored(chat_id))
         return None if chat is None else chat.reply_keyboard
 
     def chat_action(self, chat_id: int) -> Json | None:
         """Return the last chat action ("typing"...) the bot showed in a chat."""
-        chat = self.world.chats.get(chat_id)
+        chat = self.world.chats.get(self.world.mirrored(chat_id))
         return None if chat is None else chat.action
 
     def callback_answer(self, query_id: str) -> Json | None:
@@ -564,6 +577,7 @@ class Emulator:
     ) -> Json:
         """Wait for a bot message in a chat sent after the last simulated action (or `since`)."""
         after = self.world.action_seq if since is None else since
+        chat_id = self.world.mirrored(chat_id)
 
         def check() -> Json | None:
             for stored in self.world.messages_after(chat_id, after, thread_id):
@@ -693,4 +707,4 @@ class Emulator:
 
     def find_stored(self, chat_id: int, message_id: int) -> StoredMessage | None:
         """Return the emulator's record of a message (with its keyboard), or None."""
-        return self.world.find_message(chat_id, message_id)
+        return self.world.find_message(self.world.mirrored(chat_id), message_id)

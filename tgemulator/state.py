@@ -288,6 +288,9 @@ class World:
         # Telegram Business: connections by id, and each (owner, customer) chat's key in chats.
         self.connections: dict[str, Any] = {}
         self.business_chats: dict[tuple[int, int], int] = {}
+        # Tests of the journeys in business mode: customers "write to the bot" in their chat
+        # with this owner's connected account instead (see Emulator.serve_customers_via).
+        self.business_mirror: int | None = None
         self.callback_queries: dict[str, CallbackQueryState] = {}
         self.updates: list[Json] = []
         # Like Telegram after a pause, start from an arbitrary id: the bot's database may
@@ -371,6 +374,15 @@ class World:
                 id=chat_id, type="private", next_message_id=self.used_message_id + 1
             )
         return chat
+
+    def mirrored(self, chat_id: int) -> int:
+        """The chat a test means by a customer's id: their business chat in mirror mode."""
+        owner = self.business_mirror
+        user = self.users.get(chat_id)
+        if owner is None or user is None or user.staff or chat_id == owner:
+            return chat_id
+        key = self.business_chats.get((owner, chat_id))
+        return chat_id if key is None else key
 
     def private_chat(self, user_id: int) -> ChatState:
         """Return the private chat between the bot and a user."""

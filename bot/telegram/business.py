@@ -86,6 +86,16 @@ def as_customer_update(update: Update) -> Update:
     edited = update.edited_business_message
     if edited is not None and from_customer(edited):
         return Update(update_id=update.update_id, edited_message=edited).as_(update.bot)
+    query = update.callback_query
+    message = None if query is None else query.message
+    if isinstance(message, Message) and message.business_connection_id is not None:
+        # aiogram keys a press's FSM state by the connection, but not a message's (it reads
+        # no business_connection_id there): without it both reach the customer's one state.
+        # Edits of the pressed message get the connection back from BusinessRouting.
+        plain = message.model_copy(update={"business_connection_id": None})
+        assert query is not None
+        pressed = query.model_copy(update={"message": plain})
+        return Update(update_id=update.update_id, callback_query=pressed).as_(update.bot)
     return update
 
 

@@ -141,7 +141,9 @@ def create_bot(services: Services) -> Bot:
     session.middleware(SplitLongMessages())  # each part is then limited and logged
     # Each part to a customer of a connected shop account goes through its connection.
     managers = services.settings.telegram.manager_ids
-    services.business_routes = BusinessRoutes(services.sessions, lambda chat: chat in managers)
+    services.business_routes = BusinessRoutes(
+        services.sessions, lambda chat: chat in managers, lambda: services.clock()
+    )
     session.middleware(BusinessRouting(services.business_routes))
     telegram = services.settings.telegram
     session.middleware(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -55,6 +56,8 @@ from models import Message as LoggedMessage
 logger = logging.getLogger(__name__)
 
 ROUTE_TTL = 5.0  # seconds a chat's route is trusted; another worker may have changed it
+# can_reply covers "chats that had incoming messages in the last 24 hours" (the Bot API).
+REPLY_WINDOW = timedelta(hours=24)
 
 _MEDIA: dict[str, tuple[type[TelegramMethod[Any]], str, bool]] = {
     # content type: (method, its file field, whether it takes a caption)
@@ -106,8 +109,10 @@ class BusinessRoutes:
         self,
         sessions: async_sessionmaker[AsyncSession],
         private_only: Callable[[int], bool],
+        clock: Callable[[], datetime],
         ttl: float = ROUTE_TTL,
     ) -> None:
+        self.clock = clock
         self._sessions = sessions
         self._private_only = private_only  # managers: always the bot's own chat
         self._ttl = ttl
@@ -240,4 +245,6 @@ class BusinessRouting(BaseRequestMiddleware):
             return method
         if not found.usable:
             raise BusinessUnavailable(method, "business connection is disabled or cannot reply")
+        if routes.clock() - found.last_customer_at > REPLY_WINDOW:
+            raise BusinessUnavailable(method, "no message from the customer in the last 24 hours")
         return method.model_copy(update={"business_connection_id": found.connection_id})

@@ -22,7 +22,7 @@ from models import BusinessConnection
 from tests.e2e import test_journeys as journeys
 from tests.e2e import test_rules as rules
 from tests.e2e import test_rules_clock as clocked
-from tests.e2e.conftest import Harness, eventually
+from tests.e2e.conftest import STAFF_ID, Harness, eventually
 from tests.e2e.test_rules import fast  # noqa: F401  (fixtures of the journeys run here)
 from tests.e2e.test_rules_clock import open_shop, shop_hours  # noqa: F401
 
@@ -109,4 +109,37 @@ async def test_rule_on_the_clock(open_shop: Harness, journey: Journey) -> None: 
 async def test_after_hours(shop_hours: Harness, journey: Journey) -> None:  # noqa: F811
     h = await in_business_mode(shop_hours)
     await journey(h)
+    assert refused(h) == []
+
+
+async def test_a_follow_up_past_telegrams_24_hours_goes_to_staff_instead(
+    open_shop: Harness,  # noqa: F811
+) -> None:
+    h = await in_business_mode(open_shop)
+    clock = h.extra["clock"]
+    user = h.customer(960001, "Oleg")
+    await h.say(user, "📝 Make a complaint")
+    added = await h.say(user, "Milk was sour")
+    await h.press(user, added, "Send the complaint")
+    thread = await h.wait_topic(user)
+    card = await h.emu.wait_for_bot_message(
+        h.staff_chat, lambda m: "Complaint C-" in (m.get("text") or ""), thread_id=thread
+    )
+    await h.emu.wait_for_bot_message(user, lambda m: "is registered" in (m.get("text") or ""))
+    await h.press(STAFF_ID, card, "✅ Resolved", chat_id=h.staff_chat)
+    await h.emu.wait_for_bot_message(user, lambda m: "now: resolved" in (m.get("text") or ""))
+    mark = h.emu.mark()
+    clock.advance(days=2, seconds=5)
+    # Two days after the customer last wrote, Telegram lets the bot write no more: staff see
+    # the follow-up question in the topic, to ask from the account themselves.
+    note = await h.emu.wait_for_bot_message(
+        h.staff_chat,
+        lambda m: "Could not reach the customer" in (m.get("text") or ""),
+        thread_id=thread,
+        since=mark,
+    )
+    assert "Is everything all right now?" in note["text"]
+    assert not any(
+        "Is everything all right" in (m.get("text") or "") for m in h.emu.bot_messages(user)
+    )
     assert refused(h) == []

@@ -13,3 +13,4 @@ business-disconnected = 💼 The shop account { $account } disconnected the bot.
 business-read-only = 💼 The shop account { $account } no longer lets the bot reply. Customers' messages still reach staff; answer them from the account itself.
 business-restored = 💼 The bot can answer in the shop account { $account } again.
 staff-topic-account = 💼 Writes to the shop account { $account }.
+business-undelivered-queued = ⚠️ Could not reach the customer through the shop account (the account disconnected the bot or bars it from replying, or the customer has not written there for 24 hours, after which Telegram lets a bot write no more). Not sent: «{ $text }». Write to them from the account itself.

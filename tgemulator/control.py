@@ -357,8 +357,14 @@ class ControlRoutes:
 
     @staticmethod
     def _message_view(stored: StoredMessage) -> Json:
+        # A business chat is shown as the customer's chat (the page's customer writes there).
+        peer = (
+            stored.data.get("chat", {}).get("id")
+            if stored.chat_id != stored.data.get("chat", {}).get("id")
+            else None
+        )
         return {
-            "chat_id": stored.chat_id,
+            "chat_id": peer or stored.chat_id,
             "message_id": stored.message_id,
             "thread_id": stored.thread_id,
             "outgoing": stored.outgoing,
@@ -369,7 +375,7 @@ class ControlRoutes:
     async def messages(self, request: web.Request) -> web.StreamResponse:
         """List a chat's messages changed after the `since` cursor; long-poll with `timeout`."""
         world = self.emu.world
-        chat_id = _int(request.query.get("chat_id"), "chat_id")
+        chat_id = world.mirrored(_int(request.query.get("chat_id"), "chat_id"))
         thread_id = _thread(request.query.get("thread_id"))
         since = _int(request.query.get("since", 0), "since")
         timeout = min(float(request.query.get("timeout", 0)), MAX_WAIT)

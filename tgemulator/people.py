@@ -76,10 +76,11 @@ class People:
         """Write a message as a person and queue the message update for the bot."""
         world = self.world
         user = world.user(user_id)
-        if world.business_mirror is not None and chat_id in (None, user_id) and not user.staff:
+        owner = user.via_owner or world.business_mirror
+        if owner is not None and chat_id in (None, user_id) and not user.staff:
             if reply_to is not None or thread_id not in (None, GENERAL):
                 raise EmulatorError("business chats take no replies or topics here")
-            conn = business.connection_of(world, world.business_mirror)
+            conn = business.connection_of(world, owner)
             return business.post(world, conn, user_id, content, by_owner=False)
         chat, thread = self._place(user, chat_id, thread_id)
         target = self._reply_target(chat, reply_to)

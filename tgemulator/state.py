@@ -111,6 +111,8 @@ class SimUser:
     phone_number: str | None = None
     blocked: bool = False
     started: bool = True
+    # Writes to this owner's connected shop account instead of to the bot (the sandbox's demo).
+    via_owner: int | None = None
 
     def to_user(self) -> Json:
         """Return the Bot API User object."""
@@ -131,6 +133,7 @@ class SimUser:
             "member_status": self.member_status,
             "blocked": self.blocked,
             "phone_number": self.phone_number,
+            "via_owner": self.via_owner,
         }
 
 
@@ -377,9 +380,11 @@ class World:
 
     def mirrored(self, chat_id: int) -> int:
         """The chat a test means by a customer's id: their business chat in mirror mode."""
-        owner = self.business_mirror
         user = self.users.get(chat_id)
-        if owner is None or user is None or user.staff or chat_id == owner:
+        if user is None or user.staff:
+            return chat_id
+        owner = user.via_owner or self.business_mirror
+        if owner is None or chat_id == owner:
             return chat_id
         key = self.business_chats.get((owner, chat_id))
         return chat_id if key is None else key

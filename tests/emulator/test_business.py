@@ -104,3 +104,33 @@ async def test_the_reply_right_covers_24_hours_after_the_customer_wrote(
         await bot.send_message(SHOPPER, "Sorry for the wait", business_connection_id=shop)
     await emu.business_send(SHOPPER, OWNER, "Hello?")
     await bot.send_message(SHOPPER, "Here we are", business_connection_id=shop)
+
+
+async def test_the_sandbox_demo_customer_writes_to_the_shop_account(
+    bot: Bot, emu: Emulator
+) -> None:
+    from tests.emulator.test_control import call
+    from tgemulator.run import DEMO_SHOP_ACCOUNT, DEMO_SHOP_CUSTOMER, seed_demo
+
+    seed_demo(emu)
+    owner, olga = DEMO_SHOP_ACCOUNT[0], DEMO_SHOP_CUSTOMER[0]
+    connection = emu.pending_updates()[-1]["business_connection"]
+    assert connection["user"]["id"] == owner
+    status, body = await call(emu, "POST", f"/_emu/users/{olga}/text", json={"text": "Hi shop"})
+    assert status == 200 and body["result"]["business_connection_id"] == connection["id"]
+    update = emu.pending_updates()[-1]
+    assert update["business_message"]["chat"]["id"] == olga
+    await bot.send_message(olga, "Hello Olga", business_connection_id=connection["id"])
+    # The page shows the business chat as Olga's chat.
+    status, body = await call(emu, "GET", f"/_emu/messages?chat_id={olga}")
+    assert [m["message"].get("text") for m in body["result"]["messages"]] == [
+        "Hi shop",
+        "Hello Olga",
+    ]
+    status, body = await call(emu, "GET", "/_emu/feed")
+    shown = [m for m in body["result"]["messages"] if m["message"].get("text") == "Hello Olga"]
+    assert [m["chat_id"] for m in shown] == [olga]
+    # A reset brings the account, its connection and the customer back (as in the sandbox).
+    emu.after_reset.append(seed_demo)
+    emu.reset()
+    assert emu.pending_updates()[-1]["business_connection"]["user"]["id"] == owner

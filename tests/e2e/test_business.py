@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.db import transaction
+from bot.services.customers import find_by_telegram_id
 from models import BusinessChat, BusinessConnection, Conversation, ConversationStatus
 from tests.e2e.conftest import MANAGER_ID, STAFF_ID, WAIT, Harness, eventually
 
@@ -153,6 +154,8 @@ async def test_the_owner_answering_stops_the_clock_and_quiets_the_bot(shop: Shop
     conversation = await conversation_of(h, user)
     assert conversation.status == ConversationStatus.ANSWERED
     assert conversation.first_response_at is not None
+    async with transaction(h.services.sessions) as session:
+        assert await find_by_telegram_id(session, OWNER) is None  # the owner is no customer
     # The customer's next question goes to staff only: the bot does not talk over the owner.
     mark = shop.emu.mark()
     await shop.emu.business_send(user, OWNER, "How long does delivery take?")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
+from tgemulator import business
 from tgemulator.errors import EmulatorError
 from tgemulator.state import GENERAL, Json, StoredMessage
 
@@ -135,6 +136,9 @@ class ControlRoutes:
             ("POST", "/_emu/staff/{user_id}/text", self.staff_text),
             ("POST", "/_emu/staff/{user_id}/photo", self.staff_photo),
             ("POST", "/_emu/staff/{user_id}/topics", self.staff_topic),
+            ("GET", "/_emu/business", self.business_connections),
+            ("POST", "/_emu/business/{owner_id}/text", self.owner_text),
+            ("POST", "/_emu/business/{owner_id}/connection", self.change_connection),
             ("GET", "/_emu/chats", self.chats),
             ("GET", "/_emu/topics", self.topics),
             ("GET", "/_emu/messages", self.messages),
@@ -323,6 +327,33 @@ class ControlRoutes:
         """Unblock the bot as a user."""
         await self.emu.unblock_bot(self._user(request))
         return _ok(True)
+
+    # ---- Telegram Business ------------------------------------------------------------
+
+    async def business_connections(self, request: web.Request) -> web.StreamResponse:
+        """List the business accounts connected to the bot."""
+        world = self.emu.world
+        return _ok([conn.to_json(world) for conn in business.connections(world).values()])
+
+    async def owner_text(self, request: web.Request) -> web.StreamResponse:
+        """Write as a connected account's owner to a customer ({"customer_id", "text"})."""
+        body, _ = await _body(request)
+        owner = _int(request.match_info["owner_id"], "owner_id")
+        customer = _int(body.get("customer_id"), "customer_id")
+        return _ok(await self.emu.owner_send(owner, customer, str(body.get("text", ""))))
+
+    async def change_connection(self, request: web.Request) -> web.StreamResponse:
+        """Disable or enable an owner's connection, or change its reply right."""
+        body, _ = await _body(request)
+        owner = _int(request.match_info["owner_id"], "owner_id")
+        conn = business.connection_of(self.emu.world, owner)
+        enabled, can_reply = body.get("is_enabled"), body.get("can_reply")
+        await self.emu.change_business(
+            conn.id,
+            enabled=None if enabled is None else bool(enabled),
+            can_reply=None if can_reply is None else bool(can_reply),
+        )
+        return _ok(self.emu.business_connection(conn.id))
 
     async def staff_text(self, request: web.Request) -> web.StreamResponse:
         """Write in the staff group as a staff member (thread_id empty for General)."""

@@ -134,3 +134,23 @@ async def test_the_sandbox_demo_customer_writes_to_the_shop_account(
     emu.after_reset.append(seed_demo)
     emu.reset()
     assert emu.pending_updates()[-1]["business_connection"]["user"]["id"] == owner
+
+
+async def test_a_script_can_act_as_the_owner_and_change_the_connection(emu: Emulator) -> None:
+    from tests.emulator.test_control import call
+
+    emu.add_user(OWNER, "Shop")
+    emu.add_user(SHOPPER, "Olga", started=False)
+    await emu.connect_business(OWNER)
+    await emu.business_send(SHOPPER, OWNER, "Hi")
+    status, body = await call(
+        emu, "POST", f"/_emu/business/{OWNER}/text", json={"customer_id": SHOPPER, "text": "Hey"}
+    )
+    assert status == 200 and body["result"]["from"]["id"] == OWNER
+    assert emu.pending_updates()[-1]["business_message"]["text"] == "Hey"
+    status, body = await call(
+        emu, "POST", f"/_emu/business/{OWNER}/connection", json={"can_reply": False}
+    )
+    assert status == 200 and not body["result"]["rights"].get("can_reply")
+    status, body = await call(emu, "GET", "/_emu/business")
+    assert [c["user"]["id"] for c in body["result"]] == [OWNER]

@@ -20,6 +20,7 @@ from bot.services.smalltalk import SmallTalk
 from models.types import utcnow
 
 if TYPE_CHECKING:
+    from bot.telegram.business import BusinessRoutes
     from bot.telegram.outbound import OutboundLog
     from bot.telegram.outbox import Outbox
 
@@ -40,6 +41,7 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     outbox: Outbox = field(init=False)
     outbound_log: OutboundLog | None = field(init=False, default=None)  # set with the bot
+    business_routes: BusinessRoutes | None = field(init=False, default=None)  # set with the bot
 
     def __post_init__(self) -> None:
         """Give the services their outbox (imported here: it needs the services itself)."""

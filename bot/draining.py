@@ -10,6 +10,8 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from aiogram.utils.backoff import BackoffConfig
 
+from bot.telegram.business import as_customer_update
+
 if TYPE_CHECKING:
     from bot.inbox import Inbox
 
@@ -40,6 +42,8 @@ class DrainingDispatcher(Dispatcher):
         self._in_flight += 1
         self._idle.clear()
         try:
+            # A customer's message to a connected shop account runs the private journeys.
+            update = as_customer_update(update)
             return await super().feed_update(bot, update, **kwargs)
         finally:
             self._in_flight -= 1

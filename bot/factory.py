@@ -39,6 +39,7 @@ from bot.services.moderation import Lexicon, Moderator
 from bot.services.rules import Promises
 from bot.services.smalltalk import SmallTalk
 from bot.telegram.after_commit import SendAfterCommit
+from bot.telegram.business import BusinessRoutes, BusinessRouting
 from bot.telegram.dates import policy_words
 from bot.telegram.limiter import TelegramLimiter
 from bot.telegram.outbound import OutboundLog
@@ -49,6 +50,7 @@ from bot.timers.calendar import plan_day_marks
 from handlers import build_router
 from handlers.manager.menu import commands, publish_manager_menus
 from handlers.middlewares import ContextMiddleware, DbSessionMiddleware, InboundLogMiddleware
+from handlers.middlewares.business import BusinessGate
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +139,12 @@ def create_bot(services: Services) -> Bot:
     # Outermost: an answer held until its update commits then goes through the whole chain.
     session.middleware(SendAfterCommit())
     session.middleware(SplitLongMessages())  # each part is then limited and logged
+    # Each part to a customer of a connected shop account goes through its connection.
+    managers = services.settings.telegram.manager_ids
+    services.business_routes = BusinessRoutes(
+        services.sessions, lambda chat: chat in managers, lambda: services.clock()
+    )
+    session.middleware(BusinessRouting(services.business_routes))
     telegram = services.settings.telegram
     session.middleware(
         TelegramLimiter(
@@ -182,6 +190,7 @@ def create_dispatcher(services: Services, bot: Bot, key_prefix: str = "fsm") -> 
     inbound = InboundLogMiddleware(services)
     dp.message.outer_middleware(inbound)
     dp.edited_message.outer_middleware(inbound)
+    dp.message.outer_middleware(BusinessGate(services))  # after the message is logged
     dp.include_router(build_router(services.settings))
     dp["periodic"] = create_periodic(services, bot)
     dp["scheduler"] = create_scheduler(services)

@@ -13,7 +13,7 @@ from aiogram.fsm.state import State
 from aiogram.types import Message, TelegramObject
 
 from bot.config import Settings
-from handlers import errors, stale
+from handlers import business, errors, stale
 from handlers.customer import (
     blocked,
     callback,
@@ -243,6 +243,7 @@ def _staff_router(staff_chat_id: int | None) -> Router:
         canned.router,
         staff_tickets.router,
         staff_edits.router,
+        business.topic_router,
         staff_relay.router,
     )
     topic.message.filter(InCustomerTopic())
@@ -254,7 +255,9 @@ def _staff_router(staff_chat_id: int | None) -> Router:
 
 def build_router(settings: Settings) -> Router:
     """Assemble the feature routers: customers in private chats, staff in the staff chat."""
-    root = _flat("root", errors.router, stale.forged)
+    # Telegram Business updates (connections, the shop owner's own messages) are handled at the
+    # root: other updates meet none of those observers, and no router is added on their way.
+    root = _flat("root", errors.router, stale.forged, business.router)
     root.include_routers(
         _manager_router(),
         _customer_router(),

@@ -1,5 +1,6 @@
 """SQLModel tables, one module per aggregate; importing this package registers them all."""
 
+from models.business import BusinessChat, BusinessConnection
 from models.conversation import Conversation
 from models.customer import Customer
 from models.deadline import Deadline
@@ -25,6 +26,8 @@ from models.ticket import Ticket
 
 __all__ = [
     "AuthorKind",
+    "BusinessChat",
+    "BusinessConnection",
     "Conversation",
     "ConversationStatus",
     "Customer",

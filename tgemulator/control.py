@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
+from tgemulator import business
 from tgemulator.errors import EmulatorError
 from tgemulator.state import GENERAL, Json, StoredMessage
 
@@ -135,6 +136,9 @@ class ControlRoutes:
             ("POST", "/_emu/staff/{user_id}/text", self.staff_text),
             ("POST", "/_emu/staff/{user_id}/photo", self.staff_photo),
             ("POST", "/_emu/staff/{user_id}/topics", self.staff_topic),
+            ("GET", "/_emu/business", self.business_connections),
+            ("POST", "/_emu/business/{owner_id}/text", self.owner_text),
+            ("POST", "/_emu/business/{owner_id}/connection", self.change_connection),
             ("GET", "/_emu/chats", self.chats),
             ("GET", "/_emu/topics", self.topics),
             ("GET", "/_emu/messages", self.messages),
@@ -324,6 +328,33 @@ class ControlRoutes:
         await self.emu.unblock_bot(self._user(request))
         return _ok(True)
 
+    # ---- Telegram Business ------------------------------------------------------------
+
+    async def business_connections(self, request: web.Request) -> web.StreamResponse:
+        """List the business accounts connected to the bot."""
+        world = self.emu.world
+        return _ok([conn.to_json(world) for conn in business.connections(world).values()])
+
+    async def owner_text(self, request: web.Request) -> web.StreamResponse:
+        """Write as a connected account's owner to a customer ({"customer_id", "text"})."""
+        body, _ = await _body(request)
+        owner = _int(request.match_info["owner_id"], "owner_id")
+        customer = _int(body.get("customer_id"), "customer_id")
+        return _ok(await self.emu.owner_send(owner, customer, str(body.get("text", ""))))
+
+    async def change_connection(self, request: web.Request) -> web.StreamResponse:
+        """Disable or enable an owner's connection, or change its reply right."""
+        body, _ = await _body(request)
+        owner = _int(request.match_info["owner_id"], "owner_id")
+        conn = business.connection_of(self.emu.world, owner)
+        enabled, can_reply = body.get("is_enabled"), body.get("can_reply")
+        await self.emu.change_business(
+            conn.id,
+            enabled=None if enabled is None else bool(enabled),
+            can_reply=None if can_reply is None else bool(can_reply),
+        )
+        return _ok(self.emu.business_connection(conn.id))
+
     async def staff_text(self, request: web.Request) -> web.StreamResponse:
         """Write in the staff group as a staff member (thread_id empty for General)."""
         body, _ = await _body(request)
@@ -357,8 +388,14 @@ class ControlRoutes:
 
     @staticmethod
     def _message_view(stored: StoredMessage) -> Json:
+        # A business chat is shown as the customer's chat (the page's customer writes there).
+        peer = (
+            stored.data.get("chat", {}).get("id")
+            if stored.chat_id != stored.data.get("chat", {}).get("id")
+            else None
+        )
         return {
-            "chat_id": stored.chat_id,
+            "chat_id": peer or stored.chat_id,
             "message_id": stored.message_id,
             "thread_id": stored.thread_id,
             "outgoing": stored.outgoing,
@@ -369,7 +406,7 @@ class ControlRoutes:
     async def messages(self, request: web.Request) -> web.StreamResponse:
         """List a chat's messages changed after the `since` cursor; long-poll with `timeout`."""
         world = self.emu.world
-        chat_id = _int(request.query.get("chat_id"), "chat_id")
+        chat_id = world.mirrored(_int(request.query.get("chat_id"), "chat_id"))
         thread_id = _thread(request.query.get("thread_id"))
         since = _int(request.query.get("since", 0), "since")
         timeout = min(float(request.query.get("timeout", 0)), MAX_WAIT)

@@ -13,6 +13,7 @@ from typing import Any, Self, TypeVar
 
 from aiohttp import web
 
+from tgemulator import business
 from tgemulator.control import ControlRoutes
 from tgemulator.errors import EmulatorError
 from tgemulator.faults import Fault, Faults
@@ -370,6 +371,93 @@ class Emulator:
         await asyncio.sleep(0)
         return topic
 
+    # ---- Telegram Business -------------------------------------------------------------
+
+    async def connect_business(
+        self, owner_id: int, *, can_reply: bool = True, enabled: bool = True
+    ) -> str:
+        """Connect the bot to an owner's account (a business_connection update); its id."""
+        conn = business.connect(self.world, owner_id, can_reply=can_reply, enabled=enabled)
+        await asyncio.sleep(0)
+        return conn.id
+
+    async def change_business(
+        self, connection_id: str, *, enabled: bool | None = None, can_reply: bool | None = None
+    ) -> None:
+        """Disable or enable a connection or change its reply right, as the owner can."""
+        business.change(self.world, connection_id, enabled=enabled, can_reply=can_reply)
+        await asyncio.sleep(0)
+
+    def serve_customers_via(self, owner_id: int | None) -> None:
+        """Business mirror mode: customers write to this connected account, not to the bot.
+
+        What tests do as a customer in "the private chat" (send_*, edit_text, press_button,
+        messages, wait_for_bot_message...) then happens in their chat with the account, so
+        the journeys' tests run unchanged in business mode. None turns it off.
+        """
+        if owner_id is not None:
+            business.connection_of(self.world, owner_id)
+        self.world.business_mirror = owner_id
+
+    def business_connection(self, connection_id: str) -> Json:
+        """Return a connection as the Bot API's BusinessConnection."""
+        return business.connection(self.world, connection_id).to_json(self.world)
+
+    def business_chat(self, owner_id: int, customer_id: int) -> int:
+        """Return the emulator's key of the chat between an account and a customer.
+
+        Pass it where a chat_id is asked (messages, wait_for_bot_message, press_button): the
+        Bot API shows that chat with the customer's id, like the bot's own chat with them.
+        """
+        return business.business_chat_key(self.world, owner_id, customer_id)
+
+    async def business_send(self, customer_id: int, owner_id: int, text: str) -> Json:
+        """Write a text as a customer to a connected account (a business_message update)."""
+        conn = business.connection_of(self.world, owner_id)
+        content = self.people.text_content(text)
+        message = business.post(self.world, conn, customer_id, content, by_owner=False)
+        await asyncio.sleep(0)
+        return message
+
+    async def business_send_content(self, customer_id: int, owner_id: int, content: Json) -> Json:
+        """Send any content as a customer to a connected account (see People.media_content)."""
+        conn = business.connection_of(self.world, owner_id)
+        message = business.post(self.world, conn, customer_id, content, by_owner=False)
+        await asyncio.sleep(0)
+        return message
+
+    async def business_send_photo(
+        self, customer_id: int, owner_id: int, caption: str | None = None
+    ) -> Json:
+        """Send a generated photo as a customer to a connected account."""
+        content = self.people.media_content("photo", None, caption=caption, filename="photo.jpg")
+        return await self.business_send_content(customer_id, owner_id, content)
+
+    async def owner_send(self, owner_id: int, customer_id: int, text: str) -> Json:
+        """Write as the account's owner in a customer's chat, from the Telegram app."""
+        conn = business.connection_of(self.world, owner_id)
+        content = self.people.text_content(text)
+        message = business.post(self.world, conn, customer_id, content, by_owner=True)
+        await asyncio.sleep(0)
+        return message
+
+    async def business_edit(
+        self, owner_id: int, customer_id: int, message_id: int, text: str
+    ) -> Json:
+        """Edit a text in a business chat (an edited_business_message update)."""
+        chat = business.business_chat(self.world, owner_id, customer_id)
+        message = business.edit(self.world, chat, message_id, text)
+        await asyncio.sleep(0)
+        return message
+
+    async def business_delete(
+        self, owner_id: int, customer_id: int, message_ids: list[int]
+    ) -> None:
+        """Delete messages in a business chat (a deleted_business_messages update)."""
+        chat = business.business_chat(self.world, owner_id, customer_id)
+        business.delete(self.world, chat, message_ids)
+        await asyncio.sleep(0)
+
     async def block_bot(self, user_id: int) -> None:
         """Block the bot as a user: later messages to them fail with 403."""
         self.people.set_blocked(user_id, True)
@@ -399,15 +487,17 @@ class Emulator:
 
     def messages(self, chat_id: int, thread_id: int | None = None) -> list[Json]:
         """Return a chat's messages in order, both directions; thread_id=GENERAL for General."""
+        chat_id = self.world.mirrored(chat_id)
         return [stored.view() for stored in self.world.iter_messages(chat_id, thread_id)]
 
     def bot_messages(self, chat_id: int, thread_id: int | None = None) -> list[Json]:
         """Return the messages the bot sent to a chat (or one topic of it)."""
+        chat_id = self.world.mirrored(chat_id)
         return [s.view() for s in self.world.iter_messages(chat_id, thread_id) if s.outgoing]
 
     def message(self, chat_id: int, message_id: int) -> Json | None:
         """Return one message, or None."""
-        stored = self.world.find_message(chat_id, message_id)
+        stored = self.world.find_message(self.world.mirrored(chat_id), message_id)
         return None if stored is None else stored.view()
 
     def topics(self) -> list[Json]:
@@ -421,12 +511,12 @@ class Emulator:
 
     def reply_keyboard(self, chat_id: int) -> Json | None:
         """Return the reply keyboard the bot currently shows in a chat."""
-        chat = self.world.chats.get(chat_id)
+        chat = self.world.chats.get(self.world.mirrored(chat_id))
         return None if chat is None else chat.reply_keyboard
 
     def chat_action(self, chat_id: int) -> Json | None:
         """Return the last chat action ("typing"...) the bot showed in a chat."""
-        chat = self.world.chats.get(chat_id)
+        chat = self.world.chats.get(self.world.mirrored(chat_id))
         return None if chat is None else chat.action
 
     def callback_answer(self, query_id: str) -> Json | None:
@@ -487,6 +577,7 @@ class Emulator:
     ) -> Json:
         """Wait for a bot message in a chat sent after the last simulated action (or `since`)."""
         after = self.world.action_seq if since is None else since
+        chat_id = self.world.mirrored(chat_id)
 
         def check() -> Json | None:
             for stored in self.world.messages_after(chat_id, after, thread_id):
@@ -616,4 +707,4 @@ class Emulator:
 
     def find_stored(self, chat_id: int, message_id: int) -> StoredMessage | None:
         """Return the emulator's record of a message (with its keyboard), or None."""
-        return self.world.find_message(chat_id, message_id)
+        return self.world.find_message(self.world.mirrored(chat_id), message_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tgemulator import business
 from tgemulator.errors import EmulatorError
 from tgemulator.formatting import auto_entities, utf16_len
 from tgemulator.media import (
@@ -75,6 +76,12 @@ class People:
         """Write a message as a person and queue the message update for the bot."""
         world = self.world
         user = world.user(user_id)
+        owner = user.via_owner or world.business_mirror
+        if owner is not None and chat_id in (None, user_id) and not user.staff:
+            if reply_to is not None or thread_id not in (None, GENERAL):
+                raise EmulatorError("business chats take no replies or topics here")
+            conn = business.connection_of(world, owner)
+            return business.post(world, conn, user_id, content, by_owner=False)
         chat, thread = self._place(user, chat_id, thread_id)
         target = self._reply_target(chat, reply_to)
         if target is not None and thread is None:
@@ -169,6 +176,9 @@ class People:
         """Edit a person's own text message and queue an edited_message update."""
         world = self.world
         user = world.user(user_id)
+        mirrored = world.mirrored(user_id)
+        if mirrored != user_id and chat_id in (None, user_id):
+            return business.edit(world, world.chats[mirrored], message_id, text)
         chat = world.private_chat(user_id) if chat_id is None else world.chats.get(chat_id)
         stored = None if chat is None else chat.messages.get(message_id)
         if chat is None or stored is None:
@@ -196,6 +206,7 @@ class People:
         """Press an inline button (or forge callback data) and queue a callback_query."""
         world = self.world
         user = world.user(user_id)
+        chat_id = world.mirrored(chat_id)
         stored = world.find_message(chat_id, message_id)
         if stored is None:
             raise EmulatorError(f"no message {message_id} in chat {chat_id}")

@@ -7,12 +7,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from tgemulator import business
 from tgemulator.emulator import DEFAULT_TOKEN, Emulator
 
 logger = logging.getLogger("tgemulator")
 
 DEMO_STAFF = ((900001, "Anna", "Duty"), (900002, "Boris", "Manager"))
 DEMO_CUSTOMERS = ((700001, "Maria", "en"), (700002, "Иван", "ru"))
+# Telegram Business: the shop's own account, connected to the bot, and a customer writing to it.
+DEMO_SHOP_ACCOUNT = (700010, "Corner Shop", "corner_shop")
+DEMO_SHOP_CUSTOMER = (700011, "Olga", "writes to @corner_shop")
 
 
 def seed_demo(emu: Emulator) -> None:
@@ -24,6 +28,15 @@ def seed_demo(emu: Emulator) -> None:
     for user_id, first_name, language in DEMO_CUSTOMERS:
         if user_id not in emu.world.users:
             emu.add_user(user_id, first_name, language_code=language)
+    owner_id, shop_name, username = DEMO_SHOP_ACCOUNT
+    if owner_id not in emu.world.users:
+        emu.add_user(owner_id, shop_name, username=username, started=False)
+    if not business.connections(emu.world):
+        business.connect(emu.world, owner_id)
+    user_id, first_name, last_name = DEMO_SHOP_CUSTOMER
+    if user_id not in emu.world.users:
+        emu.add_user(user_id, first_name, last_name, started=False)
+        emu.world.users[user_id].via_owner = owner_id
 
 
 async def run_emulator(

@@ -111,6 +111,8 @@ class SimUser:
     phone_number: str | None = None
     blocked: bool = False
     started: bool = True
+    # Writes to this owner's connected shop account instead of to the bot (the sandbox's demo).
+    via_owner: int | None = None
 
     def to_user(self) -> Json:
         """Return the Bot API User object."""
@@ -131,6 +133,7 @@ class SimUser:
             "member_status": self.member_status,
             "blocked": self.blocked,
             "phone_number": self.phone_number,
+            "via_owner": self.via_owner,
         }
 
 
@@ -201,6 +204,9 @@ class ChatState:
     next_message_id: int = 1
     reply_keyboard: Json | None = None
     action: Json | None = None
+    # A business chat: the customer (the Bot API's chat id) and the account they write to.
+    peer_id: int | None = None
+    business_owner: int | None = None
 
 
 @dataclass(slots=True)
@@ -282,6 +288,12 @@ class World:
             )
         }
         self.topics: dict[tuple[int, int], Topic] = {}
+        # Telegram Business: connections by id, and each (owner, customer) chat's key in chats.
+        self.connections: dict[str, Any] = {}
+        self.business_chats: dict[tuple[int, int], int] = {}
+        # Tests of the journeys in business mode: customers "write to the bot" in their chat
+        # with this owner's connected account instead (see Emulator.serve_customers_via).
+        self.business_mirror: int | None = None
         self.callback_queries: dict[str, CallbackQueryState] = {}
         self.updates: list[Json] = []
         # Like Telegram after a pause, start from an arbitrary id: the bot's database may
@@ -366,6 +378,17 @@ class World:
             )
         return chat
 
+    def mirrored(self, chat_id: int) -> int:
+        """The chat a test means by a customer's id: their business chat in mirror mode."""
+        user = self.users.get(chat_id)
+        if user is None or user.staff:
+            return chat_id
+        owner = user.via_owner or self.business_mirror
+        if owner is None or chat_id == owner:
+            return chat_id
+        key = self.business_chats.get((owner, chat_id))
+        return chat_id if key is None else key
+
     def private_chat(self, user_id: int) -> ChatState:
         """Return the private chat between the bot and a user."""
         self.user(user_id)
@@ -376,8 +399,9 @@ class World:
     def chat_json(self, chat: ChatState) -> Json:
         """Return the Bot API Chat object."""
         if chat.type == "private":
-            user = self.users[chat.id]
-            data: Json = {"id": chat.id, "type": "private", "first_name": user.first_name}
+            peer = chat.id if chat.peer_id is None else chat.peer_id
+            user = self.users[peer]
+            data: Json = {"id": peer, "type": "private", "first_name": user.first_name}
             if user.last_name:
                 data["last_name"] = user.last_name
             if user.username:

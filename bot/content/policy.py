@@ -105,6 +105,9 @@ class Policy(StrictModel):
     complaint_resolution_hours: int = Field(gt=0)
     follow_up_days: int = Field(ge=0)
     staff_free_text: bool = True
+    # Telegram Business: after the account's owner writes in a customer's chat, the bot keeps
+    # quiet there until the customer writes again this many minutes later.
+    business_quiet_minutes: int = Field(default=15, ge=0)
     faq_threshold: float = Field(ge=0, le=1)
 
     @field_validator("timezone")

@@ -18,7 +18,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import TelegramMethod
+from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.types import Message, MessageId
 from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,7 +26,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import is_embedded, transaction
 from bot.resilience import forget_scope, is_transient, replay_scope
 from bot.services import outbox
+from bot.services.business import route as business_route
 from bot.services.conversations import latest_conversation
+from bot.services.customers import find_by_telegram_id
+from bot.telegram.business import BusinessUnavailable
 from bot.telegram.topics import topic_name
 from models import Customer, OutboxMessage, OutboxStatus
 
@@ -322,6 +325,10 @@ class Outbox:
             outbox.mark_retry(row, now, outcome.message, wait=outcome.retry_after)
         elif isinstance(outcome, TelegramServerError | TelegramNetworkError):
             outbox.mark_retry(row, now, outcome.message)
+        elif isinstance(outcome, BusinessUnavailable):
+            # Telegram allows no other way to a shop account's customer: staff are told.
+            outbox.mark_failed(row, now, outcome.message)
+            await _undelivered_to_business(session, self._services, row)
         elif isinstance(outcome, TelegramBadRequest) and _topic_gone(outcome):
             await _forget_topic(session, row)
             outbox.mark_retry(row, now, outcome.message, wait=0)
@@ -343,7 +350,9 @@ class Outbox:
             assert customer is not None
             if customer.topic_id is not None:
                 return customer.topic_id
-            name = topic_name(customer)
+            # A customer of a connected shop account: the topic names the account.
+            found = await business_route(session, customer.telegram_id)
+            name = topic_name(customer, found.account if found else None)
         staff_chat = services.settings.telegram.staff_chat_id
         assert staff_chat is not None
         topic = await bot.create_forum_topic(staff_chat, name)
@@ -356,6 +365,20 @@ class Outbox:
             if conversation is not None:
                 conversation.staff_topic_id = customer.topic_id
             return customer.topic_id
+
+
+async def _undelivered_to_business(
+    session: AsyncSession, services: Services, row: OutboxMessage
+) -> None:
+    """Tell staff in the customer's topic what could not reach them through the shop account."""
+    customer = await find_by_telegram_id(session, row.chat_id)
+    staff_chat = services.settings.telegram.staff_chat_id
+    if customer is None or staff_chat is None:
+        return
+    l10n = services.translations.get(services.settings.app.staff_language)
+    text = str(row.payload.get("text") or row.payload.get("caption") or row.method)
+    note = l10n("business-undelivered-queued", text=text[:1000])
+    queue_in_topic(session, services, customer, SendMessage(chat_id=staff_chat, text=note))
 
 
 async def _forget_topic(session: AsyncSession, row: OutboxMessage) -> None:

@@ -15,9 +15,11 @@ from models import Conversation, Customer
 TOPIC_NAME_LIMIT = 128
 
 
-def topic_name(customer: Customer) -> str:
-    """Name a topic with the customer's name and Telegram id."""
+def topic_name(customer: Customer, account: str | None = None) -> str:
+    """Name a topic with the customer's name, the shop account they write to, and their id."""
     suffix = f" · {customer.telegram_id}"
+    if account:
+        suffix = f" · 💼 {account[:48]}" + suffix
     return customer.display_name[: TOPIC_NAME_LIMIT - len(suffix)] + suffix
 
 

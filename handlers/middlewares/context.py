@@ -38,6 +38,8 @@ class ContextMiddleware(BaseMiddleware):
             and not user.is_bot
             and chat is not None
             and chat.type == ChatType.PRIVATE
+            # In a shop account's chat the owner writes too; only the customer is the customer.
+            and user.id == chat.id
         ):
             now = services.clock()
             session = data["session"]

@@ -11,6 +11,7 @@ from bot.container import Services
 from bot.i18n import L10n
 from bot.services.handoff import staff_replied
 from bot.services.inbound import is_note
+from bot.telegram.business import BusinessUnavailable
 from bot.telegram.outbound import Author, outbound_author
 from handlers.magic import Magic
 from handlers.staff.topic import TopicContext
@@ -48,6 +49,11 @@ async def relay(
     token = outbound_author.set(Author(AuthorKind.STAFF, message.from_user.id))
     try:
         await bot.copy_message(topic.customer.telegram_id, message.chat.id, message.message_id)
+    except BusinessUnavailable:
+        route = services.business_routes and services.business_routes.cached(
+            topic.customer.telegram_id
+        )
+        await message.reply(l10n("business-undelivered", account=route.account if route else "?"))
     except TelegramForbiddenError:
         await message.reply(l10n("staff-customer-blocked-bot"))
     finally:

@@ -1,7 +1,7 @@
 """The Bot API methods the emulator serves, with Telegram's limits and error texts."""
 
 # Importing the method modules registers their handlers in HANDLERS.
-from tgemulator.methods import chats, messages, updates
+from tgemulator.methods import business, chats, messages, updates
 from tgemulator.methods.core import (
     CAPTION_LIMIT,
     HANDLERS,
@@ -18,6 +18,7 @@ __all__ = [
     "TEXT_LIMIT",
     "BotApi",
     "api_error_for",
+    "business",
     "chats",
     "messages",
     "new_callback_id",

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tgemulator import business
 from tgemulator.errors import ApiError, bad_request, conflict, forbidden
 from tgemulator.formatting import EntityParseError, render, utf16_len
 from tgemulator.media import StoredFile, UploadedFile, image_size
@@ -131,6 +132,14 @@ class BotApi:
                 raise forbidden("bot can't initiate conversation with a user")
         return chat
 
+    def destination(self, params: Json, *, edit: bool = False) -> ChatState:
+        """The chat a send or edit goes to: a business chat when a connection id is given."""
+        if params.get("business_connection_id") is not None:
+            return business.send_target(
+                self.world, params["business_connection_id"], params.get("chat_id"), edit=edit
+            )
+        return self.writable(self.chat(params["chat_id"]))
+
     def thread(self, chat: ChatState, thread_id: int | None) -> int | None:
         """Check message_thread_id names a topic of this forum."""
         if thread_id is None:
@@ -141,7 +150,7 @@ class BotApi:
 
     def target(self, params: Json) -> _Target:
         """Resolve where a new message goes: chat, topic and the message it replies to."""
-        chat = self.writable(self.chat(params["chat_id"]))
+        chat = self.destination(params)
         thread_id = self.thread(chat, params.get("message_thread_id"))
         reply_to = None
         reply = params.get("reply_parameters")
@@ -164,9 +173,13 @@ class BotApi:
         markup = self.markup(params.get("reply_markup"))
         if target.external_reply is not None:
             extra = {**(extra or {}), "external_reply": target.external_reply}
+        sender = self.world.bot_user()
+        if target.chat.peer_id is not None:  # on behalf of the business account
+            sender, on_behalf = business.sent_as(self.world, target.chat)
+            extra = {**(extra or {}), **on_behalf}
         stored = self.world.add_message(
             target.chat,
-            self.world.bot_user(),
+            sender,
             content,
             outgoing=True,
             thread_id=target.thread_id,
@@ -259,7 +272,7 @@ class BotApi:
             raise bad_request("MESSAGE_ID_INVALID")
         if params.get("chat_id") is None or params.get("message_id") is None:
             raise bad_request("message identifier is not specified")
-        chat = self.writable(self.chat(params["chat_id"]))
+        chat = self.destination(params, edit=True)
         stored = chat.messages.get(params["message_id"])
         if stored is None:
             raise bad_request("message to edit not found")

@@ -109,7 +109,7 @@ async def send_contact(api: BotApi, params: Json) -> Json:
 @serves("sendChatAction")
 async def send_chat_action(api: BotApi, params: Json) -> bool:
     """Show "typing…" or a similar status in the chat."""
-    chat = api.writable(api.chat(params["chat_id"]))
+    chat = api.destination(params)
     thread_id = api.thread(chat, params.get("message_thread_id"))
     if params["action"] not in CHAT_ACTIONS:
         raise bad_request("wrong parameter action in request")

@@ -1,0 +1,164 @@
+"""Telegram Business: connections, the owner answering personally, and pausing the bot per chat.
+
+Customers' own business messages never reach this router: they run the private-chat journeys
+(bot/telegram/business.py). What stays here is what only the business side does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import UTC, datetime
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.methods import CopyMessage, SendMessage
+from aiogram.types import BusinessConnection, BusinessMessagesDeleted, Message
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.container import Services
+from bot.i18n import L10n
+from bot.services import business
+from bot.services.conversations import latest_conversation
+from bot.services.customers import find_by_telegram_id
+from bot.services.handoff import ConversationClosed, staff_replied, with_person
+from bot.services.message_log import MessageRef, record_message
+from bot.telegram.alerts import tell_managers
+from bot.telegram.business import from_customer
+from bot.telegram.content import content_of
+from bot.telegram.outbox import queue_in_topic
+from handlers.staff.topic import TopicContext
+from models import AuthorKind, Direction
+
+logger = logging.getLogger(__name__)
+
+router = Router(name=__name__)
+topic_router = Router(name=f"{__name__}.topic")
+
+
+def account_of(connection: BusinessConnection) -> business.Account:
+    """Describe a Telegram business connection for the services."""
+    user = connection.user
+    name = " ".join(part for part in (user.first_name, user.last_name) if part)
+    rights = connection.rights.model_dump(exclude_none=True) if connection.rights else {}
+    return business.Account(
+        id=connection.id,
+        owner_id=user.id,
+        owner_name=name + (f" (@{user.username})" if user.username else ""),
+        owner_username=user.username,
+        rights=rights,
+        is_enabled=connection.is_enabled,
+        connected_at=_as_utc(connection.date),
+    )
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@router.business_connection()
+async def connection_changed(
+    connection: BusinessConnection, services: Services, session: AsyncSession
+) -> None:
+    """Store the connection; tell managers once when the bot can or can no longer answer."""
+    account = account_of(connection)
+    change = await business.save_connection(session, account, services.clock())
+    routes = services.business_routes
+    if routes is not None:
+        routes.mark_active()
+        routes.forget()  # every chat of the account may answer differently now
+    if change is not None:
+        l10n = services.translations.get(services.settings.app.staff_language)
+        await tell_managers(
+            services, session, l10n(f"business-{change}", account=account.owner_name)
+        )
+
+
+@router.business_message()
+async def owner_wrote(
+    message: Message, services: Services, session: AsyncSession, l10n: L10n
+) -> None:
+    """The account's owner answered a customer personally: a staff reply, copied to the topic."""
+    if from_customer(message) or message.sender_business_bot is not None:
+        return  # the bot's own messages on behalf of the account
+    owner, connection_id = message.from_user, message.business_connection_id
+    assert owner is not None and connection_id is not None
+    customer = await find_by_telegram_id(session, message.chat.id)
+    if customer is None or customer.id is None:
+        return  # someone who never wrote to the shop: not a conversation of ours
+    now = services.clock()
+    await business.owner_wrote(session, customer.telegram_id, connection_id, now)
+    conversation = await latest_conversation(session, customer.id)
+    content = content_of(message)
+    ref = MessageRef(message.chat.id, message.message_id, Direction.OUT, AuthorKind.STAFF, owner.id)
+    await record_message(
+        session,
+        ref,
+        content,
+        now,
+        conversation_id=conversation.id if conversation else None,
+        customer_id=customer.id,
+    )
+    if conversation is not None and (with_person(conversation) or conversation.waiting_since):
+        # A resolved conversation: the owner may still chat; there is no clock to stop.
+        with contextlib.suppress(ConversationClosed):
+            await staff_replied(session, conversation, owner.id, now)
+    staff_chat = services.settings.telegram.staff_chat_id
+    if staff_chat is None:
+        return
+    minutes = services.content.policy.business_quiet_minutes
+    name = owner.full_name
+    note = l10n("business-owner-wrote", owner=name, minutes=str(minutes))
+    queue_in_topic(session, services, customer, SendMessage(chat_id=staff_chat, text=note))
+    copy = CopyMessage(
+        chat_id=staff_chat, from_chat_id=message.chat.id, message_id=message.message_id
+    )
+    queue_in_topic(session, services, customer, copy)
+
+
+@router.edited_business_message()
+async def owner_edited(message: Message) -> None:
+    """The owner's edits stay in the customer's chat; the topic keeps the first version."""
+
+
+@router.deleted_business_messages()
+async def deleted(event: BusinessMessagesDeleted) -> None:
+    """Deletions in a business chat are not mirrored: staff keep what was said."""
+    logger.debug("%s business message(s) deleted in a chat", len(event.message_ids))
+
+
+@topic_router.message(Command("pause"))
+async def pause(
+    message: Message, services: Services, session: AsyncSession, topic: TopicContext, l10n: L10n
+) -> None:
+    """Pause the bot in this customer's business chat: only people answer there."""
+    await _set_paused(message, services, session, topic, l10n, paused=True)
+
+
+@topic_router.message(Command("resume"))
+async def resume(
+    message: Message, services: Services, session: AsyncSession, topic: TopicContext, l10n: L10n
+) -> None:
+    """Let the bot answer this customer's business chat again."""
+    await _set_paused(message, services, session, topic, l10n, paused=False)
+
+
+async def _set_paused(
+    message: Message,
+    services: Services,
+    session: AsyncSession,
+    topic: TopicContext,
+    l10n: L10n,
+    *,
+    paused: bool,
+) -> None:
+    chat_id = topic.customer.telegram_id
+    chat = await business.set_paused(session, chat_id, paused, services.clock())
+    if chat is None:
+        await message.reply(l10n("business-not-business"))
+        return
+    conn = await business.connection(session, chat.connection_id)
+    account = conn.owner_name if conn else "?"
+    await message.reply(
+        l10n("business-paused", account=account) if paused else l10n("business-resumed")
+    )

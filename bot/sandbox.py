@@ -14,10 +14,12 @@ from sqlmodel import select
 
 from bot.config import Settings
 from bot.console.server import start_console, stop_console
+from bot.container import Services
 from bot.db import create_engine, create_sessionmaker
 from bot.factory import create_bot, create_dispatcher, create_services
 from bot.runner import poll
-from models import Customer, Message, StaffMember
+from bot.services.duty import staff_member
+from models import Customer, Message, StaffMember, StaffRole
 from tgemulator import DEFAULT_TOKEN, Emulator, seed_demo
 from tgemulator.run import DEMO_STAFF
 
@@ -70,6 +72,22 @@ async def used_ids(database_url: str) -> tuple[int, int]:
     return max(highest), max(top)
 
 
+async def name_demo_staff(services: Services) -> None:
+    """Put the demo staff in the staff table by their names, so the console shows Anna, not 900001.
+
+    A real staff member is named there the first time they act (/duty); the demo's two are
+    named at start, as Telegram would give their names, the manager with the manager's role.
+    """
+    managers = services.settings.telegram.manager_ids
+    async with services.sessions() as session:
+        for telegram_id, first_name, last_name in DEMO_STAFF:
+            name = f"{first_name} {last_name}"
+            member = await staff_member(session, telegram_id, name, None, services.clock())
+            if telegram_id in managers:
+                member.role = StaffRole.MANAGER
+        await session.commit()
+
+
 def forget_sandbox_data() -> list[Path]:
     """Delete the sandbox's own SQLite database (and its WAL), to start clean."""
     database = Path(SANDBOX_DATABASE.split(":///", 1)[1])
@@ -93,6 +111,7 @@ async def run_sandbox(settings: Settings, host: str = "127.0.0.1", port: int = 8
     base_url = await emu.start(host, port)
     try:
         services = await create_services(sandbox_settings(settings, base_url, emu.group_id))
+        await name_demo_staff(services)
         bot = create_bot(services)
         dp = create_dispatcher(services, bot)
         print(

@@ -33,14 +33,14 @@ class Chart:
 
 
 def choose_period(first: str | None, last: str | None, now: datetime, tz: ZoneInfo) -> Period:
-    """Read the period from the query (default: the last 7 days); raise ValueError if bad."""
+    """Read the period from the query (default: the last 7 days); raise BadParameter if bad."""
     today = local_today(now, tz)
     end = params.day(last, "to") if last else today
     start = params.day(first, "from") if first else end - timedelta(days=6)
     if end < start:
-        raise ValueError("the end date is before the start date")
+        raise params.BadParameter("to", "console-bad-order")
     if (end - start).days >= MAX_DAYS:
-        raise ValueError(f"choose at most {MAX_DAYS} days")
+        raise params.BadParameter("from", "console-bad-period", days=MAX_DAYS)
     return Period(start, end, tz)
 
 

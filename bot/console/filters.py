@@ -28,6 +28,11 @@ class BadFilter(BadParameter):
     """A filter value that cannot be read; the message names the field."""
 
 
+def choice(name: str, value: str, choices: tuple[str, ...]) -> BadFilter:
+    """A filter that takes one of a few words was given another."""
+    return BadFilter(name, "console-bad-choice", choices=", ".join(choices), got=params.got(value))
+
+
 def _flag(value: str | None) -> bool:
     return value in ("1", "on", "true", "yes")
 
@@ -36,14 +41,14 @@ def _day(value: str | None, name: str) -> date | None:
     try:
         return params.day(value, name) if value else None
     except BadParameter as error:
-        raise BadFilter(str(error)) from None
+        raise BadFilter(error.name, error.key, **error.fields) from None
 
 
 def _int(value: str | None, name: str) -> int | None:
     try:
         return params.telegram_id(value.strip(), name) if value and value.strip() else None
     except BadParameter as error:
-        raise BadFilter(str(error)) from None
+        raise BadFilter(error.name, error.key, **error.fields) from None
 
 
 @dataclass(frozen=True)
@@ -69,20 +74,20 @@ class ConversationFilter:
         """Read the filters from a query string; raise BadFilter naming a bad field."""
         status = query.get("status", "")
         if status and status not in STATUSES:
-            raise BadFilter(f"status: expected one of {', '.join(STATUSES)}, got {status!r}")
+            raise choice("status", status, STATUSES)
         language = query.get("lang", "")
         if language and language not in LANGUAGES:
-            raise BadFilter(f"lang: expected one of {', '.join(LANGUAGES)}, got {language!r}")
+            raise choice("lang", language, LANGUAGES)
         date_from, date_to = _day(query.get("from"), "from"), _day(query.get("to"), "to")
         if date_from and date_to and date_to < date_from:
-            raise BadFilter("to: the end date is before the start date")
+            raise BadFilter("to", "console-bad-order")
         customer = query.get("customer", "").strip()
         if customer and not _TICKET_NUMBER.match(customer):
             try:
                 customer = str(params.telegram_id(customer, "customer"))
             except BadParameter:
                 raise BadFilter(
-                    f"customer: expected a Telegram id or a ticket number, got {customer[:40]!r}"
+                    "customer", "console-bad-customer", got=params.got(customer)
                 ) from None
         return cls(
             status=status,

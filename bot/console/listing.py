@@ -29,7 +29,7 @@ class BadCursor(BadParameter):
     """A paging cursor that was not made by this console."""
 
     def __init__(self, cursor: str) -> None:
-        super().__init__(f"after: not a page link of this console, got {cursor[:40]!r}")
+        super().__init__("after", "console-bad-cursor", got=params.got(cursor))
 
 
 @dataclass
@@ -70,7 +70,7 @@ def _read_opened_cursor(cursor: str) -> tuple[datetime, int]:
     micros, dot, conversation_id = cursor[1:].partition(".")
     try:
         if not dot:
-            raise BadParameter(cursor)
+            raise BadCursor(cursor)
         moment = datetime.fromtimestamp(params.index(micros, "after", 2**62) / 1_000_000, UTC)
         return moment, params.row_id(conversation_id, "after")
     except (BadParameter, ValueError, OverflowError, OSError):

@@ -160,9 +160,11 @@ async def logout(request: web.Request) -> web.Response:
     return response
 
 
-def _bad_request(request: web.Request, error: Exception) -> web.Response:
-    title = texts_of(request)("console-check-filters")
-    return render(request, "message.html", status=400, title=title, text=str(error))
+def _bad_request(request: web.Request, error: BadParameter) -> web.Response:
+    _ = texts_of(request)
+    return render(
+        request, "message.html", status=400, title=_("console-check-filters"), text=error.text(_)
+    )
 
 
 async def conversations(request: web.Request) -> web.Response:
@@ -259,7 +261,7 @@ async def figures(request: web.Request) -> web.Response:
         period = dashboard.choose_period(
             request.query.get("from"), request.query.get("to"), now, ctx.tz
         )
-    except ValueError as error:
+    except BadParameter as error:
         return _bad_request(request, error)
     async with ctx.reader() as session:
         result = await compute_figures(session, period, sessions=ctx.reader, managers=ctx.managers)

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.console import params
-from bot.console.filters import BadFilter
+from bot.console.filters import choice
 from bot.console.transcript import staff_names
 from models import Customer, Ticket, TicketKind, TicketStatus
 
@@ -35,13 +35,10 @@ class TicketFilter:
         """Read the filters from a query string; raise BadFilter naming a bad field."""
         kind, status = query.get("kind", ""), query.get("status", "")
         if kind and kind not in KINDS:
-            raise BadFilter(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
+            raise choice("kind", kind, KINDS)
         if status and status not in STATUSES:
-            raise BadFilter(f"status: expected one of {', '.join(STATUSES)}, got {status!r}")
-        try:
-            days = [params.day(v, n) if (v := query.get(n, "")) else None for n in ("from", "to")]
-        except params.BadParameter as error:
-            raise BadFilter(str(error)) from None
+            raise choice("status", status, STATUSES)
+        days = [params.day(v, n) if (v := query.get(n, "")) else None for n in ("from", "to")]
         return cls(kind, status, days[0], days[1])
 
     def query_string(self, **extra: str) -> str:

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.services.errors import DomainError
 from bot.services.events import log_event
 from bot.services.handoff import escalate
-from models import AuthorKind, Conversation, Message, SatisfactionRating, Ticket
+from models import AuthorKind, Conversation, Direction, Message, SatisfactionRating, Ticket
 
 LOW_SCORE = 2
 
@@ -93,6 +93,26 @@ async def file_comment(
         )
         .values(conversation_id=conversation.id)
     )
+
+
+async def comment_invitation(
+    session: AsyncSession, customer_id: int, texts: set[str]
+) -> int | None:
+    """The Telegram id of the bot's latest message to the customer with one of these texts."""
+    stmt = (
+        select(Message.telegram_message_id, Message.text)
+        .where(
+            Message.customer_id == customer_id,
+            Message.direction == Direction.OUT,
+            Message.author_kind == AuthorKind.BOT,
+        )
+        .order_by(col(Message.created_at).desc(), col(Message.id).desc())
+        .limit(5)  # the invitation was the last thing the bot said, or nearly
+    )
+    for message_id, text in (await session.exec(stmt)).all():
+        if text in texts:
+            return int(message_id)
+    return None
 
 
 async def record_follow_up(session: AsyncSession, ticket: Ticket, ok: bool, now: datetime) -> None:

@@ -22,7 +22,7 @@ from bot.services.rules import (
     Promises,
     ticket_subject,
 )
-from models import AuthorKind, Ticket, TicketKind, TicketStatus
+from models import AuthorKind, Direction, Message, Ticket, TicketKind, TicketStatus
 
 CLOSED_STATUSES = (TicketStatus.RESOLVED, TicketStatus.REJECTED)
 PREFIX = {TicketKind.RETURN: "R", TicketKind.COMPLAINT: "C"}
@@ -345,6 +345,25 @@ async def resolve_complaints_with(
     for ticket in open_complaints:
         await move_complaint(session, ticket, TicketStatus.RESOLVED, staff_id, now, promises)
     return open_complaints
+
+
+async def card_of(
+    session: AsyncSession, ticket: Ticket, staff_chat_id: int, heading: str
+) -> int | None:
+    """The Telegram id of the ticket's card in its topic: the latest that starts with `heading`."""
+    stmt = (
+        select(Message.telegram_message_id)
+        .where(
+            Message.customer_id == ticket.customer_id,
+            Message.chat_id == staff_chat_id,
+            Message.direction == Direction.OUT,
+            col(Message.text).startswith(heading, autoescape=True),
+        )
+        .order_by(col(Message.created_at).desc(), col(Message.id).desc())
+        .limit(1)
+    )
+    found = (await session.exec(stmt)).first()
+    return int(found) if found is not None else None
 
 
 async def get_ticket(session: AsyncSession, ticket_id: int) -> Ticket | None:

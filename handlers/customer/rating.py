@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -14,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.services.satisfaction import add_comment, file_comment, is_low, rate
+from bot.services.satisfaction import add_comment, comment_invitation, file_comment, is_low, rate
 from bot.telegram.alerts import alert_managers
 from bot.telegram.content import RowId
 from bot.telegram.outbox import queue_in_topic
@@ -93,6 +96,7 @@ async def picked(
 async def comment(
     message: Message,
     state: FSMContext,
+    bot: Bot,
     services: Services,
     session: AsyncSession,
     customer: Customer,
@@ -121,7 +125,16 @@ async def comment(
                 score=rating.score,
                 comment=rating.comment or "",
             )
+    invite = await comment_invitation(
+        session, customer.id or 0, {l10n("rating-thanks"), l10n("rating-thanks-low")}
+    )
     await message.answer(l10n("rating-comment-saved"))
+    if invite is not None:
+        # The comment is written: "No comment" under the invitation would answer a past question.
+        with suppress(TelegramBadRequest):
+            await bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=invite, reply_markup=None
+            )
 
 
 @router.callback_query(StateFilter(RatingForm.comment), SkipComment.filter())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,8 +18,9 @@ from bot.services.staff import is_manager
 from bot.telegram.alerts import alert_managers
 from bot.telegram.retry import deliver
 from handlers.customer.rating import rating_keyboard
+from handlers.staff.ticket_cards import complaint_card, complaint_keyboard
 from handlers.staff.topic import TopicContext
-from models import AuthorKind, TicketKind
+from models import AuthorKind, Ticket, TicketKind
 
 router = Router(name=__name__)
 
@@ -66,6 +70,7 @@ async def resolve(
     if complaints:
         numbers = ", ".join(ticket.number for ticket in complaints)
         lines.append(l10n("staff-resolved-complaints", numbers=numbers))
+        await _settle_cards(bot, session, complaints, message, l10n)
     pending = [
         ticket.number
         for ticket in await tickets.open_tickets(session, topic.customer.id or 0)
@@ -74,6 +79,30 @@ async def resolve(
     if pending:
         lines.append(l10n("staff-resolved-returns-pending", numbers=", ".join(pending)))
     await message.reply("\n".join(lines))
+
+
+async def _settle_cards(
+    bot: Bot, session: AsyncSession, complaints: list[Ticket], message: Message, l10n: L10n
+) -> None:
+    """Show the resolved status on each complaint's card, with the buttons it now allows.
+
+    Left as they were, the cards would offer "Resolved" and "Rejected" for a closed complaint.
+    """
+    assert message.from_user is not None
+    by = l10n("staff-decided-by", by=message.from_user.full_name)
+    for ticket in complaints:
+        card = complaint_card(l10n, ticket)
+        heading = card[: card.index(ticket.number) + len(ticket.number)]
+        card_id = await tickets.card_of(session, ticket, message.chat.id, heading)
+        if card_id is None:
+            continue
+        with suppress(TelegramBadRequest):  # deleted by staff, or already showing this
+            await bot.edit_message_text(
+                chat_id=message.chat.id,
+                message_id=card_id,
+                text=f"{card}\n{by}",
+                reply_markup=complaint_keyboard(l10n, ticket),
+            )
 
 
 @router.message(Command("reopen"))

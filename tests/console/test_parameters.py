@@ -59,6 +59,11 @@ def cases() -> list[tuple[str, str]]:
     for path in ("/conversations", "/export/messages.json", "/export/tickets.csv"):
         found += [(f"{path}?status=%00", "status"), (f"{path}?lang=xx", "lang")]
     found += [("/tickets?kind=refund", "kind"), ("/tickets?status=%C2%B2", "status")]
+    found += [
+        ("/figures?from=2026-12-06&to=2026-12-01", "to"),
+        ("/figures?from=2020-01-01&to=2026-12-01", "from"),
+        ("/conversations?customer=anna", "customer"),
+    ]
     return found
 
 
@@ -77,6 +82,26 @@ async def test_every_hostile_parameter_is_a_clear_400(signed_in) -> None:
             failures.append((path, response.status, body[-300:]))
         # An export that fails does so before its stream starts: no attachment, no CSV.
         assert "attachment" not in response.headers.get("Content-Disposition", ""), path
+    assert failures == [], failures[:5]
+
+
+async def test_the_answer_follows_the_pages_language(signed_in) -> None:
+    """A manager reading the console in Russian is told what was wrong in Russian."""
+    switched = await signed_in.get("/language/ru", allow_redirects=False)
+    assert switched.status == 303
+    english = ("expected", "got ", "the end date", "choose at most", "not a page link")
+    failures = []
+    for path, name in cases():
+        response = await signed_in.get(path, allow_redirects=False)
+        body = await response.text()
+        said = body.split("Проверьте фильтры")[-1]
+        if (
+            response.status != 400
+            or f"{name}: " not in said
+            or not any(word in said for word in ("ожида", "получено", "раньше", "не больше"))
+            or any(word in said for word in english)
+        ):
+            failures.append((path, response.status, said[:300]))
     assert failures == [], failures[:5]
 
 

@@ -514,6 +514,11 @@ async def test_resolve_resolves_an_open_complaint_and_says_so(harness: Harness) 
         return found if found and found.status == TicketStatus.RESOLVED else None
 
     assert await eventually(resolved)
+    # The card in the topic says so too, and offers only what a resolved complaint allows.
+    settled = h.emu.message(h.staff_chat, card["message_id"]) or {}
+    assert settled["text"].startswith(f"📝 Complaint {number} — resolved"), settled["text"]
+    buttons = [b["text"] for row in settled["reply_markup"]["inline_keyboard"] for b in row]
+    assert buttons == ["🔧 In progress"]
 
 
 async def test_faq_answers_name_buttons_the_customer_can_press(harness: Harness) -> None:

@@ -357,9 +357,16 @@ async def test_a_rating_and_a_managers_chat_open_no_conversation(open_shop: Harn
     await h.emu.staff_send(STAFF_ID, topic, "/resolve")
     ask = await h.emu.wait_for_bot_message(user, has("How did we do?"))
     await h.press(user, ask, "5 ⭐")
-    await h.emu.wait_for_bot_message(user, has("add a comment"))
+    invite = await h.emu.wait_for_bot_message(user, has("add a comment"))
+    assert invite.get("reply_markup")  # "No comment", while a comment may still come
     saved = await h.say(user, "Quick and kind")
     assert "passed on" in saved["text"]
+    # The comment came: the invitation keeps no live "No comment" button.
+
+    async def settled() -> bool:
+        return not (h.emu.message(user, invite["message_id"]) or {}).get("reply_markup")
+
+    assert await eventually(settled)
     await h.say(MANAGER_ID, "/console")
     zone = ZoneInfo(h.services.settings.app.timezone)
     async with transaction(h.services.sessions) as session:

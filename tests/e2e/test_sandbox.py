@@ -63,6 +63,13 @@ def customers(folder: Path) -> dict[int, tuple[str, int | None]]:
     return {row[0]: (row[1], row[2]) for row in rows}
 
 
+def staff_table(folder: Path) -> dict[int, tuple[str, str]]:
+    """Return the sandbox database's staff members: telegram id -> (name, role)."""
+    with sqlite3.connect(folder / "data" / "sandbox.db") as db:
+        rows = db.execute("SELECT telegram_id, name, role FROM staff_members").fetchall()
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
 def hand_off(base: str, user_id: int) -> None:
     """Press "Talk to a person" from the menu and wait for the bot's answer."""
     bot_reply(base, user_id, say(base, user_id, "/start"))
@@ -102,3 +109,13 @@ def test_reset_keeps_the_demo_manager(tmp_path: Path) -> None:
         assert "/login?t=" in str(link.get("text")) + str(link.get("reply_markup"))
         # A person created after the reset never gets an id used before it.
         assert add_customer(base, "After", "en") > before
+
+
+def test_the_demo_staff_have_their_names_in_the_console(tmp_path: Path) -> None:
+    """Anna answers without ever sending /duty: the console still shows her name, not 900001."""
+    with sandbox(tmp_path) as base:
+        hand_off(base, 700001)  # the bot polls, so the sandbox has finished starting
+        assert staff_table(tmp_path) == {
+            900001: ("Anna Duty", "staff"),
+            BORIS: ("Boris Manager", "manager"),
+        }

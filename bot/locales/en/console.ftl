@@ -26,6 +26,14 @@ console-signed-out-text = You are signed out.
 console-refused = Refused
 console-refused-csrf = This form was not sent from a console page you opened. Reload the page and try again.
 console-check-filters = Check the filters
+console-bad-number = expected a number from { $low } to { $high }, got { $got }
+console-bad-telegram-id = expected a Telegram user id, got { $got }
+console-bad-customer = expected a Telegram id or a ticket number, got { $got }
+console-bad-day = expected a date like 2026-11-22 between { $first } and { $last }, got { $got }
+console-bad-choice = expected one of { $choices }, got { $got }
+console-bad-order = the end date is before the start date
+console-bad-period = choose at most { $days } days
+console-bad-cursor = not a page link of this console, got { $got }
 
 ## Common
 console-status = Status

@@ -26,6 +26,14 @@ console-signed-out-text = Вы вышли из консоли.
 console-refused = Отказано
 console-refused-csrf = Эта форма отправлена не со страницы консоли, которую вы открыли. Обновите страницу и попробуйте ещё раз.
 console-check-filters = Проверьте фильтры
+console-bad-number = ожидалось число от { $low } до { $high }, получено { $got }
+console-bad-telegram-id = ожидался id пользователя Telegram, получено { $got }
+console-bad-customer = ожидался id в Telegram или номер заявки, получено { $got }
+console-bad-day = ожидалась дата вида 2026-11-22 от { $first } до { $last }, получено { $got }
+console-bad-choice = ожидалось одно из: { $choices }, получено { $got }
+console-bad-order = дата конца раньше даты начала
+console-bad-period = выберите не больше { $days } дней
+console-bad-cursor = это не ссылка на страницу этой консоли, получено { $got }
 
 ## Общее
 console-status = Статус

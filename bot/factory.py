@@ -42,6 +42,7 @@ from bot.telegram.after_commit import SendAfterCommit
 from bot.telegram.dates import policy_words
 from bot.telegram.limiter import TelegramLimiter
 from bot.telegram.outbound import OutboundLog
+from bot.telegram.sender import Outbox
 from bot.telegram.session import JsonBodySession
 from bot.telegram.splitting import SplitLongMessages
 from bot.telegram.webhook import StoreFirstHandler
@@ -91,7 +92,7 @@ async def create_services(settings: Settings, *, auto_migrate: bool | None = Non
         follow_up_days=policy.follow_up_days,
     )
     sessions = create_sessionmaker(engine)
-    return Services(
+    services = Services(
         settings,
         content,
         translations,
@@ -102,6 +103,8 @@ async def create_services(settings: Settings, *, auto_migrate: bool | None = Non
         Moderator(Lexicon.load(settings.app.content_dir / "moderation.yaml")),
         SmallTalk(content.smalltalk),
     )
+    services.outbox = Outbox(services)
+    return services
 
 
 async def start_faq(

@@ -14,7 +14,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
-from bot.jobs import deadline_action
 from bot.services.calendar import CalendarError, Schedule
 from bot.services.deadlines import set_deadline
 from bot.services.duty import on_duty_members
@@ -77,7 +76,6 @@ async def pending_callbacks(session: AsyncSession) -> list[tuple[Deadline, Conve
     return found
 
 
-@deadline_action(MORNING_LIST)
 async def opening(session: AsyncSession, deadline: Deadline, services: Services, bot: Bot) -> None:
     """At opening: hand the duty staff the callback list, and warn managers if nobody is on duty."""
     now = services.clock()
@@ -122,7 +120,6 @@ async def warn_nobody_on_duty(session: AsyncSession, services: Services) -> None
     await tell_managers(services, session, staff_texts(services)("alert-nobody-on-duty"))
 
 
-@deadline_action(DAILY_SUMMARY)
 async def closing(session: AsyncSession, deadline: Deadline, services: Services, bot: Bot) -> None:
     """At closing: send the managers the day in numbers."""
     now = services.clock()

@@ -9,10 +9,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
-from bot.jobs import deadline_action
 from bot.services.events import log_event
 from bot.services.handoff import escalate
-from bot.services.rules import COMPLAINT_RESOLUTION, FOLLOW_UP, RETURN_DECISION
 from bot.telegram.alerts import alert_managers
 from bot.telegram.content import RowId
 from bot.telegram.outbox import queue_to_chat
@@ -61,7 +59,6 @@ async def _escalate_ticket(
     )
 
 
-@deadline_action(COMPLAINT_RESOLUTION)
 async def complaint_overdue(
     session: AsyncSession, deadline: Deadline, services: Services, bot: Bot
 ) -> None:
@@ -72,7 +69,6 @@ async def complaint_overdue(
     await _escalate_ticket(session, services, bot, *found, "complaint_overdue")
 
 
-@deadline_action(RETURN_DECISION)
 async def return_overdue(
     session: AsyncSession, deadline: Deadline, services: Services, bot: Bot
 ) -> None:
@@ -83,7 +79,6 @@ async def return_overdue(
     await _escalate_ticket(session, services, bot, *found, "return_overdue")
 
 
-@deadline_action(FOLLOW_UP)
 async def follow_up(
     session: AsyncSession, deadline: Deadline, services: Services, bot: Bot
 ) -> None:

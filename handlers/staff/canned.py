@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
+from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,8 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services.handoff import staff_replied
-from bot.telegram.outbound import Author, outbound_author
-from bot.telegram.retry import deliver
+from bot.telegram import receipts
+from bot.telegram.outbound import Author
+from bot.telegram.outbox import queue_to_customer
 from bot.telegram.splitting import fit
 from handlers.staff.topic import TopicContext
 from models import AuthorKind
@@ -105,7 +107,6 @@ async def preview(
 async def send(
     query: CallbackQuery,
     callback_data: CannedPick,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     topic: TopicContext,
@@ -117,15 +118,18 @@ async def send(
         await query.answer(l10n("stale-button"), show_alert=True)
         return
     await staff_replied(session, topic.conversation, query.from_user.id, services.clock())
-    token = outbound_author.set(Author(AuthorKind.STAFF, query.from_user.id))
-    text = answer.text.get(topic.customer.language)
-    try:
-        sent = await deliver(lambda: bot.send_message(topic.customer.telegram_id, text))
-    finally:
-        outbound_author.reset(token)
-    if sent is None:
-        await query.answer(l10n("staff-customer-blocked-bot"), show_alert=True)
-        return
+    customer = topic.customer
+    assert customer.id is not None
+    text = answer.text.get(customer.language)
+    blocked = receipts.post_in_topic(customer.id, l10n("staff-customer-blocked-bot"))
+    author = Author(AuthorKind.STAFF, query.from_user.id)
+    queue_to_customer(
+        session,
+        services,
+        customer,
+        SendMessage(chat_id=customer.telegram_id, text=text),
+        receipts.receipt(author, refused=[blocked]),
+    )
     await query.answer(l10n("staff-canned-sent"))
     if query.message is not None and isinstance(query.message, Message):
         await query.message.edit_text(

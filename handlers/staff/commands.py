@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
+from aiogram.methods import SendMessage
 from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -11,14 +12,18 @@ from bot.container import Services
 from bot.i18n import L10n
 from bot.services import handoff, tickets
 from bot.services.abuse import lift_abuse
+from bot.services.outbox import chat_lane
 from bot.services.staff import is_manager
+from bot.telegram import receipts
 from bot.telegram.alerts import alert_managers
-from bot.telegram.retry import deliver
-from handlers.customer.rating import rating_keyboard
+from bot.telegram.outbox import queue_to_customer
+from handlers.buttons import rating_keyboard
 from handlers.staff.topic import TopicContext
 from models import AuthorKind, TicketKind
 
 router = Router(name=__name__)
+
+RESOLVED_REPLIES = ("staff-resolved", "staff-resolved-not-told")
 
 
 @router.message(Command("note"))
@@ -29,7 +34,6 @@ async def note(message: Message, l10n: L10n) -> None:
 @router.message(Command("resolve"))
 async def resolve(
     message: Message,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     topic: TopicContext,
@@ -54,26 +58,39 @@ async def resolve(
         for ticket in complaints
     ]
     resolved_text = "\n\n".join([*done, customer_l10n("conversation-resolved")])
-    told = await deliver(lambda: bot.send_message(customer_id, resolved_text))
-    if told is not None:
-        keyboard = rating_keyboard(conversation_id)
-        await deliver(
-            lambda: bot.send_message(
-                customer_id, customer_l10n("rating-ask"), reply_markup=keyboard
-            )
-        )
-    lines = [l10n("staff-resolved" if told is not None else "staff-resolved-not-told")]
+    extra = []
     if complaints:
         numbers = ", ".join(ticket.number for ticket in complaints)
-        lines.append(l10n("staff-resolved-complaints", numbers=numbers))
+        extra.append(l10n("staff-resolved-complaints", numbers=numbers))
     pending = [
         ticket.number
         for ticket in await tickets.open_tickets(session, topic.customer.id or 0)
         if ticket.kind == TicketKind.RETURN and ticket.conversation_id == conversation_id
     ]
     if pending:
-        lines.append(l10n("staff-resolved-returns-pending", numbers=", ".join(pending)))
-    await message.reply("\n".join(lines))
+        extra.append(l10n("staff-resolved-returns-pending", numbers=", ".join(pending)))
+    # Staff hear whether the customer was told once the sender knows: after the commit.
+    customer = topic.customer
+    assert customer.id is not None
+    told, not_told = ("\n".join([l10n(key), *extra]) for key in RESOLVED_REPLIES)
+    ask = SendMessage(
+        chat_id=customer_id,
+        text=customer_l10n("rating-ask"),
+        reply_markup=rating_keyboard(conversation_id),
+    )
+    queue_to_customer(
+        session,
+        services,
+        customer,
+        SendMessage(chat_id=customer_id, text=resolved_text),
+        receipts.receipt(
+            sent=[
+                receipts.post_in_topic(customer.id, told, message.message_id),
+                receipts.then_send(chat_lane(customer_id), ask),
+            ],
+            refused=[receipts.post_in_topic(customer.id, not_told, message.message_id)],
+        ),
+    )
 
 
 @router.message(Command("reopen"))

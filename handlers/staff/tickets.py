@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Router
+from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services import tickets
-from bot.services.handoff import staff_decided
-from bot.telegram.retry import deliver
+from bot.telegram import receipts
+from bot.telegram.outbox import queue_to_customer
 from bot.telegram.splitting import fit
-from handlers.customer.returns import refund_keyboard
+from handlers.buttons import refund_keyboard
 from handlers.staff.ticket_cards import (
     ComplaintMove,
     ReturnDecision,
@@ -21,7 +22,7 @@ from handlers.staff.ticket_cards import (
     return_card,
 )
 from handlers.staff.topic import TopicContext
-from models import TicketStatus
+from models import Ticket, TicketStatus
 
 router = Router(name=__name__)
 
@@ -30,7 +31,6 @@ router = Router(name=__name__)
 async def decide(
     query: CallbackQuery,
     callback_data: ReturnDecision,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     topic: TopicContext,
@@ -56,14 +56,9 @@ async def decide(
         "return-staff-approved" if approved else "return-staff-rejected", number=ticket.number
     )
     keyboard = refund_keyboard(customer_l10n, ticket.id) if approved else None
-    told = await deliver(
-        lambda: bot.send_message(topic.customer.telegram_id, text, reply_markup=keyboard)
-    )
-    if told and ticket.conversation_id == topic.conversation.id:
-        await staff_decided(session, topic.conversation, query.from_user.id, services.clock())
-    await query.answer(
-        l10n("staff-decision-saved" if told else "staff-customer-blocked-bot"), show_alert=not told
-    )
+    method = SendMessage(chat_id=topic.customer.telegram_id, text=text, reply_markup=keyboard)
+    tell_customer(session, services, topic, ticket, query.from_user.id, method, l10n)
+    await query.answer(l10n("staff-decision-saved"))
     if isinstance(query.message, Message):
         card = return_card(l10n, ticket, services.content.policy.currency_symbol)
         footer = l10n("staff-decided-by", by=query.from_user.full_name)
@@ -77,7 +72,6 @@ async def decide(
 async def move(
     query: CallbackQuery,
     callback_data: ComplaintMove,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     topic: TopicContext,
@@ -106,12 +100,9 @@ async def move(
         number=ticket.number,
         status=customer_l10n(f"ticket-status-{ticket.status}"),
     )
-    told = await deliver(lambda: bot.send_message(topic.customer.telegram_id, text))
-    if told and ticket.conversation_id == topic.conversation.id:
-        await staff_decided(session, topic.conversation, query.from_user.id, services.clock())
-    await query.answer(
-        l10n("staff-decision-saved" if told else "staff-customer-blocked-bot"), show_alert=not told
-    )
+    method = SendMessage(chat_id=topic.customer.telegram_id, text=text)
+    tell_customer(session, services, topic, ticket, query.from_user.id, method, l10n)
+    await query.answer(l10n("staff-decision-saved"))
     if isinstance(query.message, Message):
         await query.message.edit_text(
             complaint_card(l10n, ticket)
@@ -119,3 +110,24 @@ async def move(
             + l10n("staff-decided-by", by=query.from_user.full_name),
             reply_markup=complaint_keyboard(l10n, ticket),
         )
+
+
+def tell_customer(
+    session: AsyncSession,
+    services: Services,
+    topic: TopicContext,
+    ticket: Ticket,
+    staff_id: int,
+    method: SendMessage,
+    l10n: L10n,
+) -> None:
+    """Queue the decision to the customer: once sent it answers them; if refused, staff hear."""
+    customer, conversation = topic.customer, topic.conversation
+    assert customer.id is not None and conversation.id is not None
+    sent = []
+    if ticket.conversation_id == conversation.id:
+        sent.append(receipts.decision_answers(conversation.id, staff_id, services.clock()))
+    blocked = receipts.post_in_topic(customer.id, l10n("staff-customer-blocked-bot"))
+    queue_to_customer(
+        session, services, customer, method, receipts.receipt(sent=sent, refused=[blocked])
+    )

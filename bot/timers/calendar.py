@@ -6,7 +6,6 @@ import logging
 from datetime import datetime, timedelta
 
 from aiogram import Bot
-from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import SendMessage
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +19,7 @@ from bot.services.duty import on_duty_members
 from bot.services.rules import CALLBACK, DAILY_SUMMARY, MORNING_LIST
 from bot.services.summary import summarize
 from bot.telegram.alerts import tell_managers
-from bot.telegram.content import RowId
+from bot.telegram.buttons import CallbackDone
 from bot.telegram.dates import promise_time
 from bot.telegram.outbox import queue_to_chat
 from bot.telegram.topics import topic_link
@@ -28,12 +27,6 @@ from bot.timers.people import staff_texts
 from models import Conversation, Customer, Deadline, DeadlineStatus
 
 logger = logging.getLogger(__name__)
-
-
-class CallbackDone(CallbackData, prefix="cb"):
-    """A staff member has contacted a customer on the morning list."""
-
-    conversation: RowId
 
 
 def upcoming(schedule: Schedule, now: datetime, closing: bool) -> datetime | None:

@@ -16,8 +16,8 @@ from bot.container import Services
 from bot.i18n import L10n
 from bot.services.satisfaction import add_comment, file_comment, is_low, rate
 from bot.telegram.alerts import alert_managers
+from bot.telegram.buttons import RatingPick
 from bot.telegram.outbox import queue_in_topic
-from handlers.buttons import RatingPick
 from handlers.magic import Magic
 from models import Conversation, Customer
 

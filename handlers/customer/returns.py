@@ -14,12 +14,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services import tickets
-from handlers.buttons import REFUND_METHODS, RefundPick, refund_keyboard
+from bot.telegram.buttons import REFUND_METHODS, RefundPick, refund_keyboard
+from bot.telegram.cards import post_return_for_decision
 from handlers.customer.filters import MenuButton
 from handlers.customer.handoff import after_hours_promise, open_handoff
 from handlers.customer.keyboards import main_menu
 from handlers.magic import Magic
-from handlers.staff.ticket_cards import post_return_for_decision
 from models import Conversation, Customer, TicketStatus
 
 router = Router(name=__name__)

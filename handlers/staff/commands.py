@@ -16,8 +16,8 @@ from bot.services.outbox import chat_lane
 from bot.services.staff import is_manager
 from bot.telegram import receipts
 from bot.telegram.alerts import alert_managers
+from bot.telegram.buttons import rating_keyboard
 from bot.telegram.outbox import queue_to_customer
-from handlers.buttons import rating_keyboard
 from handlers.staff.topic import TopicContext
 from models import AuthorKind, TicketKind
 

@@ -11,16 +11,10 @@ from bot.container import Services
 from bot.i18n import L10n
 from bot.services import tickets
 from bot.telegram import receipts
+from bot.telegram.buttons import ComplaintMove, ReturnDecision, complaint_keyboard, refund_keyboard
+from bot.telegram.cards import complaint_card, return_card
 from bot.telegram.outbox import queue_to_customer
 from bot.telegram.splitting import fit
-from handlers.buttons import refund_keyboard
-from handlers.staff.ticket_cards import (
-    ComplaintMove,
-    ReturnDecision,
-    complaint_card,
-    complaint_keyboard,
-    return_card,
-)
 from handlers.staff.topic import TopicContext
 from models import Ticket, TicketStatus
 

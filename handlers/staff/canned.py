@@ -12,13 +12,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.services.handoff import staff_replied
-from bot.telegram import receipts
-from bot.telegram.outbound import Author
-from bot.telegram.outbox import queue_to_customer
 from bot.telegram.splitting import fit
+from bot.usecases.answer_customer import answer_customer
 from handlers.staff.topic import TopicContext
-from models import AuthorKind
 
 router = Router(name=__name__)
 
@@ -117,18 +113,16 @@ async def send(
     if answer is None:
         await query.answer(l10n("stale-button"), show_alert=True)
         return
-    await staff_replied(session, topic.conversation, query.from_user.id, services.clock())
-    customer = topic.customer
-    assert customer.id is not None
-    text = answer.text.get(customer.language)
-    blocked = receipts.post_in_topic(customer.id, l10n("staff-customer-blocked-bot"))
-    author = Author(AuthorKind.STAFF, query.from_user.id)
-    queue_to_customer(
+    text = answer.text.get(topic.customer.language)
+    await answer_customer(
         session,
         services,
-        customer,
-        SendMessage(chat_id=customer.telegram_id, text=text),
-        receipts.receipt(author, refused=[blocked]),
+        topic.customer,
+        topic.conversation,
+        query.from_user.id,
+        services.clock(),
+        SendMessage(chat_id=topic.customer.telegram_id, text=text),
+        l10n,
     )
     await query.answer(l10n("staff-canned-sent"))
     if query.message is not None and isinstance(query.message, Message):

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.methods import SendMessage
 from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.services import handoff, tickets
+from bot.services import handoff
 from bot.services.abuse import lift_abuse
-from bot.services.outbox import chat_lane
 from bot.services.staff import is_manager
-from bot.telegram import receipts
 from bot.telegram.alerts import alert_managers
-from bot.telegram.buttons import rating_keyboard
-from bot.telegram.outbox import queue_to_customer
+from bot.usecases.resolve_conversation import resolve_conversation
 from handlers.staff.topic import TopicContext
-from models import AuthorKind, TicketKind
+from models import AuthorKind
 
 router = Router(name=__name__)
-
-RESOLVED_REPLIES = ("staff-resolved", "staff-resolved-not-told")
 
 
 @router.message(Command("note"))
@@ -39,57 +33,17 @@ async def resolve(
     topic: TopicContext,
     l10n: L10n,
 ) -> None:
-    """Mark the conversation resolved and tell the customer."""
+    """Mark the conversation resolved; staff hear once the customer was told (or not)."""
     assert message.from_user is not None
-    now = services.clock()
-    await handoff.resolve(session, topic.conversation, message.from_user.id, now)
-    customer_l10n = services.translations.get(topic.customer.language)
-    conversation_id, customer_id = topic.conversation.id, topic.customer.telegram_id
-    assert conversation_id is not None
-    complaints = await tickets.resolve_complaints_with(
-        session, conversation_id, message.from_user.id, now, services.promises
-    )
-    done = [
-        customer_l10n(
-            "complaint-status-changed",
-            number=ticket.number,
-            status=customer_l10n(f"ticket-status-{ticket.status}"),
-        )
-        for ticket in complaints
-    ]
-    resolved_text = "\n\n".join([*done, customer_l10n("conversation-resolved")])
-    extra = []
-    if complaints:
-        numbers = ", ".join(ticket.number for ticket in complaints)
-        extra.append(l10n("staff-resolved-complaints", numbers=numbers))
-    pending = [
-        ticket.number
-        for ticket in await tickets.open_tickets(session, topic.customer.id or 0)
-        if ticket.kind == TicketKind.RETURN and ticket.conversation_id == conversation_id
-    ]
-    if pending:
-        extra.append(l10n("staff-resolved-returns-pending", numbers=", ".join(pending)))
-    # Staff hear whether the customer was told once the sender knows: after the commit.
-    customer = topic.customer
-    assert customer.id is not None
-    told, not_told = ("\n".join([l10n(key), *extra]) for key in RESOLVED_REPLIES)
-    ask = SendMessage(
-        chat_id=customer_id,
-        text=customer_l10n("rating-ask"),
-        reply_markup=rating_keyboard(conversation_id),
-    )
-    queue_to_customer(
+    await resolve_conversation(
         session,
         services,
-        customer,
-        SendMessage(chat_id=customer_id, text=resolved_text),
-        receipts.receipt(
-            sent=[
-                receipts.post_in_topic(customer.id, told, message.message_id),
-                receipts.then_send(chat_lane(customer_id), ask),
-            ],
-            refused=[receipts.post_in_topic(customer.id, not_told, message.message_id)],
-        ),
+        topic.customer,
+        topic.conversation,
+        message.from_user.id,
+        services.clock(),
+        l10n,
+        message.message_id,
     )
 
 

@@ -9,14 +9,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.services.handoff import staff_replied
 from bot.services.inbound import is_note
-from bot.telegram import receipts
-from bot.telegram.outbound import Author
-from bot.telegram.outbox import queue_to_customer
+from bot.usecases.answer_customer import answer_customer
 from handlers.magic import Magic
 from handlers.staff.topic import TopicContext
-from models import AuthorKind
 
 router = Router(name=__name__)
 
@@ -45,16 +41,19 @@ async def relay(
     if not services.content.policy.staff_free_text:
         await message.reply(l10n("staff-free-text-off"))
         return
-    await staff_replied(session, topic.conversation, message.from_user.id, services.clock())
-    customer = topic.customer
-    assert customer.id is not None
     copy = CopyMessage(
-        chat_id=customer.telegram_id, from_chat_id=message.chat.id, message_id=message.message_id
+        chat_id=topic.customer.telegram_id,
+        from_chat_id=message.chat.id,
+        message_id=message.message_id,
     )
-    blocked = receipts.post_in_topic(
-        customer.id, l10n("staff-customer-blocked-bot"), message.message_id
-    )
-    author = Author(AuthorKind.STAFF, message.from_user.id)
-    queue_to_customer(
-        session, services, customer, copy, receipts.receipt(author, refused=[blocked])
+    await answer_customer(
+        session,
+        services,
+        topic.customer,
+        topic.conversation,
+        message.from_user.id,
+        services.clock(),
+        copy,
+        l10n,
+        message.message_id,
     )

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services import tickets
-from bot.telegram import receipts
-from bot.telegram.buttons import ComplaintMove, ReturnDecision, complaint_keyboard, refund_keyboard
+from bot.telegram.buttons import ComplaintMove, ReturnDecision, complaint_keyboard
 from bot.telegram.cards import complaint_card, return_card
-from bot.telegram.outbox import queue_to_customer
 from bot.telegram.splitting import fit
+from bot.usecases.decide_ticket import approve_return, move_complaint
 from handlers.staff.topic import TopicContext
-from models import Ticket, TicketStatus
+from models import TicketStatus
 
 router = Router(name=__name__)
 
@@ -35,23 +33,17 @@ async def decide(
     if ticket is None or ticket.customer_id != topic.customer.id:
         await query.answer(l10n("stale-button"), show_alert=True)
         return
-    await tickets.decide_return(
+    await approve_return(
         session,
+        services,
+        topic.customer,
+        topic.conversation,
         ticket,
         callback_data.approve,
         query.from_user.id,
         services.clock(),
-        services.promises,
+        l10n,
     )
-    customer_l10n = services.translations.get(topic.customer.language)
-    assert ticket.id is not None
-    approved = ticket.status == TicketStatus.APPROVED
-    text = customer_l10n(
-        "return-staff-approved" if approved else "return-staff-rejected", number=ticket.number
-    )
-    keyboard = refund_keyboard(customer_l10n, ticket.id) if approved else None
-    method = SendMessage(chat_id=topic.customer.telegram_id, text=text, reply_markup=keyboard)
-    tell_customer(session, services, topic, ticket, query.from_user.id, method, l10n)
     await query.answer(l10n("staff-decision-saved"))
     if isinstance(query.message, Message):
         card = return_card(l10n, ticket, services.content.policy.currency_symbol)
@@ -80,22 +72,17 @@ async def move(
     ):
         await query.answer(l10n("stale-button"), show_alert=True)
         return
-    await tickets.move_complaint(
+    await move_complaint(
         session,
+        services,
+        topic.customer,
+        topic.conversation,
         ticket,
         TicketStatus(callback_data.status),
         query.from_user.id,
         services.clock(),
-        services.promises,
+        l10n,
     )
-    customer_l10n = services.translations.get(topic.customer.language)
-    text = customer_l10n(
-        "complaint-status-changed",
-        number=ticket.number,
-        status=customer_l10n(f"ticket-status-{ticket.status}"),
-    )
-    method = SendMessage(chat_id=topic.customer.telegram_id, text=text)
-    tell_customer(session, services, topic, ticket, query.from_user.id, method, l10n)
     await query.answer(l10n("staff-decision-saved"))
     if isinstance(query.message, Message):
         await query.message.edit_text(
@@ -104,24 +91,3 @@ async def move(
             + l10n("staff-decided-by", by=query.from_user.full_name),
             reply_markup=complaint_keyboard(l10n, ticket),
         )
-
-
-def tell_customer(
-    session: AsyncSession,
-    services: Services,
-    topic: TopicContext,
-    ticket: Ticket,
-    staff_id: int,
-    method: SendMessage,
-    l10n: L10n,
-) -> None:
-    """Queue the decision to the customer: once sent it answers them; if refused, staff hear."""
-    customer, conversation = topic.customer, topic.conversation
-    assert customer.id is not None and conversation.id is not None
-    sent = []
-    if ticket.conversation_id == conversation.id:
-        sent.append(receipts.decision_answers(conversation.id, staff_id, services.clock()))
-    blocked = receipts.post_in_topic(customer.id, l10n("staff-customer-blocked-bot"))
-    queue_to_customer(
-        session, services, customer, method, receipts.receipt(sent=sent, refused=[blocked])
-    )

@@ -225,7 +225,7 @@ async def harness(emu: Emulator, database_url: str) -> AsyncIterator[Harness]:
     """Yield the bot polling the emulator; fail the test if it called Telegram in a transaction."""
     services, bot, dp, stop = await start_polling(bot_settings(emu, database_url))
     with watch_calls(services.engine, bot, dp) as watch:
-        yield Harness(emu, services, bot, dp, stop)
+        yield Harness(emu, services, bot, dp, stop, {"calls": watch})
         await stop()
     assert watch.calls, "the watch saw no Telegram call at all"
     assert not watch.offences, "Telegram called inside a transaction:\n" + "\n".join(watch.offences)

@@ -46,7 +46,7 @@ from bot.telegram.sender import Outbox
 from bot.telegram.session import JsonBodySession
 from bot.telegram.splitting import SplitLongMessages
 from bot.telegram.webhook import StoreFirstHandler
-from bot.timers.calendar import plan_day_marks
+from bot.timers.day_marks import plan_day_marks
 from handlers import build_router
 from handlers.manager.menu import commands, publish_manager_menus
 from handlers.middlewares import ContextMiddleware, DbSessionMiddleware, InboundLogMiddleware

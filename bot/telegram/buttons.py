@@ -100,3 +100,10 @@ class CallbackDone(CallbackData, prefix="cb"):
     """A staff member has contacted a customer on the morning list."""
 
     conversation: RowId
+
+
+class FollowUpAnswer(CallbackData, prefix="fu"):
+    """The customer's answer to "is everything all right now?"."""
+
+    ticket: RowId
+    ok: bool

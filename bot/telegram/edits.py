@@ -8,7 +8,7 @@ from aiogram.methods import EditMessageCaption, EditMessageText
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.message_log import find_message, relayed_copies
-from bot.services.outbox import chat_lane, topic_lane
+from bot.services.outbox_rows import chat_lane, topic_lane
 from bot.telegram.outbox import queue_call
 
 if TYPE_CHECKING:

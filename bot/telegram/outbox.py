@@ -13,7 +13,7 @@ from aiogram.methods import TelegramMethod
 from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services import outbox
+from bot.services import outbox_rows as outbox
 from models import Customer, OutboxMessage
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from aiogram.types import ReplyParameters
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.handoff import staff_decided
-from bot.services.outbox import topic_lane
+from bot.services.outbox_rows import topic_lane
 from bot.telegram.alerts import alert_managers
 from bot.telegram.outbound import Author
 from bot.telegram.outbox import queue_call

@@ -26,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import is_embedded, transaction
 from bot.resilience import forget_scope, is_transient, replay_scope
-from bot.services import outbox
+from bot.services import outbox_rows as outbox
 from bot.services.conversations import latest_conversation
 from bot.telegram import receipts
 from bot.telegram.outbound import outbound_author

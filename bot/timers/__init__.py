@@ -21,7 +21,7 @@ from bot.services.rules import (
     REPLY_SECOND,
     RETURN_DECISION,
 )
-from bot.timers import calendar, reply, tickets
+from bot.timers import day_marks, reply, ticket_deadlines
 from models import Deadline
 
 if TYPE_CHECKING:
@@ -35,9 +35,9 @@ DEADLINE_ACTIONS: dict[str, DeadlineAction] = {
     REPLY: reply.reply_overdue,  # the 3-minute promise missed: alert the duty staff
     REPLY_SECOND: reply.reply_still_overdue,  # still unanswered: escalate to the managers
     CALLBACK: reply.callback_missed,  # the promised callback time passed
-    COMPLAINT_RESOLUTION: tickets.complaint_overdue,
-    RETURN_DECISION: tickets.return_overdue,
-    FOLLOW_UP: tickets.follow_up,
-    MORNING_LIST: calendar.opening,  # at opening: the callback list for the duty staff
-    DAILY_SUMMARY: calendar.closing,  # at closing: the day's summary
+    COMPLAINT_RESOLUTION: ticket_deadlines.complaint_overdue,
+    RETURN_DECISION: ticket_deadlines.return_overdue,
+    FOLLOW_UP: ticket_deadlines.follow_up,
+    MORNING_LIST: day_marks.opening,  # at opening: the callback list for the duty staff
+    DAILY_SUMMARY: day_marks.closing,  # at closing: the day's summary
 }

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services import handoff, tickets
-from bot.services.outbox import chat_lane
+from bot.services.outbox_rows import chat_lane
 from bot.telegram import receipts
 from bot.telegram.buttons import rating_keyboard
 from bot.telegram.outbox import queue_to_customer

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiogram import Bot
-from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import SendMessage
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,16 +11,9 @@ from bot.container import Services
 from bot.services.events import log_event
 from bot.services.handoff import escalate
 from bot.telegram.alerts import alert_managers
-from bot.telegram.content import RowId
+from bot.telegram.buttons import FollowUpAnswer
 from bot.telegram.outbox import queue_to_chat
 from models import Conversation, Customer, Deadline, Ticket, TicketStatus
-
-
-class FollowUpAnswer(CallbackData, prefix="fu"):
-    """The customer's answer to "is everything all right now?"."""
-
-    ticket: RowId
-    ok: bool
 
 
 async def _ticket(session: AsyncSession, deadline: Deadline) -> tuple[Ticket, Customer] | None:

@@ -33,3 +33,19 @@ async def test_staff_answers_decisions_and_edits_are_sent_after_commit(harness: 
         h.staff_chat, lambda m: "Resolved" in (m.get("text") or ""), thread_id=topic, since=mark
     )
     assert watch.calls and not watch.offences
+
+
+async def test_an_insult_first_links_the_topic_the_send_created(harness: Harness) -> None:
+    # The topic used to be created inside the update's transaction so the managers' alert
+    # could link it; now the card's send creates it and the alert follows from its receipt.
+    h = harness
+    user = h.customer(710091, "Troll")
+    goodbye = await h.say(user, "you are all f.u.c.k.i.n.g idiots")
+    assert "can't continue a conversation with insults" in goodbye["text"]
+    alert = await h.emu.wait_for_bot_message(
+        900002, lambda m: "was abusive" in (m.get("text") or "")
+    )
+    topic = await h.wait_topic(user)
+    assert f"/c/{str(h.staff_chat)[4:]}/{topic}" in alert["text"]
+    card = h.emu.bot_messages(h.staff_chat, topic)[-1]
+    assert "Closed as abusive" in card["text"]

@@ -58,6 +58,11 @@ class Outbox:
         # On PostgreSQL several processes send: each locks the head of a lane while sending.
         self._locking = not is_embedded(services.settings.storage.database_url)
 
+    @property
+    def locks_while_sending(self) -> bool:
+        """Whether the head of a lane stays locked during its call (PostgreSQL, many senders)."""
+        return self._locking
+
     def attach(self, bot: Bot) -> None:
         """Send through this bot from now on."""
         self._bot = bot

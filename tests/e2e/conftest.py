@@ -224,7 +224,8 @@ async def start_polling(
 async def harness(emu: Emulator, database_url: str) -> AsyncIterator[Harness]:
     """Yield the bot polling the emulator; fail the test if it called Telegram in a transaction."""
     services, bot, dp, stop = await start_polling(bot_settings(emu, database_url))
-    with watch_calls(services.engine, bot, dp) as watch:
+    locks = services.outbox.locks_while_sending
+    with watch_calls(services.engine, bot, dp, locks) as watch:
         yield Harness(emu, services, bot, dp, stop, {"calls": watch})
         await stop()
     assert watch.calls, "the watch saw no Telegram call at all"

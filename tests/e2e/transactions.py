@@ -1,8 +1,9 @@
 """Catch Telegram calls made while the calling task holds an open database transaction.
 
-One exception, documented in bot/telegram/after_commit.py: an update may edit a message in its
+Two exceptions, both documented in docs/architecture.md: an update may edit a message in its
 own chat (a pressed button's message) in place, because "message is not modified" is how a
-second tap is told apart and rolled back.
+second tap is told apart and rolled back; and on PostgreSQL the outbox sender holds the row
+lock of the one message it sends (FOR UPDATE SKIP LOCKED), so two workers never send it twice.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class CallsInTransactions:
     calls: int = 0
     offences: list[str] = field(default_factory=list)
     chats: dict[asyncio.Task[Any] | None, int] = field(default_factory=dict)
+    sender_locks: bool = False  # the outbox sender holds its row's lock while it sends
 
     async def handling(self, handler: Any, event: Any, data: dict[str, Any]) -> Any:
         """Dispatcher middleware: remember the chat of the update this task handles."""
@@ -59,9 +61,13 @@ class CallsInTransactions:
         task = _task()
         chat = getattr(method, "chat_id", None)
         own_edit = type(method).__name__.startswith("Edit") and chat == self.chats.get(task)
-        if self.open.get(task) and not own_edit:
+        if self.open.get(task) and not own_edit and not self._sending_locked(task):
             name = task.get_name() if task else "?"
             self.offences.append(f"{type(method).__name__} to {chat} in task {name}")
+
+    def _sending_locked(self, task: asyncio.Task[Any] | None) -> bool:
+        coro = task.get_coro() if task is not None else None
+        return self.sender_locks and getattr(coro, "__qualname__", "") == "Outbox._guarded"
 
 
 def _task() -> asyncio.Task[Any] | None:
@@ -73,10 +79,10 @@ def _task() -> asyncio.Task[Any] | None:
 
 @contextmanager
 def watch_calls(
-    engine: AsyncEngine, bot: Bot, dp: Dispatcher | None = None
+    engine: AsyncEngine, bot: Bot, dp: Dispatcher | None = None, sender_locks: bool = False
 ) -> Iterator[CallsInTransactions]:
     """Record, until the block ends, every Telegram call made inside an open transaction."""
-    watch = CallsInTransactions()
+    watch = CallsInTransactions(sender_locks=sender_locks)
     sync = engine.sync_engine
     hooks = [(sync, "begin", watch.began), (sync, "commit", watch.ended)]
     hooks.append((sync, "rollback", watch.ended))

@@ -22,7 +22,7 @@ from models.types import utcnow
 if TYPE_CHECKING:
     from bot.telegram.business import BusinessRoutes
     from bot.telegram.outbound import OutboundLog
-    from bot.telegram.outbox import Outbox
+    from bot.telegram.sender import Outbox
 
 
 @dataclass
@@ -39,12 +39,7 @@ class Services:
     moderator: Moderator
     smalltalk: SmallTalk = field(default_factory=lambda: SmallTalk(()))
     clock: Callable[[], datetime] = utcnow
+    # The sender needs the services itself: the factory (create_services) sets it right after.
     outbox: Outbox = field(init=False)
     outbound_log: OutboundLog | None = field(init=False, default=None)  # set with the bot
     business_routes: BusinessRoutes | None = field(init=False, default=None)  # set with the bot
-
-    def __post_init__(self) -> None:
-        """Give the services their outbox (imported here: it needs the services itself)."""
-        from bot.telegram.outbox import Outbox
-
-        self.outbox = Outbox(self)

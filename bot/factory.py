@@ -43,10 +43,11 @@ from bot.telegram.business import BusinessRoutes, BusinessRouting
 from bot.telegram.dates import policy_words
 from bot.telegram.limiter import TelegramLimiter
 from bot.telegram.outbound import OutboundLog
+from bot.telegram.sender import Outbox
 from bot.telegram.session import JsonBodySession
 from bot.telegram.splitting import SplitLongMessages
 from bot.telegram.webhook import StoreFirstHandler
-from bot.timers.calendar import plan_day_marks
+from bot.timers.day_marks import plan_day_marks
 from handlers import build_router
 from handlers.manager.menu import commands, publish_manager_menus
 from handlers.middlewares import ContextMiddleware, DbSessionMiddleware, InboundLogMiddleware
@@ -93,7 +94,7 @@ async def create_services(settings: Settings, *, auto_migrate: bool | None = Non
         follow_up_days=policy.follow_up_days,
     )
     sessions = create_sessionmaker(engine)
-    return Services(
+    services = Services(
         settings,
         content,
         translations,
@@ -104,6 +105,8 @@ async def create_services(settings: Settings, *, auto_migrate: bool | None = Non
         Moderator(Lexicon.load(settings.app.content_dir / "moderation.yaml")),
         SmallTalk(content.smalltalk),
     )
+    services.outbox = Outbox(services)
+    return services
 
 
 async def start_faq(

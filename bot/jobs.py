@@ -16,6 +16,7 @@ from bot.db import transaction
 from bot.resilience import is_transient
 from bot.services.deadlines import claim_due, mark_failed, mark_fired
 from bot.services.updates import forget_old_updates
+from bot.timers import DEADLINE_ACTIONS
 from models import Deadline
 
 if TYPE_CHECKING:
@@ -25,20 +26,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DeadlineAction = Callable[["AsyncSession", Deadline, "Services", Bot], Awaitable[None]]
 MAX_ATTEMPTS = 5
-# Filled by the rule modules: deadline kind -> what to do when it falls due.
-DEADLINE_ACTIONS: dict[str, DeadlineAction] = {}
-
-
-def deadline_action(kind: str) -> Callable[[DeadlineAction], DeadlineAction]:
-    """Register what happens when a deadline of this kind falls due."""
-
-    def register(func: DeadlineAction) -> DeadlineAction:
-        DEADLINE_ACTIONS[kind] = func
-        return func
-
-    return register
 
 
 async def sweep(services: Services, bot: Bot, batch: int = 100) -> int:
@@ -148,8 +136,6 @@ class Periodic:
 
 def create_periodic(services: Services, bot: Bot) -> list[Periodic]:
     """The frequent jobs, on the monotonic clock: outbox poll, deadline sweeper, FAQ refresh."""
-    from bot import timers  # noqa: F401 - registers the deadline actions (imported late: cycle)
-
     # Commits that queue messages wake the outbox at once; the poll catches retries that fall
     # due, messages queued by other processes, and anything left from before a restart.
     services.outbox.attach(bot)

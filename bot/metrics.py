@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from bot.container import Services
 from bot.db import transaction
 from bot.logs import current_update
-from bot.services.outbox import backlog as outbox_backlog
+from bot.services.outbox_rows import backlog as outbox_backlog
 from models import Conversation, ConversationStatus, Deadline, DeadlineStatus, Event
 
 UPDATES = Counter("bot_updates_total", "Telegram updates handled", ["type", "outcome"])

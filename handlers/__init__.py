@@ -39,10 +39,10 @@ from handlers.middlewares.menu import MenuLeavesStep
 from handlers.staff import callbacks as staff_callbacks
 from handlers.staff import canned, duty
 from handlers.staff import commands as staff_commands
+from handlers.staff import decisions as staff_decisions
 from handlers.staff import edits as staff_edits
 from handlers.staff import moderation as staff_moderation
 from handlers.staff import relay as staff_relay
-from handlers.staff import tickets as staff_tickets
 from handlers.staff.topic import InCustomerTopic
 
 
@@ -241,7 +241,7 @@ def _staff_router(staff_chat_id: int | None) -> Router:
         staff_commands.router,
         staff_moderation.router,
         canned.router,
-        staff_tickets.router,
+        staff_decisions.router,
         staff_edits.router,
         business.topic_router,
         staff_relay.router,

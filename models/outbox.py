@@ -33,3 +33,6 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     sent_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    # Who speaks through the message and what to record once it is sent or refused
+    # (bot/telegram/receipts.py): the sender does it in the transaction that marks the row.
+    receipt: dict[str, Any] | None = Field(default=None, sa_type=JSONType)

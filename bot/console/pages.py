@@ -23,7 +23,7 @@ from bot.console.files import IMAGE_TYPES, FileUnavailable, sniff_type
 from bot.console.filters import STATUSES, ConversationFilter
 from bot.console.listing import list_conversations
 from bot.console.params import BadParameter
-from bot.console.tickets import TicketFilter, list_tickets
+from bot.console.ticket_list import TicketFilter, list_tickets
 from bot.console.transcript import load_transcript
 from bot.console.web import (
     COOKIE,

@@ -190,23 +190,3 @@ def _signed_out(request: web.Request) -> web.StreamResponse:
     if COOKIE in request.cookies:
         response.del_cookie(COOKIE, path="/")
     return response
-
-
-def create_app(ctx: ConsoleContext) -> web.Application:
-    """Build the console application around its context."""
-    from bot.console import pages, unanswered  # the pages import this module's helpers
-
-    app = web.Application(middlewares=[security_headers, guard], client_max_size=64 * 1024)
-    app[CONTEXT] = ctx
-    app[TEMPLATES] = templates(ctx)
-    pages.register(app)
-    unanswered.register(app)
-    app.router.add_static("/static/", HERE / "static")
-
-    async def close(_app: web.Application) -> None:
-        await ctx.files.close()
-        if ctx.owns_reader:
-            await ctx.reader_engine.dispose()
-
-    app.on_cleanup.append(close)
-    return app

@@ -17,9 +17,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.services.moderation import Moderator, is_dictionary_word, is_known_word
-from bot.services.moderation_eval import EvalRow
+
+if TYPE_CHECKING:
+    from bot.services.moderation_eval import EvalRow
 
 STRESS_SEED = 16
 STRESS_FORMS = 300_000

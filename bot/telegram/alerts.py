@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram.methods import SendMessage
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.container import Services
 from bot.services.staff import manager_ids
 from bot.telegram.outbox import queue_to_chat
 from bot.telegram.topics import topic_link
 from models import Customer
+
+if TYPE_CHECKING:
+    from bot.container import Services
 
 
 async def alert_managers(

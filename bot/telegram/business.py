@@ -165,7 +165,10 @@ class BusinessRoutes:
 
     async def _read(self, query: Callable[[AsyncSession], Any]) -> Any:
         session = current_session.get()
-        if session is not None:
+        # Inside an update's transaction, read through it (SQLite has one connection). A
+        # sender's session that has not begun yet must stay unbegun until Telegram answered:
+        # read in a short transaction of its own instead.
+        if session is not None and session.in_transaction():
             return await query(session)
         async with transaction(self._sessions) as fresh:
             return await query(fresh)

@@ -1,41 +1,45 @@
-"""Relay an edit: when someone edits a message the bot copied, edit the copy too."""
+"""Relay an edit: when someone edits a message the bot copied, queue the same edit of the copy."""
 
 from __future__ import annotations
 
-import logging
+from typing import TYPE_CHECKING
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import EditMessageCaption, EditMessageText
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.message_log import find_message, relayed_copies
+from bot.services.outbox_rows import chat_lane, topic_lane
+from bot.telegram.outbox import queue_call
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from bot.container import Services
 
 
-async def relay_edit(bot: Bot, session: AsyncSession, chat_id: int, message_id: int) -> int:
-    """Apply the recorded new text of a message to its copies; return how many were edited."""
+async def relay_edit(
+    services: Services, session: AsyncSession, chat_id: int, message_id: int
+) -> int:
+    """Queue the recorded new text of a message onto its copies; return how many."""
     original = await find_message(session, chat_id, message_id)
     if original is None or original.text is None:
         return 0
-    edited = 0
-    for copy in await relayed_copies(session, original):
-        try:
-            if original.content_type == "text":
-                await bot.edit_message_text(
-                    text=original.text, chat_id=copy.chat_id, message_id=copy.telegram_message_id
-                )
-            else:
-                await bot.edit_message_caption(
-                    caption=original.text, chat_id=copy.chat_id, message_id=copy.telegram_message_id
-                )
-        except TelegramBadRequest as exc:  # deleted copy, or nothing changed
-            logger.info(
-                "could not relay edit to %s/%s: %s",
-                copy.chat_id,
-                copy.telegram_message_id,
-                exc.message,
+    staff_chat = services.settings.telegram.staff_chat_id
+    copies = await relayed_copies(session, original)
+    for copy in copies:
+        method: EditMessageText | EditMessageCaption
+        if original.content_type == "text":
+            method = EditMessageText(
+                text=original.text, chat_id=copy.chat_id, message_id=copy.telegram_message_id
             )
-            continue
-        edited += 1
-    return edited
+        else:
+            method = EditMessageCaption(
+                caption=original.text, chat_id=copy.chat_id, message_id=copy.telegram_message_id
+            )
+        # After whatever else is queued for that topic or chat, so the copy goes first.
+        in_topic = copy.chat_id == staff_chat and copy.customer_id is not None
+        lane = (
+            topic_lane(copy.customer_id)
+            if in_topic and copy.customer_id
+            else chat_lane(copy.chat_id)
+        )
+        queue_call(session, services, lane, method)
+    return len(copies)

@@ -11,11 +11,10 @@ from aiogram.utils.formatting import Text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
-from bot.jobs import deadline_action
 from bot.services.deadlines import set_deadline
 from bot.services.events import log_event
 from bot.services.handoff import escalate
-from bot.services.rules import CALLBACK, REPLY, REPLY_SECOND, conversation_subject
+from bot.services.rules import REPLY_SECOND, conversation_subject
 from bot.telegram.alerts import alert_managers
 from bot.telegram.dates import promise_time
 from bot.telegram.outbox import queue_in_topic, queue_to_chat
@@ -49,7 +48,6 @@ async def _still_waiting(
     return found
 
 
-@deadline_action(REPLY)
 async def reply_overdue(
     session: AsyncSession, deadline: Deadline, services: Services, bot: Bot
 ) -> None:
@@ -99,7 +97,6 @@ async def reply_overdue(
     queue_to_chat(session, services, holding)
 
 
-@deadline_action(REPLY_SECOND)
 async def reply_still_overdue(
     session: AsyncSession, deadline: Deadline, services: Services, bot: Bot
 ) -> None:
@@ -127,7 +124,6 @@ async def reply_still_overdue(
     )
 
 
-@deadline_action(CALLBACK)
 async def callback_missed(
     session: AsyncSession, deadline: Deadline, services: Services, bot: Bot
 ) -> None:

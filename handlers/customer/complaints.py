@@ -14,11 +14,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services import tickets
+from bot.telegram.cards import post_complaint
 from handlers.customer.filters import MenuButton
 from handlers.customer.handoff import after_hours_promise, open_handoff
 from handlers.customer.keyboards import main_menu
 from handlers.magic import Magic
-from handlers.staff.ticket_cards import post_complaint
 from models import Conversation, Customer
 
 router = Router(name=__name__)

@@ -12,7 +12,7 @@ from bot.services import tickets
 from bot.services.handoff import escalate
 from bot.services.satisfaction import record_follow_up
 from bot.telegram.alerts import alert_managers
-from bot.timers.tickets import FollowUpAnswer
+from bot.telegram.buttons import FollowUpAnswer
 from handlers.customer.handoff import open_handoff
 from models import Conversation, Customer
 

@@ -10,11 +10,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services.handoff import Waiting, hand_to_person
-from bot.services.outbox import has_pending, topic_lane
+from bot.services.outbox_rows import has_pending, topic_lane
 from bot.services.tickets import open_tickets
+from bot.telegram.cards import context_card
 from bot.telegram.dates import promise_time
 from bot.telegram.outbox import queue_in_topic
-from handlers.staff.cards import context_card
 from models import Conversation, Customer
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import Filter
 from aiogram.methods import SendMessage
 from aiogram.types import Message
@@ -12,8 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.telegram.outbox import queue_in_topic
-from handlers.staff.moderation import close_abusive
-from handlers.staff.topic import TopicContext
+from bot.usecases.close_abusive import close_abusive
 from models import AuthorKind, Conversation, Customer
 
 router = Router(name=__name__)
@@ -46,7 +45,6 @@ class Abusive(Filter):
 async def insulting(
     message: Message,
     insult: str | None,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     customer: Customer,
@@ -62,12 +60,15 @@ async def insulting(
         note = staff_l10n("staff-abusive-later", text=words)
         queue_in_topic(session, services, customer, SendMessage(chat_id=staff_chat, text=note))
         return
-    if customer.topic_id is None:
-        from bot.telegram.topics import ensure_topic
-
-        await ensure_topic(bot, services, session, customer, conversation)
-    await close_abusive(
-        bot, services, session, TopicContext(customer, conversation), AuthorKind.BOT, None, insult
-    )
     card = staff_l10n("staff-abusive-closed", matched=insult, text=words)
-    queue_in_topic(session, services, customer, SendMessage(chat_id=staff_chat, text=card))
+    await close_abusive(
+        session,
+        services,
+        customer,
+        conversation,
+        services.clock(),
+        actor_kind=AuthorKind.BOT,
+        actor_id=None,
+        matched=insult,
+        card=card,
+    )

@@ -11,7 +11,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.methods import SendMessage
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,19 +19,12 @@ from bot.container import Services
 from bot.i18n import L10n
 from bot.services.satisfaction import add_comment, comment_invitation, file_comment, is_low, rate
 from bot.telegram.alerts import alert_managers
-from bot.telegram.content import RowId
+from bot.telegram.buttons import RatingPick
 from bot.telegram.outbox import queue_in_topic
 from handlers.magic import Magic
 from models import Conversation, Customer
 
 router = Router(name=__name__)
-
-
-class RatingPick(CallbackData, prefix="rt5"):
-    """A score for a conversation."""
-
-    conversation: RowId
-    score: int
 
 
 class SkipComment(CallbackData, prefix="rtc"):
@@ -42,18 +35,6 @@ class RatingForm(StatesGroup):
     """Waiting for an optional comment on the rating."""
 
     comment = State()
-
-
-def rating_keyboard(conversation_id: int) -> InlineKeyboardMarkup:
-    """Five buttons, 1 to 5 stars."""
-    builder = InlineKeyboardBuilder()
-    for score in range(1, 6):
-        builder.button(
-            text="⭐" * score if score < 3 else f"{score} ⭐",
-            callback_data=RatingPick(conversation=conversation_id, score=score),
-        )
-    builder.adjust(5)
-    return builder.as_markup()
 
 
 @router.callback_query(RatingPick.filter())

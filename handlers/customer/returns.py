@@ -14,19 +14,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services import tickets
-from bot.telegram.content import RowId
+from bot.telegram.buttons import REFUND_METHODS, RefundPick, refund_keyboard
+from bot.telegram.cards import post_return_for_decision
 from handlers.customer.filters import MenuButton
 from handlers.customer.handoff import after_hours_promise, open_handoff
 from handlers.customer.keyboards import main_menu
 from handlers.magic import Magic
-from handlers.staff.ticket_cards import post_return_for_decision
 from models import Conversation, Customer, TicketStatus
 
 router = Router(name=__name__)
 
 WHEN = ("this_week", "this_month", "earlier", "unsure")
 REASONS = ("defective", "damaged", "wrong_item", "not_fit", "changed_mind", "other")
-REFUND_METHODS = ("card", "cash", "credit")
 
 
 class ReturnForm(StatesGroup):
@@ -46,13 +45,6 @@ class ReturnChoice(CallbackData, prefix="rt"):
     value: str
 
 
-class RefundPick(CallbackData, prefix="rf"):
-    """The refund method for an approved return."""
-
-    ticket: RowId
-    method: str
-
-
 def _choices(l10n: L10n, step: str, values: tuple[str, ...]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for value in values:
@@ -60,17 +52,6 @@ def _choices(l10n: L10n, step: str, values: tuple[str, ...]) -> InlineKeyboardMa
             text=l10n(f"return-{step}-{value}"), callback_data=ReturnChoice(step=step, value=value)
         )
     builder.adjust(2)
-    return builder.as_markup()
-
-
-def refund_keyboard(l10n: L10n, ticket_id: int) -> InlineKeyboardMarkup:
-    """Offer the ways to get the money back."""
-    builder = InlineKeyboardBuilder()
-    for method in REFUND_METHODS:
-        builder.button(
-            text=l10n(f"refund-{method}"), callback_data=RefundPick(ticket=ticket_id, method=method)
-        )
-    builder.adjust(1)
     return builder.as_markup()
 
 

@@ -84,7 +84,7 @@ class DbSessionMiddleware(BaseMiddleware):
                 else contextlib.nullcontext()
             )
             try:
-                with scope, watching() as watch, holding() as held:
+                with scope, watching() as watch, holding(_chat_of(event)) as held:
                     result = await self._attempt(handler, event, update_id, attempt_data)
             except Exception as exc:
                 if not budget.covers(exc, watch):
@@ -176,6 +176,16 @@ class UndoableState(FSMContext):
             await self.storage.set_state(self.key, state)
             await self.storage.set_data(self.key, answers)
         self._before = None
+
+
+def _chat_of(event: TelegramObject) -> int | None:
+    """The chat an update came from, whose answers wait for the commit."""
+    if not isinstance(event, Update):
+        return None
+    message = event.message or event.edited_message
+    if message is None and event.callback_query is not None:
+        message = event.callback_query.message  # type: ignore[assignment]
+    return message.chat.id if message is not None else None
 
 
 def _show_error_router(data: dict[str, Any], attempt: dict[str, Any]) -> None:

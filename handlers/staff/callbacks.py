@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services.handoff import complete_callback
-from bot.timers.calendar import CallbackDone
+from bot.telegram.buttons import CallbackDone
 from models import Conversation
 
 router = Router(name=__name__)

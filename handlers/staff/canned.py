@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
+from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.services.handoff import staff_replied
-from bot.telegram.outbound import Author, outbound_author
-from bot.telegram.retry import deliver
 from bot.telegram.splitting import fit
+from bot.usecases.answer_customer import answer_customer
 from handlers.staff.topic import TopicContext
-from models import AuthorKind
 
 router = Router(name=__name__)
 
@@ -105,7 +103,6 @@ async def preview(
 async def send(
     query: CallbackQuery,
     callback_data: CannedPick,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     topic: TopicContext,
@@ -116,16 +113,17 @@ async def send(
     if answer is None:
         await query.answer(l10n("stale-button"), show_alert=True)
         return
-    await staff_replied(session, topic.conversation, query.from_user.id, services.clock())
-    token = outbound_author.set(Author(AuthorKind.STAFF, query.from_user.id))
     text = answer.text.get(topic.customer.language)
-    try:
-        sent = await deliver(lambda: bot.send_message(topic.customer.telegram_id, text))
-    finally:
-        outbound_author.reset(token)
-    if sent is None:
-        await query.answer(l10n("staff-customer-blocked-bot"), show_alert=True)
-        return
+    await answer_customer(
+        session,
+        services,
+        topic.customer,
+        topic.conversation,
+        query.from_user.id,
+        services.clock(),
+        SendMessage(chat_id=topic.customer.telegram_id, text=text),
+        l10n,
+    )
     await query.answer(l10n("staff-canned-sent"))
     if query.message is not None and isinstance(query.message, Message):
         await query.message.edit_text(

@@ -16,11 +16,11 @@ from bot.services import handoff, tickets
 from bot.services.abuse import lift_abuse
 from bot.services.staff import is_manager
 from bot.telegram.alerts import alert_managers
-from bot.telegram.retry import deliver
-from handlers.customer.rating import rating_keyboard
-from handlers.staff.ticket_cards import complaint_card, complaint_keyboard
+from bot.telegram.buttons import complaint_keyboard
+from bot.telegram.cards import complaint_card
+from bot.usecases.resolve_conversation import resolve_conversation
 from handlers.staff.topic import TopicContext
-from models import AuthorKind, Ticket, TicketKind
+from models import AuthorKind, Ticket
 
 router = Router(name=__name__)
 
@@ -39,46 +39,19 @@ async def resolve(
     topic: TopicContext,
     l10n: L10n,
 ) -> None:
-    """Mark the conversation resolved and tell the customer."""
+    """Mark the conversation resolved; staff hear once the customer was told (or not)."""
     assert message.from_user is not None
-    now = services.clock()
-    await handoff.resolve(session, topic.conversation, message.from_user.id, now)
-    customer_l10n = services.translations.get(topic.customer.language)
-    conversation_id, customer_id = topic.conversation.id, topic.customer.telegram_id
-    assert conversation_id is not None
-    complaints = await tickets.resolve_complaints_with(
-        session, conversation_id, message.from_user.id, now, services.promises
+    complaints = await resolve_conversation(
+        session,
+        services,
+        topic.customer,
+        topic.conversation,
+        message.from_user.id,
+        services.clock(),
+        l10n,
+        message.message_id,
     )
-    done = [
-        customer_l10n(
-            "complaint-status-changed",
-            number=ticket.number,
-            status=customer_l10n(f"ticket-status-{ticket.status}"),
-        )
-        for ticket in complaints
-    ]
-    resolved_text = "\n\n".join([*done, customer_l10n("conversation-resolved")])
-    told = await deliver(lambda: bot.send_message(customer_id, resolved_text))
-    if told is not None:
-        keyboard = rating_keyboard(conversation_id)
-        await deliver(
-            lambda: bot.send_message(
-                customer_id, customer_l10n("rating-ask"), reply_markup=keyboard
-            )
-        )
-    lines = [l10n("staff-resolved" if told is not None else "staff-resolved-not-told")]
-    if complaints:
-        numbers = ", ".join(ticket.number for ticket in complaints)
-        lines.append(l10n("staff-resolved-complaints", numbers=numbers))
-        await _settle_cards(bot, session, complaints, message, l10n)
-    pending = [
-        ticket.number
-        for ticket in await tickets.open_tickets(session, topic.customer.id or 0)
-        if ticket.kind == TicketKind.RETURN and ticket.conversation_id == conversation_id
-    ]
-    if pending:
-        lines.append(l10n("staff-resolved-returns-pending", numbers=", ".join(pending)))
-    await message.reply("\n".join(lines))
+    await _settle_cards(bot, session, complaints, message, l10n)
 
 
 async def _settle_cards(
@@ -87,6 +60,7 @@ async def _settle_cards(
     """Show the resolved status on each complaint's card, with the buttons it now allows.
 
     Left as they were, the cards would offer "Resolved" and "Rejected" for a closed complaint.
+    The cards are in this topic, the update's own chat, so they are edited in place.
     """
     assert message.from_user is not None
     by = l10n("staff-decided-by", by=message.from_user.full_name)

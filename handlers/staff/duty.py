@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services.duty import on_duty_members, set_duty, staff_member
-from bot.timers.calendar import warn_nobody_on_duty
+from bot.timers.day_marks import warn_nobody_on_duty
 
 router = Router(name=__name__)
 

@@ -2,52 +2,25 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.services.abuse import end_abusive, set_blocked
+from bot.services.abuse import set_blocked
 from bot.services.staff import is_manager
-from bot.telegram.alerts import alert_managers
-from bot.telegram.retry import deliver
+from bot.usecases.close_abusive import close_abusive
 from handlers.staff.topic import TopicContext
 from models import AuthorKind
 
 router = Router(name=__name__)
 
 
-async def close_abusive(
-    bot: Bot,
-    services: Services,
-    session: AsyncSession,
-    topic: TopicContext,
-    actor_kind: str,
-    actor_id: int | None,
-    matched: str | None,
-) -> bool:
-    """End an abusive conversation politely, and hand the transcript to the managers."""
-    closed = await end_abusive(
-        session,
-        topic.conversation,
-        services.clock(),
-        actor_kind=actor_kind,
-        actor_id=actor_id,
-        matched=matched,
-    )
-    if closed:
-        l10n = services.translations.get(topic.customer.language)
-        await deliver(lambda: bot.send_message(topic.customer.telegram_id, l10n("insult-goodbye")))
-        await alert_managers(services, session, "alert-insult", customer=topic.customer)
-    return closed
-
-
 @router.message(Command("abuse"))
 async def abuse(
     message: Message,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     topic: TopicContext,
@@ -56,7 +29,14 @@ async def abuse(
     """A staff member flags the customer as getting personal."""
     assert message.from_user is not None
     closed = await close_abusive(
-        bot, services, session, topic, AuthorKind.STAFF, message.from_user.id, None
+        session,
+        services,
+        topic.customer,
+        topic.conversation,
+        services.clock(),
+        actor_kind=AuthorKind.STAFF,
+        actor_id=message.from_user.id,
+        matched=None,
     )
     await message.reply(l10n("staff-abuse-done" if closed else "staff-abuse-already"))
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramForbiddenError
+from aiogram import F, Router
+from aiogram.methods import CopyMessage
 from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.services.handoff import staff_replied
 from bot.services.inbound import is_note
-from bot.telegram.business import BusinessUnavailable
-from bot.telegram.outbound import Author, outbound_author
+from bot.usecases.answer_customer import answer_customer
 from handlers.magic import Magic
 from handlers.staff.topic import TopicContext
-from models import AuthorKind
 
 router = Router(name=__name__)
 
@@ -34,27 +31,29 @@ async def unknown_command(message: Message, l10n: L10n) -> None:
 @router.message()
 async def relay(
     message: Message,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     topic: TopicContext,
     l10n: L10n,
 ) -> None:
-    """Copy a staff message to the customer and stop their waiting clock."""
+    """Queue a copy of a staff message to the customer and stop their waiting clock."""
     assert message.from_user is not None
     if not services.content.policy.staff_free_text:
         await message.reply(l10n("staff-free-text-off"))
         return
-    await staff_replied(session, topic.conversation, message.from_user.id, services.clock())
-    token = outbound_author.set(Author(AuthorKind.STAFF, message.from_user.id))
-    try:
-        await bot.copy_message(topic.customer.telegram_id, message.chat.id, message.message_id)
-    except BusinessUnavailable:
-        route = services.business_routes and services.business_routes.cached(
-            topic.customer.telegram_id
-        )
-        await message.reply(l10n("business-undelivered", account=route.account if route else "?"))
-    except TelegramForbiddenError:
-        await message.reply(l10n("staff-customer-blocked-bot"))
-    finally:
-        outbound_author.reset(token)
+    copy = CopyMessage(
+        chat_id=topic.customer.telegram_id,
+        from_chat_id=message.chat.id,
+        message_id=message.message_id,
+    )
+    await answer_customer(
+        session,
+        services,
+        topic.customer,
+        topic.conversation,
+        message.from_user.id,
+        services.clock(),
+        copy,
+        l10n,
+        message.message_id,
+    )

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from bot.db import is_embedded, transaction
-from bot.services import outbox
+from bot.services import outbox_rows as outbox
 from models import OutboxMessage, OutboxStatus
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -23,6 +23,7 @@ from bot.container import Services
 from bot.factory import create_bot, create_dispatcher, create_services, create_webhook_app
 from bot.runner import poll
 from tests.conftest import ROOT
+from tests.e2e.transactions import watch_calls
 from tgemulator import Emulator
 
 WAIT = 20.0
@@ -221,10 +222,14 @@ async def start_polling(
 
 @pytest.fixture
 async def harness(emu: Emulator, database_url: str) -> AsyncIterator[Harness]:
-    """Yield the bot polling the emulator."""
+    """Yield the bot polling the emulator; fail the test if it called Telegram in a transaction."""
     services, bot, dp, stop = await start_polling(bot_settings(emu, database_url))
-    yield Harness(emu, services, bot, dp, stop)
-    await stop()
+    locks = services.outbox.locks_while_sending
+    with watch_calls(services.engine, bot, dp, locks) as watch:
+        yield Harness(emu, services, bot, dp, stop, {"calls": watch})
+        await stop()
+    assert watch.calls, "the watch saw no Telegram call at all"
+    assert not watch.offences, "Telegram called inside a transaction:\n" + "\n".join(watch.offences)
 
 
 def free_port() -> int:

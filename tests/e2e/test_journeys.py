@@ -496,7 +496,10 @@ async def test_resolve_resolves_an_open_complaint_and_says_so(harness: Harness) 
     )
     number = "C-" + done["text"].split("C-")[1][:6]
     card = await topic_message(h, user, lambda m: "Complaint" in (m.get("text") or ""))
+    mark = h.emu.mark()
     await h.press(STAFF_ID, card, "🔧 In progress", chat_id=h.staff_chat)
+    # The customer is told from the outbox, after the press has committed.
+    await h.emu.wait_for_bot_message(user, lambda m: "in progress" in m.get("text", ""), since=mark)
     topic = await h.wait_topic(user)
     mark = h.emu.mark()
     await h.emu.staff_send(STAFF_ID, topic, "/resolve")

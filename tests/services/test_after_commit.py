@@ -1,16 +1,16 @@
-"""Answers to the customer being handled wait for the commit; everything else goes at once."""
+"""Answers in the chat being handled wait for the commit; everything else goes at once."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from aiogram import Bot
-from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
 
 from bot.telegram.after_commit import SendAfterCommit, holding, send_held
 from bot.telegram.outbound import ChatOwner, chat_owner
 
-CUSTOMER, OTHER = 1001, 2002
+CUSTOMER, OTHER, STAFF_CHAT = 1001, 2002, -100123
 
 
 class Recorder:
@@ -32,7 +32,7 @@ async def test_messages_to_the_customer_wait_until_the_commit() -> None:
     owner = ChatOwner(None, CUSTOMER, 1, 1)
     token = chat_owner.set(owner)
     try:
-        with holding() as held:
+        with holding(CUSTOMER) as held:
             answer = SendMessage(chat_id=CUSTOMER, text="Delivery takes 2 days")
             assert await middleware(chain, BOT, answer) is None
             # Other chats, and edits (whose failure the handler must see), go at once.
@@ -43,6 +43,17 @@ async def test_messages_to_the_customer_wait_until_the_commit() -> None:
         assert [m for m, _ in held] == [answer]
     finally:
         chat_owner.reset(token)
+
+
+async def test_staff_answers_and_button_answers_wait_too() -> None:
+    chain, middleware = Recorder(), SendAfterCommit()
+    with holding(STAFF_CHAT) as held:  # a staff command: no customer owns the chat
+        reply = SendMessage(chat_id=STAFF_CHAT, text="Resolved", message_thread_id=7)
+        assert await middleware(chain, BOT, reply) is None
+        answer = AnswerCallbackQuery(callback_query_id="q1", text="Saved.")
+        assert await middleware(chain, BOT, answer) is True
+    assert chain.sent == []
+    assert held == [(reply, None), (answer, None)]
 
 
 async def test_outside_an_update_everything_goes_at_once() -> None:

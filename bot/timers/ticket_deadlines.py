@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 from aiogram import Bot
-from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import SendMessage
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
-from bot.jobs import deadline_action
 from bot.services.events import log_event
 from bot.services.handoff import escalate
-from bot.services.rules import COMPLAINT_RESOLUTION, FOLLOW_UP, RETURN_DECISION
 from bot.telegram.alerts import alert_managers
-from bot.telegram.content import RowId
+from bot.telegram.buttons import FollowUpAnswer
 from bot.telegram.outbox import queue_to_chat
 from models import Conversation, Customer, Deadline, Ticket, TicketStatus
-
-
-class FollowUpAnswer(CallbackData, prefix="fu"):
-    """The customer's answer to "is everything all right now?"."""
-
-    ticket: RowId
-    ok: bool
 
 
 async def _ticket(session: AsyncSession, deadline: Deadline) -> tuple[Ticket, Customer] | None:
@@ -61,7 +51,6 @@ async def _escalate_ticket(
     )
 
 
-@deadline_action(COMPLAINT_RESOLUTION)
 async def complaint_overdue(
     session: AsyncSession, deadline: Deadline, services: Services, bot: Bot
 ) -> None:
@@ -72,7 +61,6 @@ async def complaint_overdue(
     await _escalate_ticket(session, services, bot, *found, "complaint_overdue")
 
 
-@deadline_action(RETURN_DECISION)
 async def return_overdue(
     session: AsyncSession, deadline: Deadline, services: Services, bot: Bot
 ) -> None:
@@ -83,7 +71,6 @@ async def return_overdue(
     await _escalate_ticket(session, services, bot, *found, "return_overdue")
 
 
-@deadline_action(FOLLOW_UP)
 async def follow_up(
     session: AsyncSession, deadline: Deadline, services: Services, bot: Bot
 ) -> None:

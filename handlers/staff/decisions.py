@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services import tickets
-from bot.services.handoff import staff_decided
-from bot.telegram.retry import deliver
+from bot.telegram.buttons import ComplaintMove, ReturnDecision, complaint_keyboard
+from bot.telegram.cards import complaint_card, return_card
 from bot.telegram.splitting import fit
-from handlers.customer.returns import refund_keyboard
-from handlers.staff.ticket_cards import (
-    ComplaintMove,
-    ReturnDecision,
-    complaint_card,
-    complaint_keyboard,
-    return_card,
-)
+from bot.usecases.decide_ticket import approve_return, move_complaint
 from handlers.staff.topic import TopicContext
 from models import TicketStatus
 
@@ -30,7 +23,6 @@ router = Router(name=__name__)
 async def decide(
     query: CallbackQuery,
     callback_data: ReturnDecision,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     topic: TopicContext,
@@ -41,29 +33,18 @@ async def decide(
     if ticket is None or ticket.customer_id != topic.customer.id:
         await query.answer(l10n("stale-button"), show_alert=True)
         return
-    await tickets.decide_return(
+    await approve_return(
         session,
+        services,
+        topic.customer,
+        topic.conversation,
         ticket,
         callback_data.approve,
         query.from_user.id,
         services.clock(),
-        services.promises,
+        l10n,
     )
-    customer_l10n = services.translations.get(topic.customer.language)
-    assert ticket.id is not None
-    approved = ticket.status == TicketStatus.APPROVED
-    text = customer_l10n(
-        "return-staff-approved" if approved else "return-staff-rejected", number=ticket.number
-    )
-    keyboard = refund_keyboard(customer_l10n, ticket.id) if approved else None
-    told = await deliver(
-        lambda: bot.send_message(topic.customer.telegram_id, text, reply_markup=keyboard)
-    )
-    if told and ticket.conversation_id == topic.conversation.id:
-        await staff_decided(session, topic.conversation, query.from_user.id, services.clock())
-    await query.answer(
-        l10n("staff-decision-saved" if told else "staff-customer-blocked-bot"), show_alert=not told
-    )
+    await query.answer(l10n("staff-decision-saved"))
     if isinstance(query.message, Message):
         card = return_card(l10n, ticket, services.content.policy.currency_symbol)
         footer = l10n("staff-decided-by", by=query.from_user.full_name)
@@ -77,7 +58,6 @@ async def decide(
 async def move(
     query: CallbackQuery,
     callback_data: ComplaintMove,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     topic: TopicContext,
@@ -92,26 +72,18 @@ async def move(
     ):
         await query.answer(l10n("stale-button"), show_alert=True)
         return
-    await tickets.move_complaint(
+    await move_complaint(
         session,
+        services,
+        topic.customer,
+        topic.conversation,
         ticket,
         TicketStatus(callback_data.status),
         query.from_user.id,
         services.clock(),
-        services.promises,
+        l10n,
     )
-    customer_l10n = services.translations.get(topic.customer.language)
-    text = customer_l10n(
-        "complaint-status-changed",
-        number=ticket.number,
-        status=customer_l10n(f"ticket-status-{ticket.status}"),
-    )
-    told = await deliver(lambda: bot.send_message(topic.customer.telegram_id, text))
-    if told and ticket.conversation_id == topic.conversation.id:
-        await staff_decided(session, topic.conversation, query.from_user.id, services.clock())
-    await query.answer(
-        l10n("staff-decision-saved" if told else "staff-customer-blocked-bot"), show_alert=not told
-    )
+    await query.answer(l10n("staff-decision-saved"))
     if isinstance(query.message, Message):
         await query.message.edit_text(
             complaint_card(l10n, ticket)

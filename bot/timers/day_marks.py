@@ -6,7 +6,6 @@ import logging
 from datetime import datetime, timedelta
 
 from aiogram import Bot
-from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import SendMessage
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.exc import IntegrityError
@@ -14,14 +13,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
-from bot.jobs import deadline_action
 from bot.services.calendar import CalendarError, Schedule
 from bot.services.deadlines import set_deadline
 from bot.services.duty import on_duty_members
 from bot.services.rules import CALLBACK, DAILY_SUMMARY, MORNING_LIST
 from bot.services.summary import summarize
 from bot.telegram.alerts import tell_managers
-from bot.telegram.content import RowId
+from bot.telegram.buttons import CallbackDone
 from bot.telegram.dates import promise_time
 from bot.telegram.outbox import queue_to_chat
 from bot.telegram.topics import topic_link
@@ -29,12 +27,6 @@ from bot.timers.people import staff_texts
 from models import Conversation, Customer, Deadline, DeadlineStatus
 
 logger = logging.getLogger(__name__)
-
-
-class CallbackDone(CallbackData, prefix="cb"):
-    """A staff member has contacted a customer on the morning list."""
-
-    conversation: RowId
 
 
 def upcoming(schedule: Schedule, now: datetime, closing: bool) -> datetime | None:
@@ -77,7 +69,6 @@ async def pending_callbacks(session: AsyncSession) -> list[tuple[Deadline, Conve
     return found
 
 
-@deadline_action(MORNING_LIST)
 async def opening(session: AsyncSession, deadline: Deadline, services: Services, bot: Bot) -> None:
     """At opening: hand the duty staff the callback list, and warn managers if nobody is on duty."""
     now = services.clock()
@@ -122,7 +113,6 @@ async def warn_nobody_on_duty(session: AsyncSession, services: Services) -> None
     await tell_managers(services, session, staff_texts(services)("alert-nobody-on-duty"))
 
 
-@deadline_action(DAILY_SUMMARY)
 async def closing(session: AsyncSession, deadline: Deadline, services: Services, bot: Bot) -> None:
     """At closing: send the managers the day in numbers."""
     now = services.clock()

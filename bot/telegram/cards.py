@@ -1,36 +1,33 @@
-"""Ticket cards posted in a customer's topic, with the buttons staff decide with."""
+"""The cards staff see in a customer's topic: the customer's context, returns, complaints."""
 
 from __future__ import annotations
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import SendMessage, SendPhoto
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.telegram.content import RowId
+from bot.telegram.buttons import complaint_keyboard, decision_keyboard
 from bot.telegram.outbox import queue_in_topic
 from bot.telegram.splitting import fit
-from models import Conversation, Customer, Ticket, TicketStatus
+from models import Conversation, Customer, Ticket
 
 # A complaint's text on its card: the card, status and footer stay within one message.
 CARD_TEXT_LIMIT = 3700
 
 
-class ReturnDecision(CallbackData, prefix="rd"):
-    """Approve or reject a pending return."""
-
-    ticket: RowId
-    approve: bool
-
-
-class ComplaintMove(CallbackData, prefix="cm"):
-    """Move a complaint to a status."""
-
-    ticket: RowId
-    status: str
+def context_card(l10n: L10n, customer: Customer, tickets: list[Ticket], reason: str) -> str:
+    """Describe who the customer is and what is open, when they reach staff."""
+    open_list = ", ".join(f"{t.number} ({l10n(f'ticket-status-{t.status}')})" for t in tickets)
+    return l10n(
+        "staff-context-card",
+        name=customer.display_name,
+        username=f"@{customer.username}" if customer.username else "—",
+        id=str(customer.telegram_id),
+        language=customer.language,
+        tickets=open_list or "—",
+        reason=l10n(f"handoff-reason-{reason}"),
+    )
 
 
 def staff_l10n(services: Services) -> L10n:
@@ -49,33 +46,6 @@ def return_card(l10n: L10n, ticket: Ticket, currency_symbol: str) -> str:
         amount=f"{ticket.amount} {currency_symbol}",
         status=l10n(f"ticket-status-{ticket.status}"),
     )
-
-
-def decision_keyboard(l10n: L10n, ticket_id: int) -> InlineKeyboardMarkup:
-    """Approve / Reject buttons."""
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=l10n("staff-approve"), callback_data=ReturnDecision(ticket=ticket_id, approve=True)
-    )
-    builder.button(
-        text=l10n("staff-reject"), callback_data=ReturnDecision(ticket=ticket_id, approve=False)
-    )
-    return builder.as_markup()
-
-
-def complaint_keyboard(l10n: L10n, ticket: Ticket) -> InlineKeyboardMarkup:
-    """Buttons for the statuses the complaint can move to."""
-    from bot.services.tickets import COMPLAINT_MOVES
-
-    builder = InlineKeyboardBuilder()
-    assert ticket.id is not None
-    for status in sorted(COMPLAINT_MOVES.get(TicketStatus(ticket.status), set())):
-        builder.button(
-            text=l10n(f"staff-complaint-to-{status}"),
-            callback_data=ComplaintMove(ticket=ticket.id, status=status),
-        )
-    builder.adjust(3)
-    return builder.as_markup()
 
 
 def complaint_card(l10n: L10n, ticket: Ticket) -> str:

@@ -93,7 +93,11 @@ async def next_in_lane(session: AsyncSession, lane: str, now: datetime) -> Outbo
 
 def joinable(row: OutboxMessage) -> bool:
     """A plain text to a chat (no buttons, no formatting), which can share one message."""
-    return row.method == "SendMessage" and set(row.payload) <= {"chat_id", "text"}
+    return (
+        row.method == "SendMessage"
+        and set(row.payload) <= {"chat_id", "text"}
+        and not row.receipt  # its outcome is its own
+    )
 
 
 async def followers(

@@ -1,0 +1,42 @@
+"""Staff answer a customer: their reply or a canned answer queued to them, the clock stopped."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram.methods import CopyMessage, SendMessage
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.container import Services
+from bot.i18n import L10n
+from bot.services.handoff import staff_replied
+from bot.telegram import receipts
+from bot.telegram.outbound import Author
+from bot.telegram.outbox import queue_to_customer
+from models import AuthorKind, Conversation, Customer
+
+
+async def answer_customer(
+    session: AsyncSession,
+    services: Services,
+    customer: Customer,
+    conversation: Conversation,
+    staff_id: int,
+    now: datetime,
+    method: CopyMessage | SendMessage,
+    staff_l10n: L10n,
+    reply_to: int | None = None,
+) -> None:
+    """Stop the customer's waiting clock and queue the answer, logged as the staff member's.
+
+    If the customer has blocked the bot, staff hear it in the topic (answering `reply_to`).
+    """
+    assert customer.id is not None
+    await staff_replied(session, conversation, staff_id, now)
+    blocked = receipts.post_in_topic(
+        customer.id, staff_l10n("staff-customer-blocked-bot"), reply_to
+    )
+    author = Author(AuthorKind.STAFF, staff_id)
+    queue_to_customer(
+        session, services, customer, method, receipts.receipt(author, refused=[blocked])
+    )

@@ -168,6 +168,7 @@ class BotProcess:
                 cwd=ROOT,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
             )
         ready = "getUpdates" if self.mode == "polling" else "setWebhook"
         await self.emu.wait_for_call(
@@ -198,6 +199,14 @@ class BotProcess:
     def alive(self) -> bool:
         """Whether the process still runs."""
         return self.process is not None and self.process.poll() is None
+
+
+def _die_with_parent() -> None:
+    """In the child: be killed when the harness dies, so an aborted run leaves no bot polling."""
+    if sys.platform == "linux":
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _free_port() -> int:

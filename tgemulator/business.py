@@ -8,9 +8,10 @@ id: the emulator keeps it under a key of its own in `World.chats` (`business_cha
 Telegram's refusals, as far as they are known (the Bot API description names none):
 - an unknown connection id: 400 BUSINESS_CONNECTION_INVALID (seen in MTProto's error list);
 - a disabled connection: the same (a guess: Telegram no longer serves it);
-- no `can_reply` right, or no message from the customer in the last 24 hours (the right's own
-  wording), or a customer who never wrote to that account: 400 BUSINESS_PEER_INVALID (what
-  bots report in practice; the exact choice per case is a guess);
+- no `can_reply` right, or no message from the customer in the last 24 hours, for sends and
+  edits alike (the right's own wording), or a customer who never wrote to that account:
+  400 BUSINESS_PEER_INVALID (what bots report in practice; the exact choice per case is a
+  guess);
 - a send without the id to a customer who only wrote to the account: the bot's own private
   chat, which they never started, 403 "bot can't initiate conversation with a user".
 """
@@ -199,7 +200,7 @@ def _chat_connection(world: World, chat: ChatState) -> Connection | None:
     return next((c for c in connections(world).values() if c.owner_id == chat.business_owner), None)
 
 
-def send_target(world: World, conn_id: Any, chat_id: Any, *, edit: bool = False) -> ChatState:
+def send_target(world: World, conn_id: Any, chat_id: Any) -> ChatState:
     """Resolve (business_connection_id, chat_id) of a send or edit, refusing as Telegram does."""
     conn = connections(world).get(conn_id) if isinstance(conn_id, str) else None
     if conn is None or not conn.is_enabled:
@@ -211,7 +212,9 @@ def send_target(world: World, conn_id: Any, chat_id: Any, *, edit: bool = False)
         raise bad_request(PEER_INVALID)
     chat = world.chats[key]
     last = _last_incoming(chat)
-    if not edit and (last is None or world.now - last.data["date"] > REPLY_WINDOW):
+    # can_reply: "send and edit messages in the private chats that had incoming messages in the
+    # last 24 hours" (the Bot API's BusinessBotRights): edits are bound by the window too.
+    if last is None or world.now - last.data["date"] > REPLY_WINDOW:
         raise bad_request(PEER_INVALID)
     return chat
 

@@ -51,6 +51,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import current_session, transaction
 from bot.services.business import Route, any_connection, route
 from bot.services.message_log import find_message
+from bot.telegram.outbound import resent_copy_of
 from models import Message as LoggedMessage
 
 logger = logging.getLogger(__name__)
@@ -218,7 +219,19 @@ class BusinessRouting(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Any:
         """Rewrite the call for a business chat, or refuse it when the connection cannot."""
-        return await make_request(bot, await self.routed(method))
+        routed = await self.routed(method)
+        if (
+            not isinstance(method, CopyMessage)
+            or isinstance(routed, CopyMessage)
+            or not isinstance(method.from_chat_id, int)
+        ):
+            return await make_request(bot, routed)
+        # Logged as the copy it stands for, so edits of the original reach it as in bot mode.
+        token = resent_copy_of.set((method.from_chat_id, method.message_id))
+        try:
+            return await make_request(bot, routed)
+        finally:
+            resent_copy_of.reset(token)
 
     async def routed(self, method: TelegramMethod[Any]) -> TelegramMethod[Any]:
         """The call as it must go: with the connection's id, or a copy turned into a send."""

@@ -83,6 +83,14 @@ chat_owner: contextvars.ContextVar[ChatOwner | None] = contextvars.ContextVar(
 )
 
 
+# Set by BusinessRouting while it sends a copy's content itself (copyMessage cannot reach a
+# business chat): the (chat, message) copied, so the send is logged as that message's copy and
+# the customer's edits still reach it.
+resent_copy_of: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
+    "resent_copy_of", default=None
+)
+
+
 class OutboundLog(BaseRequestMiddleware):
     """A request middleware that records each message the bot sends or edits."""
 
@@ -114,7 +122,14 @@ class OutboundLog(BaseRequestMiddleware):
         return result
 
     async def _record(self, method: TelegramMethod[Any], result: Message | MessageId) -> None:
-        sent = _Sent(method, result, self._clock(), outbound_author.get(), chat_owner.get())
+        sent = _Sent(
+            method,
+            result,
+            self._clock(),
+            outbound_author.get(),
+            chat_owner.get(),
+            resent_copy_of.get(),
+        )
         session = current_session.get()
         if session is not None:
             await self._store(session, sent)
@@ -159,6 +174,9 @@ class OutboundLog(BaseRequestMiddleware):
         if isinstance(result, Message):
             chat_id, thread_id = result.chat.id, result.message_thread_id
             message_id, content = result.message_id, content_of(result)
+            if sent.copy_of is not None:
+                source = await find_message(session, *sent.copy_of)
+                relay_of = None if source is None else source.id
         elif isinstance(method, CopyMessage) and isinstance(method.chat_id, int):
             chat_id, thread_id, message_id = (
                 method.chat_id,
@@ -216,6 +234,7 @@ class _Sent:
     at: datetime
     author: Author | None
     owner: ChatOwner | None
+    copy_of: tuple[int, int] | None = None  # a copy sent as its content (business chats)
 
 
 async def _copied_content(

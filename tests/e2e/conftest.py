@@ -73,6 +73,11 @@ class Harness:
         )
         return await self.emu.wait_for_callback_answer(query, timeout)
 
+    def topic_name(self, name: str, user_id: int) -> str:
+        """The exact name a customer's topic must have: with the shop account in business mode."""
+        account = self.extra.get("business_account")
+        return f"{name} · 💼 {account} · {user_id}" if account else f"{name} · {user_id}"
+
     def topic_id(self, user_id: int) -> int:
         """Return the staff topic created for a customer."""
         for topic in self.emu.topics():

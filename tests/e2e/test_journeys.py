@@ -123,7 +123,7 @@ async def test_handoff_both_ways_with_note_and_canned(harness: Harness) -> None:
     user = h.customer(710004, "Pavel")
     await h.say(user, "👤 Talk to a person")
     topic = await h.wait_topic(user)
-    assert h.emu.topic(topic)["name"] == "Pavel · 710004"
+    assert h.emu.topic(topic)["name"] == h.topic_name("Pavel", 710004)
 
     mark = h.emu.mark()
     await h.emu.send_photo(user, caption="the box is crushed")

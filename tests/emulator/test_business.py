@@ -99,9 +99,14 @@ async def test_the_reply_right_covers_24_hours_after_the_customer_wrote(
     now = [1_800_000_000.0]
     emu.world.clock = lambda: now[0]
     await emu.business_send(SHOPPER, OWNER, "Hi")
+    sent = await bot.send_message(SHOPPER, "Hello!", business_connection_id=shop)
     now[0] += 24 * 3600 + 1
     with pytest.raises(TelegramBadRequest, match="BUSINESS_PEER_INVALID"):
         await bot.send_message(SHOPPER, "Sorry for the wait", business_connection_id=shop)
+    with pytest.raises(TelegramBadRequest, match="BUSINESS_PEER_INVALID"):  # edits too
+        await bot.edit_message_text(
+            "Hello again!", chat_id=SHOPPER, message_id=sent.message_id, business_connection_id=shop
+        )
     await emu.business_send(SHOPPER, OWNER, "Hello?")
     await bot.send_message(SHOPPER, "Here we are", business_connection_id=shop)
 

@@ -132,11 +132,11 @@ class BotApi:
                 raise forbidden("bot can't initiate conversation with a user")
         return chat
 
-    def destination(self, params: Json, *, edit: bool = False) -> ChatState:
+    def destination(self, params: Json) -> ChatState:
         """The chat a send or edit goes to: a business chat when a connection id is given."""
         if params.get("business_connection_id") is not None:
             return business.send_target(
-                self.world, params["business_connection_id"], params.get("chat_id"), edit=edit
+                self.world, params["business_connection_id"], params.get("chat_id")
             )
         return self.writable(self.chat(params["chat_id"]))
 
@@ -272,7 +272,7 @@ class BotApi:
             raise bad_request("MESSAGE_ID_INVALID")
         if params.get("chat_id") is None or params.get("message_id") is None:
             raise bad_request("message identifier is not specified")
-        chat = self.destination(params, edit=True)
+        chat = self.destination(params)
         stored = chat.messages.get(params["message_id"])
         if stored is None:
             raise bad_request("message to edit not found")

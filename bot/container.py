@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.content.loader import Content
-from bot.i18n import Translations
+from bot.i18n import L10n, Translations
 from bot.services.faq_meaning import FaqService
 from bot.services.moderation import Moderator
 from bot.services.rules import Promises
@@ -43,3 +43,7 @@ class Services:
     outbox: Outbox = field(init=False)
     outbound_log: OutboundLog | None = field(init=False, default=None)  # set with the bot
     business_routes: BusinessRoutes | None = field(init=False, default=None)  # set with the bot
+
+    def staff_texts(self) -> L10n:
+        """Texts in the staff language: topics, alerts, managers."""
+        return self.translations.get(self.settings.app.staff_language)

@@ -68,7 +68,7 @@ async def connection_changed(
         routes.mark_active()
         routes.forget()  # every chat of the account may answer differently now
     if change is not None:
-        l10n = services.translations.get(services.settings.app.staff_language)
+        l10n = services.staff_texts()
         await tell_managers(
             services, session, l10n(f"business-{change}", account=account.owner_name)
         )

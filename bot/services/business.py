@@ -122,20 +122,29 @@ async def customer_wrote(
     session: AsyncSession, customer_telegram_id: int, connection_id: str, now: datetime
 ) -> BusinessChat:
     """A customer wrote to a connected account: their answers go through it from now on."""
-    chat = await session.get(BusinessChat, customer_telegram_id)
-    if chat is None:
-        chat = BusinessChat(
-            customer_telegram_id=customer_telegram_id,
-            connection_id=connection_id,
-            last_customer_at=now,
-        )
-        session.add(chat)
-    elif chat.connection_id != connection_id:
+    chat, created = await _chat(session, customer_telegram_id, connection_id, now)
+    if not created and chat.connection_id != connection_id:
         chat.connection_id = connection_id
         chat.owner_active_at = None
     chat.last_customer_at = now
     chat.updated_at = now
     return chat
+
+
+async def _chat(
+    session: AsyncSession, customer_telegram_id: int, connection_id: str, now: datetime
+) -> tuple[BusinessChat, bool]:
+    """The customer's business chat, added (and said so) if it is not stored yet."""
+    chat = await session.get(BusinessChat, customer_telegram_id)
+    if chat is not None:
+        return chat, False
+    chat = BusinessChat(
+        customer_telegram_id=customer_telegram_id,
+        connection_id=connection_id,
+        last_customer_at=now,
+    )
+    session.add(chat)
+    return chat, True
 
 
 async def customer_left(session: AsyncSession, customer_telegram_id: int) -> bool:
@@ -158,14 +167,7 @@ async def owner_wrote(
     session: AsyncSession, customer_telegram_id: int, connection_id: str, now: datetime
 ) -> BusinessChat:
     """The account's owner wrote to the customer personally: the bot keeps quiet for a while."""
-    chat = await session.get(BusinessChat, customer_telegram_id)
-    if chat is None:
-        chat = BusinessChat(
-            customer_telegram_id=customer_telegram_id,
-            connection_id=connection_id,
-            last_customer_at=now,
-        )
-        session.add(chat)
+    chat, _created = await _chat(session, customer_telegram_id, connection_id, now)
     chat.owner_active_at = now
     chat.updated_at = now
     return chat

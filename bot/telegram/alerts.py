@@ -26,7 +26,7 @@ async def alert_managers(
 ) -> int:
     """Queue an alert about a customer to every manager; return how many will get it."""
     settings = services.settings
-    l10n = services.translations.get(settings.app.staff_language)
+    l10n = services.staff_texts()
     link = "—"
     if settings.telegram.staff_chat_id is not None and customer.topic_id is not None:
         link = topic_link(settings.telegram.staff_chat_id, customer.topic_id)

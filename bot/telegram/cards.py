@@ -30,11 +30,6 @@ def context_card(l10n: L10n, customer: Customer, tickets: list[Ticket], reason: 
     )
 
 
-def staff_l10n(services: Services) -> L10n:
-    """Texts in the staff language."""
-    return services.translations.get(services.settings.app.staff_language)
-
-
 def return_card(l10n: L10n, ticket: Ticket, currency_symbol: str) -> str:
     """Describe a return for staff."""
     return l10n(
@@ -67,7 +62,7 @@ async def post_return_for_decision(
     conversation: Conversation,
 ) -> None:
     """Put a pending return in the topic with Approve / Reject buttons and its photo."""
-    l10n = staff_l10n(services)
+    l10n = services.staff_texts()
     chat = services.settings.telegram.staff_chat_id
     assert chat is not None and ticket.id is not None
     text = return_card(l10n, ticket, services.content.policy.currency_symbol)
@@ -90,7 +85,7 @@ async def post_complaint(
     conversation: Conversation,
 ) -> None:
     """Put a complaint in the topic with its photos and status buttons."""
-    l10n = staff_l10n(services)
+    l10n = services.staff_texts()
     chat = services.settings.telegram.staff_chat_id
     assert chat is not None
     for photo in ticket.photo_file_ids or []:

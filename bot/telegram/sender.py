@@ -360,7 +360,7 @@ async def _undelivered_to_business(
     staff_chat = services.settings.telegram.staff_chat_id
     if customer is None or staff_chat is None:
         return
-    l10n = services.translations.get(services.settings.app.staff_language)
+    l10n = services.staff_texts()
     if row.method in ("CopyMessage", "ForwardMessage"):  # a staff message of the topic
         found = await business_route(session, customer.telegram_id)
         note = l10n("business-undelivered", account=found.account if found else "?")

@@ -23,7 +23,6 @@ from bot.telegram.buttons import CallbackDone
 from bot.telegram.dates import promise_time
 from bot.telegram.outbox import queue_to_chat
 from bot.telegram.topics import topic_link
-from bot.timers.people import staff_texts
 from models import Conversation, Customer, Deadline, DeadlineStatus
 
 logger = logging.getLogger(__name__)
@@ -72,7 +71,7 @@ async def pending_callbacks(session: AsyncSession) -> list[tuple[Deadline, Conve
 async def opening(session: AsyncSession, deadline: Deadline, services: Services, bot: Bot) -> None:
     """At opening: hand the duty staff the callback list, and warn managers if nobody is on duty."""
     now = services.clock()
-    l10n = staff_texts(services)
+    l10n = services.staff_texts()
     staff_chat = services.settings.telegram.staff_chat_id
     waiting = await pending_callbacks(session)
     if waiting and staff_chat is not None:
@@ -110,7 +109,7 @@ async def opening(session: AsyncSession, deadline: Deadline, services: Services,
 
 async def warn_nobody_on_duty(session: AsyncSession, services: Services) -> None:
     """Tell every manager that nobody is on duty during working hours."""
-    await tell_managers(services, session, staff_texts(services)("alert-nobody-on-duty"))
+    await tell_managers(services, session, services.staff_texts()("alert-nobody-on-duty"))
 
 
 async def closing(session: AsyncSession, deadline: Deadline, services: Services, bot: Bot) -> None:
@@ -120,7 +119,7 @@ async def closing(session: AsyncSession, deadline: Deadline, services: Services,
     local = now.astimezone(tz)
     start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     day = await summarize(session, start, now)
-    l10n = staff_texts(services)
+    l10n = services.staff_texts()
     text = l10n(
         "daily-summary",
         date=local.strftime("%d.%m.%Y"),

@@ -7,14 +7,8 @@ from typing import Any
 from aiogram.utils.formatting import Text, TextMention
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.container import Services
 from bot.i18n import L10n
 from bot.services.duty import on_duty_members
-
-
-def staff_texts(services: Services) -> L10n:
-    """Texts in the staff language."""
-    return services.translations.get(services.settings.app.staff_language)
 
 
 async def duty_mentions(session: AsyncSession, l10n: L10n) -> Text:

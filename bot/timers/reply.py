@@ -18,7 +18,7 @@ from bot.services.rules import REPLY_SECOND, conversation_subject
 from bot.telegram.alerts import alert_managers
 from bot.telegram.dates import promise_time
 from bot.telegram.outbox import queue_in_topic, queue_to_chat
-from bot.timers.people import duty_mentions, staff_texts
+from bot.timers.people import duty_mentions
 from models import Conversation, ConversationStatus, Customer, Deadline
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ async def reply_overdue(
         return
     conversation, customer = found
     now = services.clock()
-    l10n = staff_texts(services)
+    l10n = services.staff_texts()
     waited = int((now - (conversation.waiting_since or now)).total_seconds())
     await log_event(
         session,
@@ -142,7 +142,7 @@ async def callback_missed(
         data={"due_at": deadline.due_at.isoformat()},
     )
     await escalate(session, conversation, now, "callback_missed")
-    l10n = staff_texts(services)
+    l10n = services.staff_texts()
     due = promise_time(deadline.due_at, services.promises.schedule.tz, l10n.language)
     await alert_managers(
         services,

@@ -36,7 +36,7 @@ async def open_handoff(
         return waiting  # staff were briefed when the handoff started
     staff_chat = services.settings.telegram.staff_chat_id
     assert staff_chat is not None
-    staff_l10n = services.translations.get(services.settings.app.staff_language)
+    staff_l10n = services.staff_texts()
     card = context_card(staff_l10n, customer, await open_tickets(session, customer.id), reason)
     if detail:
         card += "\n" + staff_l10n("staff-context-detail", detail=detail)

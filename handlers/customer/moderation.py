@@ -51,7 +51,7 @@ async def insulting(
     conversation: Conversation,
 ) -> None:
     """End the conversation once, politely; staff see what was said, marked as not relayed."""
-    staff_l10n = services.translations.get(services.settings.app.staff_language)
+    staff_l10n = services.staff_texts()
     words = message.text or message.caption or f"[{message.content_type}]"
     staff_chat = services.settings.telegram.staff_chat_id
     assert staff_chat is not None

@@ -94,7 +94,7 @@ async def comment(
     if rating is not None:
         staff_chat = services.settings.telegram.staff_chat_id
         assert staff_chat is not None
-        staff_l10n = services.translations.get(services.settings.app.staff_language)
+        staff_l10n = services.staff_texts()
         note = staff_l10n("staff-rating-comment", score=rating.score, comment=rating.comment or "")
         queue_in_topic(session, services, customer, SendMessage(chat_id=staff_chat, text=note))
         if is_low(rating.score):

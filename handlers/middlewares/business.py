@@ -85,6 +85,6 @@ async def _relay_quietly(
         chat_id=staff_chat, from_chat_id=message.chat.id, message_id=message.message_id
     )
     queue_in_topic(session, services, customer, copy)
-    l10n = services.translations.get(services.settings.app.staff_language)
+    l10n = services.staff_texts()
     note = l10n("business-relayed-quietly", why=l10n(f"business-why-{why}"))
     queue_in_topic(session, services, customer, SendMessage(chat_id=staff_chat, text=note))

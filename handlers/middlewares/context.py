@@ -32,7 +32,7 @@ class ContextMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         chat: Chat | None = data.get("event_chat")
         services = self._services
-        data["l10n"] = services.translations.get(services.settings.app.staff_language)
+        data["l10n"] = services.staff_texts()
         if (
             user is not None
             and not user.is_bot

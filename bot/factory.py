@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from datetime import timedelta
 from typing import Any
 
 import aiogram.methods
@@ -145,7 +146,10 @@ def create_bot(services: Services) -> Bot:
     # Each part to a customer of a connected shop account goes through its connection.
     managers = services.settings.telegram.manager_ids
     services.business_routes = BusinessRoutes(
-        services.sessions, lambda chat: chat in managers, lambda: services.clock()
+        services.sessions,
+        lambda chat: chat in managers,
+        lambda: services.clock(),
+        lambda: timedelta(minutes=services.content.policy.business_quiet_minutes),
     )
     session.middleware(BusinessRouting(services.business_routes))
     telegram = services.settings.telegram

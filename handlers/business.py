@@ -88,6 +88,7 @@ async def owner_wrote(
         return  # someone who never wrote to the shop: not a conversation of ours
     now = services.clock()
     await business.owner_wrote(session, customer.telegram_id, connection_id, now)
+    _forget_route(services, customer.telegram_id)  # quiet from now on, not after the cache
     conversation = await latest_conversation(session, customer.id)
     content = content_of(message)
     ref = MessageRef(message.chat.id, message.message_id, Direction.OUT, AuthorKind.STAFF, owner.id)
@@ -114,6 +115,12 @@ async def owner_wrote(
         chat_id=staff_chat, from_chat_id=message.chat.id, message_id=message.message_id
     )
     queue_in_topic(session, services, customer, copy)
+
+
+def _forget_route(services: Services, chat_id: int) -> None:
+    """This process reads the chat's route again (other workers within their cache's 5 s)."""
+    if services.business_routes is not None:
+        services.business_routes.forget(chat_id)
 
 
 @router.edited_business_message()
@@ -154,6 +161,7 @@ async def _set_paused(
 ) -> None:
     chat_id = topic.customer.telegram_id
     chat = await business.set_paused(session, chat_id, paused, services.clock())
+    _forget_route(services, chat_id)
     if chat is None:
         await message.reply(l10n("business-not-business"))
         return

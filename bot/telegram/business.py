@@ -15,6 +15,7 @@ answers the one the customer wrote in last (managers always in the bot's chat).
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from collections.abc import Callable
@@ -77,6 +78,21 @@ class BusinessUnavailable(TelegramForbiddenError):
     """The customer's business connection is disabled or may not reply: nothing was sent."""
 
 
+class BusinessQuiet(BusinessUnavailable):
+    """The owner is answering the customer personally (or staff paused the bot): not sent."""
+
+
+# Set by the outbox sender while it sends a message staff caused (their answer, a decision,
+# /resolve and its rating request): those reach the customer even while the bot keeps quiet.
+for_staff: contextvars.ContextVar[bool] = contextvars.ContextVar("for_staff", default=False)
+
+
+def talks(method: TelegramMethod[Any]) -> bool:
+    """Whether a call puts a new message in the chat (edits and chat actions do not)."""
+    name = type(method).__name__
+    return name.startswith("Send") and name != "SendChatAction"
+
+
 def from_customer(message: Message) -> bool:
     """Whether a business message was written by the customer (not the owner, not a bot)."""
     user = message.from_user
@@ -111,9 +127,11 @@ class BusinessRoutes:
         sessions: async_sessionmaker[AsyncSession],
         private_only: Callable[[int], bool],
         clock: Callable[[], datetime],
+        quiet: Callable[[], timedelta] = lambda: timedelta(0),
         ttl: float = ROUTE_TTL,
     ) -> None:
         self.clock = clock
+        self.quiet = quiet  # the policy's business_quiet_minutes, read when it is needed
         self._sessions = sessions
         self._private_only = private_only  # managers: always the bot's own chat
         self._ttl = ttl
@@ -261,6 +279,11 @@ class BusinessRouting(BaseRequestMiddleware):
             return method
         if not found.usable:
             raise BusinessUnavailable(method, "business connection is disabled or cannot reply")
-        if routes.clock() - found.last_customer_at > REPLY_WINDOW:
+        now = routes.clock()
+        if now - found.last_customer_at > REPLY_WINDOW:
             raise BusinessUnavailable(method, "no message from the customer in the last 24 hours")
+        if talks(method) and not for_staff.get() and found.quiet(now, routes.quiet()):
+            # The bot's own lines (a holding message, a follow-up, an answer to a press) must
+            # not talk over the owner; the outbox posts what it would have said in the topic.
+            raise BusinessQuiet(method, "the owner is answering personally or the bot is paused")
         return method.model_copy(update={"business_connection_id": found.connection_id})

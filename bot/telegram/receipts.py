@@ -110,7 +110,14 @@ async def _decided(session: AsyncSession, services: Services, action: Action) ->
 
 async def _send(session: AsyncSession, services: Services, action: Action) -> None:
     method = getattr(aiogram.methods, action["method"])
-    queue_call(session, services, action["lane"], method.model_validate(action["payload"]))
+    call = method.model_validate(action["payload"])
+    # Caused by the same staff action as the message before it (/resolve's rating request).
+    queue_call(session, services, action["lane"], call, receipt={"for_staff": True})
+
+
+def speaks_for_staff(found: Receipt | None) -> bool:
+    """Whether a queued message was caused by staff: every receipt is a staff action's."""
+    return bool(found)
 
 
 async def _alert(session: AsyncSession, services: Services, action: Action) -> None:

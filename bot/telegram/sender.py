@@ -31,7 +31,7 @@ from bot.services.business import route as business_route
 from bot.services.conversations import latest_conversation
 from bot.services.customers import find_by_telegram_id
 from bot.telegram import receipts
-from bot.telegram.business import BusinessUnavailable
+from bot.telegram.business import BusinessQuiet, BusinessUnavailable, for_staff
 from bot.telegram.outbound import outbound_author
 from bot.telegram.outbox import queue_in_topic
 from bot.telegram.topics import topic_name
@@ -276,9 +276,11 @@ class Outbox:
                 method = method.model_copy(update={"message_thread_id": topic})
             # Logged as the person the message speaks for (a staff member's relayed answer).
             token = outbound_author.set(receipts.author_of(row.receipt))
+            staff_token = for_staff.set(receipts.speaks_for_staff(row.receipt))
             try:
                 result: Message | MessageId | Any = await bot(method)
             finally:
+                for_staff.reset(staff_token)
                 outbound_author.reset(token)
         except TelegramAPIError as exc:
             return exc
@@ -299,7 +301,8 @@ class Outbox:
         elif _refused_by_business(outcome):
             # Telegram allows no other way to a shop account's customer: staff are told.
             outbox.mark_failed(row, now, outcome.message)
-            await _undelivered_to_business(session, self._services, row)
+            quiet = isinstance(outcome, BusinessQuiet)
+            await _undelivered_to_business(session, self._services, row, quiet=quiet)
         elif isinstance(outcome, TelegramBadRequest) and _topic_gone(outcome):
             await _forget_topic(session, row)
             outbox.mark_retry(row, now, outcome.message, wait=0)
@@ -353,9 +356,12 @@ class Outbox:
 
 
 async def _undelivered_to_business(
-    session: AsyncSession, services: Services, row: OutboxMessage
+    session: AsyncSession, services: Services, row: OutboxMessage, *, quiet: bool = False
 ) -> None:
-    """Tell staff in the customer's topic what could not reach them through the shop account."""
+    """Tell staff in the customer's topic what could not reach them through the shop account.
+
+    `quiet`: the bot kept its own line back while the owner answers personally (or paused).
+    """
     customer = await find_by_telegram_id(session, row.chat_id)
     staff_chat = services.settings.telegram.staff_chat_id
     if customer is None or staff_chat is None:
@@ -371,7 +377,8 @@ async def _undelivered_to_business(
         )
     else:
         text = str(row.payload.get("text") or row.payload.get("caption") or row.method)
-        note = l10n("business-undelivered-queued", text=text[:1000])
+        key = "business-kept-quiet-queued" if quiet else "business-undelivered-queued"
+        note = l10n(key, text=text[:1000])
         method = SendMessage(chat_id=staff_chat, text=note)
     queue_in_topic(session, services, customer, method)
 

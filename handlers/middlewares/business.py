@@ -57,9 +57,7 @@ class BusinessGate(BaseMiddleware):
             assert conn is not None
         routes.mark_active()
         can_answer = business.usable(conn)
-        routes.remember(
-            customer.telegram_id, business.Route(connection_id, can_answer, now, conn.owner_name)
-        )
+        routes.remember(customer.telegram_id, business.route_of(chat, conn))
         quiet = timedelta(minutes=services.content.policy.business_quiet_minutes)
         if can_answer and not business.bot_keeps_quiet(chat, now, quiet):
             return await handler(event, data)

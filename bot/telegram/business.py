@@ -136,6 +136,8 @@ class BusinessRoutes:
         self._private_only = private_only  # managers: always the bot's own chat
         self._ttl = ttl
         self._routes: dict[int, tuple[Route | None, float]] = {}
+        self.known: set[str] = set()  # connections stored (bot.telegram.connections)
+        self.failed: dict[str, float] = {}  # connections Telegram did not know, and when
         self._active = False
         self._active_checked = -ttl
 

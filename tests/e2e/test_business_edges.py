@@ -168,3 +168,46 @@ async def test_the_owners_edits_and_deletions_reach_the_topic(harness: Harness) 
     note = await in_topic(h, user, "of the customer's was deleted", since=mark)
     assert note["reply_to_message"]["message_id"] == asked_copy["message_id"]
     assert any(m["message_id"] == copy["message_id"] for m in h.emu.bot_messages(h.staff_chat))
+
+
+async def forget_connection(h: Harness, connection_id: str) -> None:
+    """The bot's database lost the connection (stored before the bot kept them, say)."""
+    async with transaction(h.services.sessions) as session:
+        row = await session.get(BusinessConnection, connection_id)
+        assert row is not None
+        await session.delete(row)
+
+
+async def test_a_connection_the_bot_never_stored_is_asked_of_telegram(harness: Harness) -> None:
+    h = harness
+    connection_id = await connect(h)
+    await forget_connection(h, connection_id)
+    user = customer(h, 961004, "Ilya")
+    chat = h.emu.business_chat(OWNER, user)
+    await h.emu.business_send(user, OWNER, "How long does delivery take?")
+    reply = await h.emu.wait_for_bot_message(chat, lambda m: "Did this help?" in text_of(m))
+    assert reply["business_connection_id"] == connection_id
+    async with transaction(h.services.sessions) as session:
+        assert await session.get(BusinessConnection, connection_id) is not None
+
+
+async def test_a_connection_telegram_does_not_know_still_brings_customers_to_staff(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tgemulator import business
+
+    h = harness
+    connection_id = await connect(h)
+    await forget_connection(h, connection_id)
+    # Telegram forgot it too: getBusinessConnection answers BUSINESS_CONNECTION_INVALID.
+    conn = h.emu.world.connections.pop(connection_id)
+    user = customer(h, 961005, "Lev")
+    for text in ("Is the shop open on Sunday?", "Hello?"):
+        mark = h.emu.mark()
+        business.post(h.emu.world, conn, user, h.emu.people.text_content(text), by_owner=False)
+        await in_topic(h, user, text, since=mark)
+        await in_topic(h, user, "does not know the account's connection", since=mark)
+    failures = [r for r in caplog.records if "getBusinessConnection failed" in r.getMessage()]
+    assert len(failures) == 1  # logged once, not once per message
+    asked = h.emu.calls_to("getBusinessConnection")
+    assert len(asked) == 1  # and not asked again for every message

@@ -17,3 +17,4 @@ business-undelivered-queued = ⚠️ Could not reach the customer through the sh
 business-kept-quiet-queued = 🤫 The bot kept quiet in the customer's chat (the owner is answering personally, or staff paused the bot) and did not send: «{ $text }».
 business-deleted-customer = 🗑 This message of the customer's was deleted in their chat with the shop account; it is kept here.
 business-deleted-owner = 🗑 This message of the owner's was deleted in the customer's chat with the shop account; it is kept here.
+business-why-unknown = Telegram does not know the account's connection to the bot

@@ -57,7 +57,10 @@ from models import Message as LoggedMessage
 
 logger = logging.getLogger(__name__)
 
-ROUTE_TTL = 5.0  # seconds a chat's route is trusted; another worker may have changed it
+# Seconds a chat's route is trusted. Another worker that stored a disconnection, a lost right or
+# the owner's personal answer is seen here at most this late; meanwhile a send still carries the
+# old connection and Telegram refuses it (BUSINESS_*), which the outbox reports to staff.
+ROUTE_TTL = 5.0
 # can_reply covers "chats that had incoming messages in the last 24 hours" (the Bot API).
 REPLY_WINDOW = timedelta(hours=24)
 
@@ -129,12 +132,14 @@ class BusinessRoutes:
         clock: Callable[[], datetime],
         quiet: Callable[[], timedelta] = lambda: timedelta(0),
         ttl: float = ROUTE_TTL,
+        ticks: Callable[[], float] = time.monotonic,
     ) -> None:
         self.clock = clock
         self.quiet = quiet  # the policy's business_quiet_minutes, read when it is needed
         self._sessions = sessions
         self._private_only = private_only  # managers: always the bot's own chat
         self._ttl = ttl
+        self._ticks = ticks  # monotonic seconds, for the cache's expiry
         self._routes: dict[int, tuple[Route | None, float]] = {}
         self.known: set[str] = set()  # connections stored (bot.telegram.connections)
         self.failed: dict[str, float] = {}  # connections Telegram did not know, and when
@@ -147,7 +152,7 @@ class BusinessRoutes:
 
     def remember(self, chat_id: int, found: Route | None) -> None:
         """Cache what this process just wrote about a chat."""
-        self._routes[chat_id] = (found, time.monotonic() + self._ttl)
+        self._routes[chat_id] = (found, self._ticks() + self._ttl)
 
     def forget(self, chat_id: int | None = None) -> None:
         """Drop a chat's cached route (all of them with None)."""
@@ -165,7 +170,7 @@ class BusinessRoutes:
         """How to reach a private chat: through a business connection, or None (the bot's)."""
         if chat_id <= 0 or self._private_only(chat_id):
             return None
-        now = time.monotonic()
+        now = self._ticks()
         if not self._active:
             if now - self._active_checked < self._ttl:
                 return None

@@ -211,3 +211,42 @@ async def test_a_connection_telegram_does_not_know_still_brings_customers_to_sta
     assert len(failures) == 1  # logged once, not once per message
     asked = h.emu.calls_to("getBusinessConnection")
     assert len(asked) == 1  # and not asked again for every message
+
+
+async def test_another_worker_sees_a_disconnection_within_the_route_cache_time(
+    harness: Harness,
+) -> None:
+    from aiogram.exceptions import TelegramBadRequest
+
+    from bot.telegram.business import ROUTE_TTL, BusinessRoutes
+    from bot.telegram.sender import _refused_by_business
+
+    h = harness
+    connection_id = await connect(h)
+    user = customer(h, 961006, "Zoya")
+    await h.emu.business_send(user, OWNER, "How long does delivery take?")
+    await h.emu.wait_for_bot_message(h.emu.business_chat(OWNER, user))
+    ticks = [1000.0]
+    # A second worker on the same database, with its own route cache.
+    other = BusinessRoutes(
+        h.services.sessions, lambda chat: False, h.services.clock, ticks=lambda: ticks[0]
+    )
+    before = await other.route(user)
+    assert before is not None and before.usable
+    await h.emu.change_business(connection_id, enabled=False)
+    await h.emu.wait_for_bot_message(MANAGER_ID, lambda m: "disconnected the bot" in text_of(m))
+    own = h.services.business_routes
+    assert own is not None
+    mine = await own.route(user)  # the worker that stored it forgot its cache at once
+    assert mine is not None and not mine.usable
+    ticks[0] += ROUTE_TTL - 0.1
+    stale = await other.route(user)
+    assert stale is not None and stale.usable  # the bound: up to ROUTE_TTL seconds late
+    # Meanwhile a send with the old connection is refused by Telegram, which the outbox
+    # reports to staff like any refusal through the account.
+    with pytest.raises(TelegramBadRequest) as refused:
+        await h.bot.send_message(user, "still there?", business_connection_id=connection_id)
+    assert _refused_by_business(refused.value)
+    ticks[0] += 0.2
+    fresh = await other.route(user)
+    assert fresh is not None and not fresh.usable

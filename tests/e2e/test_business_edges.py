@@ -12,6 +12,7 @@ from bot.db import transaction
 from models import BusinessConnection, Conversation, ConversationStatus
 from tests.e2e.conftest import MANAGER_ID, Harness, eventually
 from tests.e2e.test_rules import fast  # noqa: F401  (the 2-second reply rule)
+from tests.e2e.test_rules_clock import open_shop  # noqa: F401  (a hand-moved clock)
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -250,3 +251,42 @@ async def test_another_worker_sees_a_disconnection_within_the_route_cache_time(
     ticks[0] += 0.2
     fresh = await other.route(user)
     assert fresh is not None and not fresh.usable
+
+
+async def test_a_press_is_no_message_so_it_does_not_reopen_telegrams_24_hours(
+    open_shop: Harness,  # noqa: F811
+) -> None:
+    """The Bot API's can_reply covers chats "that had incoming messages in the last 24 hours":
+    a button press is a callback query, not a message, so it does not move `last_customer_at`
+    (what the bot counts the window from), and the emulator counts only messages too."""
+    from aiogram.methods import SendMessage
+
+    from bot.telegram.business import BusinessRouting, BusinessUnavailable
+    from models import BusinessChat
+
+    h = open_shop
+    clock = h.extra["clock"]
+    await connect(h)
+    user = customer(h, 961007, "Rita")
+    chat = h.emu.business_chat(OWNER, user)
+    await h.emu.business_send(user, OWNER, "How long does delivery take?")
+    asked = await h.emu.wait_for_bot_message(chat, lambda m: "Did this help?" in text_of(m))
+
+    async def last_wrote() -> Any:
+        async with transaction(h.services.sessions) as session:
+            row = await session.get(BusinessChat, user)
+            return None if row is None else row.last_customer_at
+
+    wrote = await eventually(last_wrote)
+    assert wrote is not None
+    clock.advance(hours=23)  # still within the window: the press is answered in the chat
+    query = await h.emu.press_button(user, chat, asked["message_id"], button_text="👍 Yes")
+    await h.emu.wait_for_callback_answer(query)
+    await h.emu.wait_for_bot_message(chat, lambda m: "Glad" in text_of(m))
+    assert await last_wrote() == wrote  # the press did not count as writing
+    clock.advance(hours=2)  # 25 hours after the message, 2 after the press
+    routes = h.services.business_routes
+    assert routes is not None
+    routes.forget()
+    with pytest.raises(BusinessUnavailable, match="24 hours"):
+        await BusinessRouting(routes).routed(SendMessage(chat_id=user, text="Anything else?"))

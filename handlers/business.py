@@ -79,7 +79,14 @@ async def owner_wrote(
     _forget_route(services, customer.telegram_id)  # quiet from now on, not after the cache
     conversation = await latest_conversation(session, customer.id)
     content = content_of(message)
-    ref = MessageRef(message.chat.id, message.message_id, Direction.OUT, AuthorKind.STAFF, owner.id)
+    ref = MessageRef(
+        message.chat.id,
+        message.message_id,
+        Direction.OUT,
+        AuthorKind.STAFF,
+        owner.id,
+        business_connection_id=connection_id,
+    )
     await record_message(
         session,
         ref,
@@ -117,8 +124,9 @@ async def owner_edited(message: Message, services: Services, session: AsyncSessi
     if from_customer(message) or message.sender_business_bot is not None:
         return  # customers' edits run as edited_message; the bot's own are logged when made
     now = services.clock()
-    if await record_edit(session, message.chat.id, message.message_id, content_of(message), now):
-        await relay_edit(services, session, message.chat.id, message.message_id)
+    chat_id, message_id, via = message.chat.id, message.message_id, message.business_connection_id
+    if await record_edit(session, chat_id, message_id, content_of(message), now, via):
+        await relay_edit(services, session, chat_id, message_id, via)
 
 
 @router.deleted_business_messages()
@@ -132,7 +140,9 @@ async def deleted(
         return
     l10n = services.staff_texts()
     for message_id in event.message_ids:
-        original = await find_message(session, event.chat.id, message_id)
+        original = await find_message(
+            session, event.chat.id, message_id, event.business_connection_id
+        )
         if original is None:
             continue
         who = "owner" if original.author_kind == AuthorKind.STAFF else "customer"

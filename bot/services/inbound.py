@@ -30,6 +30,7 @@ class Inbound:
     content: MessageContent
     thread_id: int | None = None
     edited: bool = False
+    business_connection_id: str | None = None  # written to a shop account, not to the bot
 
 
 def is_note(text: str | None) -> bool:
@@ -48,7 +49,14 @@ async def record_inbound(
 ) -> int | None:
     """Store a customer's or staff member's message (edits update the stored one); its row id."""
     if inbound.edited:
-        row = await record_edit(session, inbound.chat_id, inbound.message_id, inbound.content, now)
+        row = await record_edit(
+            session,
+            inbound.chat_id,
+            inbound.message_id,
+            inbound.content,
+            now,
+            inbound.business_connection_id,
+        )
         if row is not None:
             return row.id
     if customer is not None:
@@ -70,6 +78,7 @@ async def record_inbound(
         kind,
         inbound.author_id,
         inbound.thread_id,
+        inbound.business_connection_id,
     )
     return await record_message(
         session,

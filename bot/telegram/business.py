@@ -185,9 +185,13 @@ class BusinessRoutes:
         self._routes[chat_id] = (found, now + self._ttl)
         return found
 
-    async def logged(self, chat_id: int, message_id: int) -> LoggedMessage | None:
+    async def logged(
+        self, chat_id: int, message_id: int, connection_id: str | None = None
+    ) -> LoggedMessage | None:
         """A logged message, to send its content where copyMessage cannot reach."""
-        return await self._read(lambda session: find_message(session, chat_id, message_id))
+        return await self._read(
+            lambda session: find_message(session, chat_id, message_id, connection_id)
+        )
 
     async def _read(self, query: Callable[[AsyncSession], Any]) -> Any:
         session = current_session.get()
@@ -252,7 +256,9 @@ class BusinessRouting(BaseRequestMiddleware):
         ):
             return await make_request(bot, routed)
         # Logged as the copy it stands for, so edits of the original reach it as in bot mode.
-        token = resent_copy_of.set((method.from_chat_id, method.message_id))
+        source = await self._routes.route(method.from_chat_id)  # cached by routed()
+        connection_id = None if source is None else source.connection_id
+        token = resent_copy_of.set((method.from_chat_id, method.message_id, connection_id))
         try:
             return await make_request(bot, routed)
         finally:
@@ -263,11 +269,12 @@ class BusinessRouting(BaseRequestMiddleware):
         routes = self._routes
         if isinstance(method, CopyMessage | ForwardMessage):
             source, target = method.from_chat_id, method.chat_id
-            business = (isinstance(source, int) and await routes.route(source)) or (
-                isinstance(target, int) and await routes.route(target)
-            )
+            # A copy from a shop account's chat: the original is logged under its connection.
+            from_shop = await routes.route(source) if isinstance(source, int) else None
+            business = from_shop or (isinstance(target, int) and await routes.route(target))
             if business and isinstance(source, int):
-                row = await routes.logged(source, method.message_id)
+                via = None if from_shop is None else from_shop.connection_id
+                row = await routes.logged(source, method.message_id, via)
                 sent = None if row is None else resend(row, method)
                 if sent is None:
                     logger.warning("business: no logged content to send for a copy")

@@ -16,10 +16,14 @@ if TYPE_CHECKING:
 
 
 async def relay_edit(
-    services: Services, session: AsyncSession, chat_id: int, message_id: int
+    services: Services,
+    session: AsyncSession,
+    chat_id: int,
+    message_id: int,
+    business_connection_id: str | None = None,
 ) -> int:
     """Queue the recorded new text of a message onto its copies; return how many."""
-    original = await find_message(session, chat_id, message_id)
+    original = await find_message(session, chat_id, message_id, business_connection_id)
     if original is None or original.text is None:
         return 0
     staff_chat = services.settings.telegram.staff_chat_id

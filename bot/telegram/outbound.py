@@ -86,7 +86,7 @@ chat_owner: contextvars.ContextVar[ChatOwner | None] = contextvars.ContextVar(
 # Set by BusinessRouting while it sends a copy's content itself (copyMessage cannot reach a
 # business chat): the (chat, message) copied, so the send is logged as that message's copy and
 # the customer's edits still reach it.
-resent_copy_of: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
+resent_copy_of: contextvars.ContextVar[tuple[int, int, str | None] | None] = contextvars.ContextVar(
     "resent_copy_of", default=None
 )
 
@@ -168,10 +168,18 @@ class OutboundLog(BaseRequestMiddleware):
     async def _store(self, session: AsyncSession, sent: _Sent) -> None:
         method, result, now = sent.method, sent.result, sent.at
         if isinstance(method, EditMessageText | EditMessageCaption) and isinstance(result, Message):
-            await record_edit(session, result.chat.id, result.message_id, content_of(result), now)
+            await record_edit(
+                session,
+                result.chat.id,
+                result.message_id,
+                content_of(result),
+                now,
+                result.business_connection_id,
+            )
             return
-        relay_of = None
+        relay_of, connection_id = None, None
         if isinstance(result, Message):
+            connection_id = result.business_connection_id
             chat_id, thread_id = result.chat.id, result.message_thread_id
             message_id, content = result.message_id, content_of(result)
             if sent.copy_of is not None:
@@ -198,7 +206,13 @@ class OutboundLog(BaseRequestMiddleware):
         )
         customer_id, conversation_id = await self._owner(session, sent.owner, chat_id, thread_id)
         ref = MessageRef(
-            chat_id, message_id, Direction.OUT, author.kind, author.telegram_id, thread_id
+            chat_id,
+            message_id,
+            Direction.OUT,
+            author.kind,
+            author.telegram_id,
+            thread_id,
+            connection_id,
         )
         await record_message(
             session,
@@ -234,7 +248,8 @@ class _Sent:
     at: datetime
     author: Author | None
     owner: ChatOwner | None
-    copy_of: tuple[int, int] | None = None  # a copy sent as its content (business chats)
+    # A copy sent as its content (business chats): the original's chat, id and connection.
+    copy_of: tuple[int, int, str | None] | None = None
 
 
 async def _copied_content(

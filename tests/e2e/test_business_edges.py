@@ -290,3 +290,49 @@ async def test_a_press_is_no_message_so_it_does_not_reopen_telegrams_24_hours(
     routes.forget()
     with pytest.raises(BusinessUnavailable, match="24 hours"):
         await BusinessRouting(routes).routed(SendMessage(chat_id=user, text="Anything else?"))
+
+
+async def test_the_bots_chat_and_the_shops_chat_number_messages_apart(harness: Harness) -> None:
+    """Telegram numbers the messages of the customer's chat with the shop account and of their
+    chat with the bot apart, though both chats carry the customer's id: the log must not take
+    one for the other. One customer, one conversation, one topic, whichever chat they use."""
+    h = harness
+    await connect(h)
+    user = customer(h, 961008, "Mila")
+    await h.emu.business_send(user, OWNER, "Talk to a person")
+    thread = await h.wait_topic(user)
+    mark = h.emu.mark()
+    in_shop = await h.emu.business_send(user, OWNER, "The blue vase, please")
+    copy_a = await in_topic(h, user, "The blue vase", since=mark)
+    # The customer now writes to the bot itself, their message taking the same number there.
+    h.emu.world.user(user).started = True
+    h.emu.world.private_chat(user).next_message_id = in_shop["message_id"]
+    mark = h.emu.mark()
+    in_bot = await h.emu.send_text(user, "Also a red one")
+    assert in_bot["message_id"] == in_shop["message_id"]
+    copy_b = await in_topic(h, user, "Also a red one", since=mark)
+    assert copy_b["message_thread_id"] == thread  # the same topic, the same conversation
+    # Editing the one in the bot's chat edits its copy, not the other chat's message's copy.
+    await h.emu.edit_text(user, in_bot["message_id"], "Also a green one")
+    await h.edited(h.staff_chat, copy_b["message_id"], "Also a green one")
+    await h.emu.wait_until_delivered()
+
+    async def settled() -> bool:
+        return await h.services.outbox.backlog() == 0
+
+    assert await eventually(settled)
+    kept = h.emu.message(h.staff_chat, copy_a["message_id"])
+    assert kept is not None and "The blue vase" in text_of(kept)
+    from sqlmodel import select
+
+    from models import Message
+
+    async with transaction(h.services.sessions) as session:
+        rows = (
+            await session.exec(
+                select(Message).where(
+                    Message.chat_id == user, Message.telegram_message_id == in_bot["message_id"]
+                )
+            )
+        ).all()
+    assert sorted(r.text or "" for r in rows) == ["Also a green one", "The blue vase, please"]

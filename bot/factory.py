@@ -162,7 +162,10 @@ def create_bot(services: Services) -> Bot:
         )
     )
     services.outbound_log = OutboundLog(
-        services.sessions, services.settings.telegram.staff_chat_id, services.clock
+        services.sessions,
+        services.settings.telegram.staff_chat_id,
+        services.clock,
+        services.own_staff_groups(),
     )
     session.middleware(services.outbound_log)
     session.middleware(ReplayGuard())  # innermost: a retried update does not send twice
@@ -198,7 +201,7 @@ def create_dispatcher(services: Services, bot: Bot, key_prefix: str = "fsm") -> 
     dp.message.outer_middleware(inbound)
     dp.edited_message.outer_middleware(inbound)
     dp.message.outer_middleware(BusinessGate(services))  # after the message is logged
-    dp.include_router(build_router(services.settings))
+    dp.include_router(build_router(services.settings, services.own_staff_groups()))
     dp["periodic"] = create_periodic(services, bot)
     dp["scheduler"] = create_scheduler(services)
     dp["inbox"] = inbox

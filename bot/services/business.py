@@ -198,3 +198,25 @@ async def set_paused(
         chat.owner_active_at = None  # resuming means now, not after the quiet period
     chat.updated_at = now
     return chat
+
+
+async def staff_group(
+    session: AsyncSession, customer_telegram_id: int, groups: dict[str, int]
+) -> int | None:
+    """The staff group of the account a customer writes to, if it has one (the policy's
+    business_staff_groups); None: the shared STAFF_CHAT_ID."""
+    if not groups:
+        return None
+    row = (
+        await session.exec(
+            select(BusinessConnection)
+            .join(BusinessChat, col(BusinessChat.connection_id) == col(BusinessConnection.id))
+            .where(BusinessChat.customer_telegram_id == customer_telegram_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    by_id = groups.get(str(row.owner_id))
+    if by_id is not None:
+        return by_id
+    return groups.get(f"@{row.owner_username}".lower()) if row.owner_username else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,6 +45,7 @@ async def record_inbound(
     now: datetime,
     *,
     staff_chat_id: int | None,
+    own_groups: Collection[int] = (),
     customer: Customer | None = None,
     conversation: Conversation | None = None,
 ) -> int | None:
@@ -63,10 +65,11 @@ async def record_inbound(
         kind = AuthorKind.CUSTOMER
         if conversation is not None:
             await touch_conversation(session, conversation, now)
-    elif inbound.chat_id == staff_chat_id:
+    elif inbound.chat_id == staff_chat_id or inbound.chat_id in own_groups:
         kind = AuthorKind.NOTE if is_note(inbound.content.text) else AuthorKind.STAFF
         if inbound.thread_id is not None:
-            customer = await find_by_topic(session, inbound.thread_id)
+            group = None if inbound.chat_id == staff_chat_id else inbound.chat_id
+            customer = await find_by_topic(session, inbound.thread_id, group)
             if customer is not None and customer.id is not None:
                 conversation = await latest_conversation(session, customer.id)
     else:

@@ -99,9 +99,11 @@ class OutboundLog(BaseRequestMiddleware):
         sessions: async_sessionmaker[AsyncSession],
         staff_chat_id: int | None,
         clock: Callable[[], datetime],
+        own_groups: frozenset[int] = frozenset(),
     ) -> None:
         self._sessions = sessions
         self._staff_chat_id = staff_chat_id
+        self._own_groups = own_groups  # shop accounts' own staff groups
         self._clock = clock
         self._writer: GroupWriter[_Sent] = GroupWriter(self._store_all, LOG_LINGER_SECONDS)
 
@@ -202,7 +204,9 @@ class OutboundLog(BaseRequestMiddleware):
                 {**(content.extra or {}), "forwarded": True},
             )
         author = sent.author or Author(
-            AuthorKind.SYSTEM if chat_id == self._staff_chat_id else AuthorKind.BOT
+            AuthorKind.SYSTEM
+            if chat_id == self._staff_chat_id or chat_id in self._own_groups
+            else AuthorKind.BOT
         )
         customer_id, conversation_id = await self._owner(session, sent.owner, chat_id, thread_id)
         ref = MessageRef(
@@ -229,8 +233,9 @@ class OutboundLog(BaseRequestMiddleware):
     ) -> tuple[int | None, int | None]:
         if known is not None and known.session in (session, None) and known.chat_id == chat_id:
             return known.customer_id, known.conversation_id
-        if chat_id == self._staff_chat_id:
-            customer = await find_by_topic(session, thread_id) if thread_id else None
+        if chat_id == self._staff_chat_id or chat_id in self._own_groups:
+            group = None if chat_id == self._staff_chat_id else chat_id
+            customer = await find_by_topic(session, thread_id, group) if thread_id else None
         else:
             customer = await find_by_telegram_id(session, chat_id)
         if customer is None or customer.id is None:

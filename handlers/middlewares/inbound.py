@@ -48,6 +48,7 @@ class InboundLogMiddleware(BaseMiddleware):
                 inbound,
                 self._services.clock(),
                 staff_chat_id=self._services.settings.telegram.staff_chat_id,
+                own_groups=self._services.own_staff_groups(),
                 customer=data.get("customer"),
                 conversation=data.get("conversation"),
             )

@@ -1,4 +1,5 @@
-"""messages: which business connection's chat a message is in ('' for the bot's own chat)
+"""messages: which business connection's chat a message is in ('' for the bot's own chat);
+customers: the staff group of their topic (a shop account may have a group of its own)
 
 The customer's chat with a connected shop account and their chat with the bot both carry the
 customer's id, but Telegram numbers their messages apart: (chat, message id) alone took a
@@ -37,10 +38,14 @@ def upgrade() -> None:
             "uq_messages_chat_message",
             ["chat_id", "telegram_message_id", "business_connection_id"],
         )
+    with op.batch_alter_table("customers") as batch:
+        batch.add_column(sa.Column("topic_chat_id", sa.BigInteger(), nullable=True))
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    with op.batch_alter_table("customers") as batch:
+        batch.drop_column("topic_chat_id")
     with op.batch_alter_table("messages") as batch:
         batch.drop_constraint("uq_messages_chat_message", type_="unique")
         batch.create_unique_constraint(

@@ -336,3 +336,94 @@ async def test_the_bots_chat_and_the_shops_chat_number_messages_apart(harness: H
             )
         ).all()
     assert sorted(r.text or "" for r in rows) == ["Also a green one", "The blue vase, please"]
+
+
+BOOK_OWNER = 960002
+BOOK_GROUP = -1002000000002
+
+
+@pytest.fixture
+async def two_groups(
+    emu: Any, database_url: str, tmp_path: Any
+) -> Any:  # an AsyncIterator[Harness]
+    """The bot with the policy giving the Book Shop account a staff group of its own."""
+    import shutil
+
+    from tests.conftest import ROOT
+    from tests.e2e.conftest import bot_settings, start_polling
+    from tests.e2e.transactions import watch_calls
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    policy = content / "policy.yaml"
+    text = policy.read_text()
+    assert "business_staff_groups: {}" in text
+    policy.write_text(
+        text.replace(
+            "business_staff_groups: {}", f'business_staff_groups:\n  "@book_shop": {BOOK_GROUP}'
+        )
+    )
+    emu.add_staff_group(BOOK_GROUP, "Book Shop staff")
+    services, bot, dp, stop = await start_polling(
+        bot_settings(emu, database_url, content_dir=content)
+    )
+    with watch_calls(services.engine, bot, dp, services.outbox.locks_while_sending) as watch:
+        yield Harness(emu, services, bot, dp, stop, {"calls": watch})
+        await stop()
+    assert not watch.offences, "Telegram called inside a transaction:\n" + "\n".join(watch.offences)
+
+
+def topics_in(h: Harness, chat_id: int) -> dict[int, str]:
+    return {t.thread_id: t.name for (c, _), t in h.emu.world.topics.items() if c == chat_id}
+
+
+async def test_an_account_with_a_staff_group_of_its_own(two_groups: Harness) -> None:
+    from tests.e2e.conftest import STAFF_ID
+
+    h = two_groups
+    await connect(h)  # Tea Shop: the shared staff group
+    h.emu.add_user(BOOK_OWNER, "Book", "Shop", username="book_shop", started=False)
+    book_connection = await h.emu.connect_business(BOOK_OWNER)
+    await h.emu.wait_for_bot_message(MANAGER_ID, lambda m: "Book Shop" in text_of(m))
+    tea_customer = customer(h, 961101, "Tanya")
+    book_customer = customer(h, 961102, "Boris")
+    await h.emu.business_send(tea_customer, OWNER, "Talk to a person")
+    await h.emu.business_send(book_customer, BOOK_OWNER, "Talk to a person")
+
+    async def both_topics() -> bool:
+        return bool(topics_in(h, h.staff_chat)) and bool(topics_in(h, BOOK_GROUP))
+
+    assert await eventually(both_topics)
+    shared, own = topics_in(h, h.staff_chat), topics_in(h, BOOK_GROUP)
+    assert [name for name in shared.values() if "961101" in name] == list(shared.values())
+    assert [name for name in own.values() if "961102" in name] == list(own.values())
+    (tea_thread,), (book_thread,) = shared, own
+    assert tea_thread == book_thread  # thread ids are per group: the bot tells them apart
+    await h.emu.wait_for_bot_message(BOOK_GROUP, lambda m: "961102" in text_of(m))
+    # Book Shop's staff answer in their group: it reaches their customer, through their account.
+    mark = h.emu.mark()
+    await h.emu.send_text(
+        STAFF_ID, "Your book arrives on Monday", chat_id=BOOK_GROUP, thread_id=book_thread
+    )
+    book_chat = h.emu.business_chat(BOOK_OWNER, book_customer)
+    answer = await h.emu.wait_for_bot_message(
+        book_chat, lambda m: "arrives on Monday" in text_of(m), since=mark
+    )
+    assert answer["business_connection_id"] == book_connection
+    assert not any(
+        "arrives on Monday" in text_of(m)
+        for m in h.emu.messages(h.emu.business_chat(OWNER, tea_customer))
+    )
+
+    async def answered() -> bool:
+        return (await conversation_of(h, book_customer)).status == ConversationStatus.ANSWERED
+
+    assert await eventually(answered)
+    assert (await conversation_of(h, tea_customer)).status == ConversationStatus.WAITING_STAFF
+    # The customer's next message lands in the Book Shop group's topic, not the shared one.
+    mark = h.emu.mark()
+    await h.emu.business_send(book_customer, BOOK_OWNER, "Thanks, and the second volume?")
+    await h.emu.wait_for_bot_message(
+        BOOK_GROUP, lambda m: "second volume" in text_of(m), thread_id=book_thread, since=mark
+    )
+    assert not any("second volume" in text_of(m) for m in h.emu.bot_messages(h.staff_chat))

@@ -21,6 +21,26 @@ down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# SQLite's batch mode rebuilds the table, which drops the console's search triggers (0002).
+SQLITE_TRIGGERS = [
+    "DROP TRIGGER IF EXISTS messages_fts_insert",
+    "DROP TRIGGER IF EXISTS messages_fts_delete",
+    "DROP TRIGGER IF EXISTS messages_fts_update",
+    "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN "
+    "INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text); END",
+    "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN "
+    "INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text); END",
+    "CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN "
+    "INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text); "
+    "INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text); END",
+]
+
+
+def _search_triggers() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in SQLITE_TRIGGERS:
+            op.execute(sa.text(statement))
+
 
 def upgrade() -> None:
     """Apply this revision."""
@@ -38,6 +58,7 @@ def upgrade() -> None:
             "uq_messages_chat_message",
             ["chat_id", "telegram_message_id", "business_connection_id"],
         )
+    _search_triggers()
     with op.batch_alter_table("customers") as batch:
         batch.add_column(sa.Column("topic_chat_id", sa.BigInteger(), nullable=True))
 
@@ -52,3 +73,4 @@ def downgrade() -> None:
             "uq_messages_chat_message", ["chat_id", "telegram_message_id"]
         )
         batch.drop_column("business_connection_id")
+    _search_triggers()

@@ -4,6 +4,7 @@ and the route cache seen from another worker."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -427,3 +428,39 @@ async def test_an_account_with_a_staff_group_of_its_own(two_groups: Harness) -> 
         BOOK_GROUP, lambda m: "second volume" in text_of(m), thread_id=book_thread, since=mark
     )
     assert not any("second volume" in text_of(m) for m in h.emu.bot_messages(h.staff_chat))
+
+
+async def test_a_press_in_the_quiet_period_gets_no_line_from_the_bot(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.telegram.retry")
+    h = harness
+    await connect(h)
+    user = customer(h, 961009, "Alla")
+    chat = h.emu.business_chat(OWNER, user)
+    await h.emu.business_send(user, OWNER, "How long does delivery take?")
+    asked = await h.emu.wait_for_bot_message(chat, lambda m: "Did this help?" in text_of(m))
+    await h.emu.owner_send(OWNER, user, "Alla, for your town it is two days")
+    await h.emu.wait_until_delivered()
+
+    async def quiet() -> bool:
+        from models import BusinessChat
+
+        async with transaction(h.services.sessions) as session:
+            row = await session.get(BusinessChat, user)
+            return row is not None and row.owner_active_at is not None
+
+    assert await eventually(quiet)
+    query = await h.emu.press_button(user, chat, asked["message_id"], button_text="👍 Yes")
+    await h.emu.wait_for_callback_answer(query)  # the press itself is answered (no message)
+
+    async def kept_back() -> bool:  # what the answer to the press met: the quiet period
+        return any("the owner is answering" in r.getMessage() for r in caplog.records)
+
+    assert await eventually(kept_back)
+    assert await eventually(lambda: _outbox_empty(h))
+    assert not any("Glad" in text_of(m) for m in h.emu.messages(chat))
+
+
+async def _outbox_empty(h: Harness) -> bool:
+    return await h.services.outbox.backlog() == 0

@@ -7,7 +7,6 @@ Customers' own business messages never reach this router: they run the private-c
 from __future__ import annotations
 
 import contextlib
-import logging
 
 from aiogram import Router
 from aiogram.filters import Command
@@ -36,8 +35,6 @@ from bot.telegram.edits import relay_edit
 from bot.telegram.outbox import queue_in_topic
 from handlers.staff.topic import TopicContext
 from models import AuthorKind, Direction
-
-logger = logging.getLogger(__name__)
 
 router = Router(name=__name__)
 topic_router = Router(name=f"{__name__}.topic")
@@ -139,6 +136,7 @@ async def deleted(
     if staff_chat is None or customer is None:
         return
     l10n = services.staff_texts()
+    groups = {staff_chat, *services.own_staff_groups()}  # a shop account's own group too
     for message_id in event.message_ids:
         original = await find_message(
             session, event.chat.id, message_id, event.business_connection_id
@@ -147,7 +145,7 @@ async def deleted(
             continue
         who = "owner" if original.author_kind == AuthorKind.STAFF else "customer"
         for copy in await relayed_copies(session, original):
-            if copy.chat_id != staff_chat:
+            if copy.chat_id not in groups:
                 continue
             note = SendMessage(
                 chat_id=staff_chat,

@@ -39,7 +39,8 @@ async def relay_edit(
                 caption=original.text, chat_id=copy.chat_id, message_id=copy.telegram_message_id
             )
         # After whatever else is queued for that topic or chat, so the copy goes first.
-        in_topic = copy.chat_id == staff_chat and copy.customer_id is not None
+        staff_group = copy.chat_id == staff_chat or copy.chat_id in services.own_staff_groups()
+        in_topic = staff_group and copy.customer_id is not None
         lane = (
             topic_lane(copy.customer_id)
             if in_topic and copy.customer_id

@@ -423,11 +423,22 @@ async def test_an_account_with_a_staff_group_of_its_own(two_groups: Harness) -> 
     assert (await conversation_of(h, tea_customer)).status == ConversationStatus.WAITING_STAFF
     # The customer's next message lands in the Book Shop group's topic, not the shared one.
     mark = h.emu.mark()
-    await h.emu.business_send(book_customer, BOOK_OWNER, "Thanks, and the second volume?")
-    await h.emu.wait_for_bot_message(
+    volume = await h.emu.business_send(book_customer, BOOK_OWNER, "Thanks, and the second volume?")
+    copy = await h.emu.wait_for_bot_message(
         BOOK_GROUP, lambda m: "second volume" in text_of(m), thread_id=book_thread, since=mark
     )
     assert not any("second volume" in text_of(m) for m in h.emu.bot_messages(h.staff_chat))
+    # Edits and deletions reach the copy in that group too.
+    await h.emu.business_edit(
+        BOOK_OWNER, book_customer, volume["message_id"], "Thanks, and the third volume?"
+    )
+    await h.edited(BOOK_GROUP, copy["message_id"], "third volume")
+    mark = h.emu.mark()
+    await h.emu.business_delete(BOOK_OWNER, book_customer, [volume["message_id"]])
+    note = await h.emu.wait_for_bot_message(
+        BOOK_GROUP, lambda m: "was deleted" in text_of(m), thread_id=book_thread, since=mark
+    )
+    assert note["reply_to_message"]["message_id"] == copy["message_id"]
 
 
 async def test_a_press_in_the_quiet_period_gets_no_line_from_the_bot(

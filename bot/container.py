@@ -44,6 +44,10 @@ class Services:
     outbound_log: OutboundLog | None = field(init=False, default=None)  # set with the bot
     business_routes: BusinessRoutes | None = field(init=False, default=None)  # set with the bot
 
+    def own_staff_groups(self) -> frozenset[int]:
+        """Staff groups of shop accounts that have their own (beside STAFF_CHAT_ID)."""
+        return frozenset(self.content.policy.business_staff_groups.values())
+
     def staff_texts(self) -> L10n:
         """Texts in the staff language: topics, alerts, managers."""
         return self.translations.get(self.settings.app.staff_language)

@@ -11,6 +11,7 @@ from aiogram.types import Update
 from aiogram.utils.backoff import BackoffConfig
 
 from bot.telegram.business import as_customer_update
+from bot.telegram.connections import know_connection
 
 if TYPE_CHECKING:
     from bot.inbox import Inbox
@@ -44,6 +45,10 @@ class DrainingDispatcher(Dispatcher):
         try:
             # A customer's message to a connected shop account runs the private journeys.
             update = as_customer_update(update)
+            # A connection the bot never stored is asked of Telegram before any transaction.
+            services = self.workflow_data.get("services")
+            if services is not None:
+                await know_connection(services, bot, update)
             return await super().feed_update(bot, update, **kwargs)
         finally:
             self._in_flight -= 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from datetime import timedelta
 from typing import Any
 
 import aiogram.methods
@@ -145,7 +146,10 @@ def create_bot(services: Services) -> Bot:
     # Each part to a customer of a connected shop account goes through its connection.
     managers = services.settings.telegram.manager_ids
     services.business_routes = BusinessRoutes(
-        services.sessions, lambda chat: chat in managers, lambda: services.clock()
+        services.sessions,
+        lambda chat: chat in managers,
+        lambda: services.clock(),
+        lambda: timedelta(minutes=services.content.policy.business_quiet_minutes),
     )
     session.middleware(BusinessRouting(services.business_routes))
     telegram = services.settings.telegram
@@ -158,7 +162,10 @@ def create_bot(services: Services) -> Bot:
         )
     )
     services.outbound_log = OutboundLog(
-        services.sessions, services.settings.telegram.staff_chat_id, services.clock
+        services.sessions,
+        services.settings.telegram.staff_chat_id,
+        services.clock,
+        services.own_staff_groups(),
     )
     session.middleware(services.outbound_log)
     session.middleware(ReplayGuard())  # innermost: a retried update does not send twice
@@ -194,7 +201,7 @@ def create_dispatcher(services: Services, bot: Bot, key_prefix: str = "fsm") -> 
     dp.message.outer_middleware(inbound)
     dp.edited_message.outer_middleware(inbound)
     dp.message.outer_middleware(BusinessGate(services))  # after the message is logged
-    dp.include_router(build_router(services.settings))
+    dp.include_router(build_router(services.settings, services.own_staff_groups()))
     dp["periodic"] = create_periodic(services, bot)
     dp["scheduler"] = create_scheduler(services)
     dp["inbox"] = inbox

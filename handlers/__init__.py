@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from typing import Any
 
 from aiogram import F, Router
@@ -230,12 +231,21 @@ def _customer_router() -> Router:
     return customer
 
 
-def _staff_router(staff_chat_id: int | None) -> Router:
-    """The staff supergroup; inside a customer's topic, the topic commands and relay."""
+def _staff_router(staff_chat_id: int | None, own_groups: Collection[int] = ()) -> Router:
+    """The staff supergroups; inside a customer's topic, the topic commands and relay.
+
+    `own_groups`: shop accounts' own staff groups, served like STAFF_CHAT_ID.
+    """
     staff = Router(name="staff")
-    staff.message.filter(Magic(F.chat.id == staff_chat_id))
-    staff.edited_message.filter(Magic(F.chat.id == staff_chat_id))
-    staff.callback_query.filter(Magic(F.message.chat.id == staff_chat_id))
+    if own_groups:
+        chats = frozenset({staff_chat_id, *own_groups})
+        staff.message.filter(Magic(F.chat.id.in_(chats)))
+        staff.edited_message.filter(Magic(F.chat.id.in_(chats)))
+        staff.callback_query.filter(Magic(F.message.chat.id.in_(chats)))
+    else:
+        staff.message.filter(Magic(F.chat.id == staff_chat_id))
+        staff.edited_message.filter(Magic(F.chat.id == staff_chat_id))
+        staff.callback_query.filter(Magic(F.message.chat.id == staff_chat_id))
     topic = _flat(
         "staff-topic",
         staff_commands.router,
@@ -253,15 +263,16 @@ def _staff_router(staff_chat_id: int | None) -> Router:
     return staff
 
 
-def build_router(settings: Settings) -> Router:
-    """Assemble the feature routers: customers in private chats, staff in the staff chat."""
+def build_router(settings: Settings, own_groups: Collection[int] = ()) -> Router:
+    """Assemble the feature routers: customers in private chats, staff in the staff chat
+    (and in the staff groups of shop accounts that have their own, `own_groups`)."""
     # Telegram Business updates (connections, the shop owner's own messages) are handled at the
     # root: other updates meet none of those observers, and no router is added on their way.
     root = _flat("root", errors.router, stale.forged, business.router)
     root.include_routers(
         _manager_router(),
         _customer_router(),
-        _staff_router(settings.telegram.staff_chat_id),
+        _staff_router(settings.telegram.staff_chat_id, own_groups),
         # Unclaimed buttons anywhere are refused politely and change nothing.
         _flat("stale", stale.router),
     )

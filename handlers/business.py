@@ -7,13 +7,11 @@ Customers' own business messages never reach this router: they run the private-c
 from __future__ import annotations
 
 import contextlib
-import logging
-from datetime import UTC, datetime
 
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.methods import CopyMessage, SendMessage
-from aiogram.types import BusinessConnection, BusinessMessagesDeleted, Message
+from aiogram.types import BusinessConnection, BusinessMessagesDeleted, Message, ReplyParameters
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
@@ -22,38 +20,24 @@ from bot.services import business
 from bot.services.conversations import latest_conversation
 from bot.services.customers import find_by_telegram_id
 from bot.services.handoff import ConversationClosed, staff_replied, with_person
-from bot.services.message_log import MessageRef, record_message
+from bot.services.message_log import (
+    MessageRef,
+    find_message,
+    record_edit,
+    record_message,
+    relayed_copies,
+)
 from bot.telegram.alerts import tell_managers
 from bot.telegram.business import from_customer
+from bot.telegram.connections import account_of
 from bot.telegram.content import content_of
+from bot.telegram.edits import relay_edit
 from bot.telegram.outbox import queue_in_topic
 from handlers.staff.topic import TopicContext
 from models import AuthorKind, Direction
 
-logger = logging.getLogger(__name__)
-
 router = Router(name=__name__)
 topic_router = Router(name=f"{__name__}.topic")
-
-
-def account_of(connection: BusinessConnection) -> business.Account:
-    """Describe a Telegram business connection for the services."""
-    user = connection.user
-    name = " ".join(part for part in (user.first_name, user.last_name) if part)
-    rights = connection.rights.model_dump(exclude_none=True) if connection.rights else {}
-    return business.Account(
-        id=connection.id,
-        owner_id=user.id,
-        owner_name=name + (f" (@{user.username})" if user.username else ""),
-        owner_username=user.username,
-        rights=rights,
-        is_enabled=connection.is_enabled,
-        connected_at=_as_utc(connection.date),
-    )
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @router.business_connection()
@@ -66,6 +50,7 @@ async def connection_changed(
     routes = services.business_routes
     if routes is not None:
         routes.mark_active()
+        routes.failed.pop(account.id, None)
         routes.forget()  # every chat of the account may answer differently now
     if change is not None:
         l10n = services.staff_texts()
@@ -88,9 +73,17 @@ async def owner_wrote(
         return  # someone who never wrote to the shop: not a conversation of ours
     now = services.clock()
     await business.owner_wrote(session, customer.telegram_id, connection_id, now)
+    _forget_route(services, customer.telegram_id)  # quiet from now on, not after the cache
     conversation = await latest_conversation(session, customer.id)
     content = content_of(message)
-    ref = MessageRef(message.chat.id, message.message_id, Direction.OUT, AuthorKind.STAFF, owner.id)
+    ref = MessageRef(
+        message.chat.id,
+        message.message_id,
+        Direction.OUT,
+        AuthorKind.STAFF,
+        owner.id,
+        business_connection_id=connection_id,
+    )
     await record_message(
         session,
         ref,
@@ -116,15 +109,52 @@ async def owner_wrote(
     queue_in_topic(session, services, customer, copy)
 
 
+def _forget_route(services: Services, chat_id: int) -> None:
+    """This process reads the chat's route again (other workers within their cache's 5 s)."""
+    if services.business_routes is not None:
+        services.business_routes.forget(chat_id)
+
+
 @router.edited_business_message()
-async def owner_edited(message: Message) -> None:
-    """The owner's edits stay in the customer's chat; the topic keeps the first version."""
+async def owner_edited(message: Message, services: Services, session: AsyncSession) -> None:
+    """The owner edited what they wrote to a customer: the topic's copy is edited too."""
+    if from_customer(message) or message.sender_business_bot is not None:
+        return  # customers' edits run as edited_message; the bot's own are logged when made
+    now = services.clock()
+    chat_id, message_id, via = message.chat.id, message.message_id, message.business_connection_id
+    if await record_edit(session, chat_id, message_id, content_of(message), now, via):
+        await relay_edit(services, session, chat_id, message_id, via)
 
 
 @router.deleted_business_messages()
-async def deleted(event: BusinessMessagesDeleted) -> None:
-    """Deletions in a business chat are not mirrored: staff keep what was said."""
-    logger.debug("%s business message(s) deleted in a chat", len(event.message_ids))
+async def deleted(
+    event: BusinessMessagesDeleted, services: Services, session: AsyncSession
+) -> None:
+    """Messages deleted in a customer's chat: staff keep the copies, told each was deleted."""
+    staff_chat = services.settings.telegram.staff_chat_id
+    customer = await find_by_telegram_id(session, event.chat.id)
+    if staff_chat is None or customer is None:
+        return
+    l10n = services.staff_texts()
+    groups = {staff_chat, *services.own_staff_groups()}  # a shop account's own group too
+    for message_id in event.message_ids:
+        original = await find_message(
+            session, event.chat.id, message_id, event.business_connection_id
+        )
+        if original is None:
+            continue
+        who = "owner" if original.author_kind == AuthorKind.STAFF else "customer"
+        for copy in await relayed_copies(session, original):
+            if copy.chat_id not in groups:
+                continue
+            note = SendMessage(
+                chat_id=staff_chat,
+                text=l10n(f"business-deleted-{who}"),
+                reply_parameters=ReplyParameters(
+                    message_id=copy.telegram_message_id, allow_sending_without_reply=True
+                ),
+            )
+            queue_in_topic(session, services, customer, note)
 
 
 @topic_router.message(Command("pause"))
@@ -154,6 +184,7 @@ async def _set_paused(
 ) -> None:
     chat_id = topic.customer.telegram_id
     chat = await business.set_paused(session, chat_id, paused, services.clock())
+    _forget_route(services, chat_id)
     if chat is None:
         await message.reply(l10n("business-not-business"))
         return

@@ -27,6 +27,8 @@ class Customer(SQLModel, table=True):
     blocked: bool = False
     blocked_reason: str | None = Field(default=None)
     topic_id: int | None = Field(default=None, sa_type=sa.BigInteger)  # staff forum topic
+    # The staff group holding topic_id (None: STAFF_CHAT_ID); a shop account may have its own.
+    topic_chat_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

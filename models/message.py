@@ -16,7 +16,14 @@ class Message(SQLModel, table=True):
 
     __tablename__ = "messages"
     __table_args__ = (
-        sa.UniqueConstraint("chat_id", "telegram_message_id", name="uq_messages_chat_message"),
+        # A customer's chat with a shop account and with the bot share the customer's id but
+        # number their messages apart.
+        sa.UniqueConstraint(
+            "chat_id",
+            "telegram_message_id",
+            "business_connection_id",
+            name="uq_messages_chat_message",
+        ),
         sa.Index("ix_messages_conversation_created", "conversation_id", "created_at"),
         sa.Index("ix_messages_customer_created", "customer_id", "created_at"),
         sa.Index("ix_messages_created_at", "created_at"),
@@ -28,6 +35,10 @@ class Message(SQLModel, table=True):
     customer_id: int | None = Field(default=None, foreign_key="customers.id")
     chat_id: int = Field(sa_type=sa.BigInteger)
     telegram_message_id: int = Field(sa_type=sa.BigInteger)
+    # The connection of the shop account whose chat this is; "" for the bot's own chats.
+    business_connection_id: str = Field(
+        default="", max_length=255, sa_column_kwargs={"server_default": ""}
+    )
     thread_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     direction: str = Field(max_length=3)
     author_kind: str = Field(max_length=10)

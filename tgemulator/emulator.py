@@ -21,7 +21,15 @@ from tgemulator.methods import BotApi
 from tgemulator.people import People
 from tgemulator.server import ApiGateway, BotApiRoutes, CallRecord
 from tgemulator.spec import ApiSpec, load_spec
-from tgemulator.state import DEFAULT_GROUP_ID, GENERAL, Json, SimUser, StoredMessage, World
+from tgemulator.state import (
+    DEFAULT_GROUP_ID,
+    GENERAL,
+    ChatState,
+    Json,
+    SimUser,
+    StoredMessage,
+    World,
+)
 from tgemulator.webhook import WebhookDelivery
 
 logger = logging.getLogger("tgemulator")
@@ -372,6 +380,18 @@ class Emulator:
         return topic
 
     # ---- Telegram Business -------------------------------------------------------------
+
+    def add_staff_group(self, chat_id: int, title: str) -> int:
+        """Add another forum supergroup the bot is in (a shop account's own staff group).
+
+        Its members are the staff group's: membership is one status per user here.
+        """
+        if chat_id >= 0 or chat_id in self.world.chats:
+            raise ValueError(f"{chat_id} is no new supergroup id")
+        self.world.chats[chat_id] = ChatState(
+            id=chat_id, type="supergroup", title=title, is_forum=True, next_message_id=2
+        )
+        return chat_id
 
     async def connect_business(
         self, owner_id: int, *, can_reply: bool = True, enabled: bool = True

@@ -555,9 +555,10 @@ class World:
         icon_custom_emoji_id: str | None,
         *,
         outgoing: bool,
+        chat: ChatState | None = None,
     ) -> tuple[Topic, StoredMessage]:
-        """Create a forum topic and its service message."""
-        chat = self.group
+        """Create a forum topic and its service message (in the staff group unless `chat`)."""
+        chat = chat or self.group
         thread_id = chat.next_message_id
         created: Json = {"name": name, "icon_color": icon_color}
         if icon_custom_emoji_id:

@@ -108,7 +108,25 @@ class Policy(StrictModel):
     # Telegram Business: after the account's owner writes in a customer's chat, the bot keeps
     # quiet there until the customer writes again this many minutes later.
     business_quiet_minutes: int = Field(default=15, ge=0)
+    # Telegram Business: a connected account whose customers' topics go to a staff group of
+    # its own (the account's user id or @username → the group's chat id); others share
+    # STAFF_CHAT_ID.
+    business_staff_groups: dict[str, int] = Field(default_factory=dict)
     faq_threshold: float = Field(ge=0, le=1)
+
+    @field_validator("business_staff_groups")
+    @classmethod
+    def _staff_groups(cls, value: dict[str, int]) -> dict[str, int]:
+        """Keys: an account's user id or @username; values: a group's (negative) chat id."""
+        groups = {}
+        for key, chat in value.items():
+            name = str(key).strip()
+            if not (name.isdigit() or (name.startswith("@") and len(name) > 1)):
+                raise ValueError(f"{name!r}: use the account's user id or its @username")
+            if chat >= 0:
+                raise ValueError(f"{name}: {chat} is no group's chat id (those are negative)")
+            groups[name.lower()] = chat
+        return groups
 
     @field_validator("timezone")
     @classmethod

@@ -39,6 +39,14 @@ class Route:
     usable: bool  # enabled and allowed to reply
     last_customer_at: datetime
     account: str  # the account's name, for staff
+    owner_active_at: datetime | None = None  # the owner last wrote to the customer personally
+    paused: bool = False  # staff paused the bot in this chat
+
+    def quiet(self, now: datetime, period: timedelta) -> bool:
+        """Whether the bot must not talk in the chat now (the owner is answering, or paused)."""
+        if self.paused:
+            return True
+        return self.owner_active_at is not None and now - self.owner_active_at < period
 
 
 def usable(connection: BusinessConnection) -> bool:
@@ -105,11 +113,18 @@ async def route(session: AsyncSession, customer_telegram_id: int) -> Route | Non
     if row is None:
         return None
     chat, conn = row
+    return route_of(chat, conn)
+
+
+def route_of(chat: BusinessChat, conn: BusinessConnection | None) -> Route:
+    """The route of a stored business chat through its connection (None: unknown to us)."""
     return Route(
         chat.connection_id,
         conn is not None and usable(conn),
         chat.last_customer_at,
         "?" if conn is None else conn.owner_name,
+        chat.owner_active_at,
+        chat.paused,
     )
 
 
@@ -158,9 +173,7 @@ async def customer_left(session: AsyncSession, customer_telegram_id: int) -> boo
 
 def bot_keeps_quiet(chat: BusinessChat, now: datetime, quiet: timedelta) -> bool:
     """Whether the bot must not talk in the chat: paused, or the owner spoke within `quiet`."""
-    if chat.paused:
-        return True
-    return chat.owner_active_at is not None and now - chat.owner_active_at < quiet
+    return route_of(chat, None).quiet(now, quiet)
 
 
 async def owner_wrote(
@@ -185,3 +198,25 @@ async def set_paused(
         chat.owner_active_at = None  # resuming means now, not after the quiet period
     chat.updated_at = now
     return chat
+
+
+async def staff_group(
+    session: AsyncSession, customer_telegram_id: int, groups: dict[str, int]
+) -> int | None:
+    """The staff group of the account a customer writes to, if it has one (the policy's
+    business_staff_groups); None: the shared STAFF_CHAT_ID."""
+    if not groups:
+        return None
+    row = (
+        await session.exec(
+            select(BusinessConnection)
+            .join(BusinessChat, col(BusinessChat.connection_id) == col(BusinessConnection.id))
+            .where(BusinessChat.customer_telegram_id == customer_telegram_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    by_id = groups.get(str(row.owner_id))
+    if by_id is not None:
+        return by_id
+    return groups.get(f"@{row.owner_username}".lower()) if row.owner_username else None

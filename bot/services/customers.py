@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Customer
@@ -60,9 +60,21 @@ def refresh_customer(customer: Customer, person: Person, now: datetime) -> None:
         customer.updated_at = now
 
 
-async def find_by_topic(session: AsyncSession, topic_id: int) -> Customer | None:
-    """Return the customer whose staff topic this is."""
-    return (await session.exec(select(Customer).where(Customer.topic_id == topic_id))).first()
+async def find_by_topic(
+    session: AsyncSession, topic_id: int, group: int | None = None
+) -> Customer | None:
+    """Return the customer whose staff topic this is.
+
+    `group`: the topic is in a shop account's own staff group (thread ids are per group);
+    None: in the shared STAFF_CHAT_ID (its customers' topic_chat_id is None).
+    """
+    where = (
+        col(Customer.topic_chat_id).is_(None)
+        if group is None
+        else col(Customer.topic_chat_id) == group
+    )
+    stmt = select(Customer).where(Customer.topic_id == topic_id, where)
+    return (await session.exec(stmt)).first()
 
 
 async def find_by_telegram_id(session: AsyncSession, telegram_id: int) -> Customer | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +31,7 @@ class Inbound:
     content: MessageContent
     thread_id: int | None = None
     edited: bool = False
+    business_connection_id: str | None = None  # written to a shop account, not to the bot
 
 
 def is_note(text: str | None) -> bool:
@@ -43,22 +45,31 @@ async def record_inbound(
     now: datetime,
     *,
     staff_chat_id: int | None,
+    own_groups: Collection[int] = (),
     customer: Customer | None = None,
     conversation: Conversation | None = None,
 ) -> int | None:
     """Store a customer's or staff member's message (edits update the stored one); its row id."""
     if inbound.edited:
-        row = await record_edit(session, inbound.chat_id, inbound.message_id, inbound.content, now)
+        row = await record_edit(
+            session,
+            inbound.chat_id,
+            inbound.message_id,
+            inbound.content,
+            now,
+            inbound.business_connection_id,
+        )
         if row is not None:
             return row.id
     if customer is not None:
         kind = AuthorKind.CUSTOMER
         if conversation is not None:
             await touch_conversation(session, conversation, now)
-    elif inbound.chat_id == staff_chat_id:
+    elif inbound.chat_id == staff_chat_id or inbound.chat_id in own_groups:
         kind = AuthorKind.NOTE if is_note(inbound.content.text) else AuthorKind.STAFF
         if inbound.thread_id is not None:
-            customer = await find_by_topic(session, inbound.thread_id)
+            group = None if inbound.chat_id == staff_chat_id else inbound.chat_id
+            customer = await find_by_topic(session, inbound.thread_id, group)
             if customer is not None and customer.id is not None:
                 conversation = await latest_conversation(session, customer.id)
     else:
@@ -70,6 +81,7 @@ async def record_inbound(
         kind,
         inbound.author_id,
         inbound.thread_id,
+        inbound.business_connection_id,
     )
     return await record_message(
         session,

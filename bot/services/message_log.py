@@ -37,6 +37,7 @@ class MessageRef:
     author_kind: str
     author_telegram_id: int | None = None
     thread_id: int | None = None
+    business_connection_id: str | None = None  # a chat with a shop account (None: the bot's)
 
 
 @functools.cache
@@ -47,7 +48,9 @@ def _insert(dialect: str) -> Insert:
     table = Message.__table__  # type: ignore[attr-defined]
     return (
         insert(table)
-        .on_conflict_do_nothing(index_elements=["chat_id", "telegram_message_id"])
+        .on_conflict_do_nothing(
+            index_elements=["chat_id", "telegram_message_id", "business_connection_id"]
+        )
         .returning(table.c.id)
     )
 
@@ -71,6 +74,7 @@ async def record_message(
         "customer_id": customer_id,
         "chat_id": ref.chat_id,
         "telegram_message_id": ref.message_id,
+        "business_connection_id": ref.business_connection_id or "",
         "thread_id": ref.thread_id,
         "direction": ref.direction,
         "author_kind": ref.author_kind,
@@ -86,25 +90,40 @@ async def record_message(
     # One statement, without the ORM's unit of work: this runs twice for every answer.
     row_id = await _INSERT.scalar(session, values)
     if row_id is None:
-        existing = await find_message(session, ref.chat_id, ref.message_id)
+        existing = await find_message(
+            session, ref.chat_id, ref.message_id, ref.business_connection_id
+        )
         assert existing is not None and existing.id is not None
         row_id = existing.id
     return int(row_id)
 
 
-async def find_message(session: AsyncSession, chat_id: int, message_id: int) -> Message | None:
-    """Return the recorded message with these Telegram ids, if any."""
+async def find_message(
+    session: AsyncSession, chat_id: int, message_id: int, business_connection_id: str | None = None
+) -> Message | None:
+    """Return the recorded message with these Telegram ids, if any.
+
+    `business_connection_id`: the message is in the customer's chat with that shop account,
+    which numbers its messages apart from their chat with the bot (None).
+    """
     stmt = select(Message).where(
-        Message.chat_id == chat_id, Message.telegram_message_id == message_id
+        Message.chat_id == chat_id,
+        Message.telegram_message_id == message_id,
+        Message.business_connection_id == (business_connection_id or ""),
     )
     return (await session.exec(stmt)).first()
 
 
 async def record_edit(
-    session: AsyncSession, chat_id: int, message_id: int, content: MessageContent, now: datetime
+    session: AsyncSession,
+    chat_id: int,
+    message_id: int,
+    content: MessageContent,
+    now: datetime,
+    business_connection_id: str | None = None,
 ) -> Message | None:
     """Apply an edit to a recorded message, keeping the previous text in its extra data."""
-    row = await find_message(session, chat_id, message_id)
+    row = await find_message(session, chat_id, message_id, business_connection_id)
     if row is None:
         return None
     history = list((row.extra or {}).get("previous_texts", []))

@@ -78,7 +78,11 @@ async def add_comment(
 
 
 async def file_comment(
-    session: AsyncSession, chat_id: int, telegram_message_id: int, conversation: Conversation
+    session: AsyncSession,
+    chat_id: int,
+    telegram_message_id: int,
+    conversation: Conversation,
+    business_connection_id: str | None = None,
 ) -> None:
     """Log the comment's message in the rated conversation, where it belongs.
 
@@ -90,6 +94,7 @@ async def file_comment(
         .where(
             col(Message.chat_id) == chat_id,
             col(Message.telegram_message_id) == telegram_message_id,
+            col(Message.business_connection_id) == (business_connection_id or ""),
         )
         .values(conversation_id=conversation.id)
     )

@@ -28,8 +28,9 @@ async def alert_managers(
     settings = services.settings
     l10n = services.staff_texts()
     link = "—"
-    if settings.telegram.staff_chat_id is not None and customer.topic_id is not None:
-        link = topic_link(settings.telegram.staff_chat_id, customer.topic_id)
+    group = customer.topic_chat_id or settings.telegram.staff_chat_id  # an account's own group
+    if group is not None and customer.topic_id is not None:
+        link = topic_link(group, customer.topic_id)
     text = l10n(
         key, customer=customer.display_name, id=str(customer.telegram_id), link=link, **args
     )

@@ -15,6 +15,7 @@ answers the one the customer wrote in last (managers always in the bot's chat).
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from collections.abc import Callable
@@ -56,7 +57,10 @@ from models import Message as LoggedMessage
 
 logger = logging.getLogger(__name__)
 
-ROUTE_TTL = 5.0  # seconds a chat's route is trusted; another worker may have changed it
+# Seconds a chat's route is trusted. Another worker that stored a disconnection, a lost right or
+# the owner's personal answer is seen here at most this late; meanwhile a send still carries the
+# old connection and Telegram refuses it (BUSINESS_*), which the outbox reports to staff.
+ROUTE_TTL = 5.0
 # can_reply covers "chats that had incoming messages in the last 24 hours" (the Bot API).
 REPLY_WINDOW = timedelta(hours=24)
 
@@ -75,6 +79,21 @@ _MEDIA: dict[str, tuple[type[TelegramMethod[Any]], str, bool]] = {
 
 class BusinessUnavailable(TelegramForbiddenError):
     """The customer's business connection is disabled or may not reply: nothing was sent."""
+
+
+class BusinessQuiet(BusinessUnavailable):
+    """The owner is answering the customer personally (or staff paused the bot): not sent."""
+
+
+# Set by the outbox sender while it sends a message staff caused (their answer, a decision,
+# /resolve and its rating request): those reach the customer even while the bot keeps quiet.
+for_staff: contextvars.ContextVar[bool] = contextvars.ContextVar("for_staff", default=False)
+
+
+def talks(method: TelegramMethod[Any]) -> bool:
+    """Whether a call puts a new message in the chat (edits and chat actions do not)."""
+    name = type(method).__name__
+    return name.startswith("Send") and name != "SendChatAction"
 
 
 def from_customer(message: Message) -> bool:
@@ -111,13 +130,19 @@ class BusinessRoutes:
         sessions: async_sessionmaker[AsyncSession],
         private_only: Callable[[int], bool],
         clock: Callable[[], datetime],
+        quiet: Callable[[], timedelta] = lambda: timedelta(0),
         ttl: float = ROUTE_TTL,
+        ticks: Callable[[], float] = time.monotonic,
     ) -> None:
         self.clock = clock
+        self.quiet = quiet  # the policy's business_quiet_minutes, read when it is needed
         self._sessions = sessions
         self._private_only = private_only  # managers: always the bot's own chat
         self._ttl = ttl
+        self._ticks = ticks  # monotonic seconds, for the cache's expiry
         self._routes: dict[int, tuple[Route | None, float]] = {}
+        self.known: set[str] = set()  # connections stored (bot.telegram.connections)
+        self.failed: dict[str, float] = {}  # connections Telegram did not know, and when
         self._active = False
         self._active_checked = -ttl
 
@@ -127,7 +152,7 @@ class BusinessRoutes:
 
     def remember(self, chat_id: int, found: Route | None) -> None:
         """Cache what this process just wrote about a chat."""
-        self._routes[chat_id] = (found, time.monotonic() + self._ttl)
+        self._routes[chat_id] = (found, self._ticks() + self._ttl)
 
     def forget(self, chat_id: int | None = None) -> None:
         """Drop a chat's cached route (all of them with None)."""
@@ -145,7 +170,7 @@ class BusinessRoutes:
         """How to reach a private chat: through a business connection, or None (the bot's)."""
         if chat_id <= 0 or self._private_only(chat_id):
             return None
-        now = time.monotonic()
+        now = self._ticks()
         if not self._active:
             if now - self._active_checked < self._ttl:
                 return None
@@ -160,9 +185,13 @@ class BusinessRoutes:
         self._routes[chat_id] = (found, now + self._ttl)
         return found
 
-    async def logged(self, chat_id: int, message_id: int) -> LoggedMessage | None:
+    async def logged(
+        self, chat_id: int, message_id: int, connection_id: str | None = None
+    ) -> LoggedMessage | None:
         """A logged message, to send its content where copyMessage cannot reach."""
-        return await self._read(lambda session: find_message(session, chat_id, message_id))
+        return await self._read(
+            lambda session: find_message(session, chat_id, message_id, connection_id)
+        )
 
     async def _read(self, query: Callable[[AsyncSession], Any]) -> Any:
         session = current_session.get()
@@ -227,7 +256,9 @@ class BusinessRouting(BaseRequestMiddleware):
         ):
             return await make_request(bot, routed)
         # Logged as the copy it stands for, so edits of the original reach it as in bot mode.
-        token = resent_copy_of.set((method.from_chat_id, method.message_id))
+        source = await self._routes.route(method.from_chat_id)  # cached by routed()
+        connection_id = None if source is None else source.connection_id
+        token = resent_copy_of.set((method.from_chat_id, method.message_id, connection_id))
         try:
             return await make_request(bot, routed)
         finally:
@@ -238,11 +269,12 @@ class BusinessRouting(BaseRequestMiddleware):
         routes = self._routes
         if isinstance(method, CopyMessage | ForwardMessage):
             source, target = method.from_chat_id, method.chat_id
-            business = (isinstance(source, int) and await routes.route(source)) or (
-                isinstance(target, int) and await routes.route(target)
-            )
+            # A copy from a shop account's chat: the original is logged under its connection.
+            from_shop = await routes.route(source) if isinstance(source, int) else None
+            business = from_shop or (isinstance(target, int) and await routes.route(target))
             if business and isinstance(source, int):
-                row = await routes.logged(source, method.message_id)
+                via = None if from_shop is None else from_shop.connection_id
+                row = await routes.logged(source, method.message_id, via)
                 sent = None if row is None else resend(row, method)
                 if sent is None:
                     logger.warning("business: no logged content to send for a copy")
@@ -261,6 +293,11 @@ class BusinessRouting(BaseRequestMiddleware):
             return method
         if not found.usable:
             raise BusinessUnavailable(method, "business connection is disabled or cannot reply")
-        if routes.clock() - found.last_customer_at > REPLY_WINDOW:
+        now = routes.clock()
+        if now - found.last_customer_at > REPLY_WINDOW:
             raise BusinessUnavailable(method, "no message from the customer in the last 24 hours")
+        if talks(method) and not for_staff.get() and found.quiet(now, routes.quiet()):
+            # The bot's own lines (a holding message, a follow-up, an answer to a press) must
+            # not talk over the owner; the outbox posts what it would have said in the topic.
+            raise BusinessQuiet(method, "the owner is answering personally or the bot is paused")
         return method.model_copy(update={"business_connection_id": found.connection_id})

@@ -16,10 +16,14 @@ if TYPE_CHECKING:
 
 
 async def relay_edit(
-    services: Services, session: AsyncSession, chat_id: int, message_id: int
+    services: Services,
+    session: AsyncSession,
+    chat_id: int,
+    message_id: int,
+    business_connection_id: str | None = None,
 ) -> int:
     """Queue the recorded new text of a message onto its copies; return how many."""
-    original = await find_message(session, chat_id, message_id)
+    original = await find_message(session, chat_id, message_id, business_connection_id)
     if original is None or original.text is None:
         return 0
     staff_chat = services.settings.telegram.staff_chat_id
@@ -35,7 +39,8 @@ async def relay_edit(
                 caption=original.text, chat_id=copy.chat_id, message_id=copy.telegram_message_id
             )
         # After whatever else is queued for that topic or chat, so the copy goes first.
-        in_topic = copy.chat_id == staff_chat and copy.customer_id is not None
+        staff_group = copy.chat_id == staff_chat or copy.chat_id in services.own_staff_groups()
+        in_topic = staff_group and copy.customer_id is not None
         lane = (
             topic_lane(copy.customer_id)
             if in_topic and copy.customer_id

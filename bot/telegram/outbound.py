@@ -86,7 +86,7 @@ chat_owner: contextvars.ContextVar[ChatOwner | None] = contextvars.ContextVar(
 # Set by BusinessRouting while it sends a copy's content itself (copyMessage cannot reach a
 # business chat): the (chat, message) copied, so the send is logged as that message's copy and
 # the customer's edits still reach it.
-resent_copy_of: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
+resent_copy_of: contextvars.ContextVar[tuple[int, int, str | None] | None] = contextvars.ContextVar(
     "resent_copy_of", default=None
 )
 
@@ -99,9 +99,11 @@ class OutboundLog(BaseRequestMiddleware):
         sessions: async_sessionmaker[AsyncSession],
         staff_chat_id: int | None,
         clock: Callable[[], datetime],
+        own_groups: frozenset[int] = frozenset(),
     ) -> None:
         self._sessions = sessions
         self._staff_chat_id = staff_chat_id
+        self._own_groups = own_groups  # shop accounts' own staff groups
         self._clock = clock
         self._writer: GroupWriter[_Sent] = GroupWriter(self._store_all, LOG_LINGER_SECONDS)
 
@@ -168,10 +170,18 @@ class OutboundLog(BaseRequestMiddleware):
     async def _store(self, session: AsyncSession, sent: _Sent) -> None:
         method, result, now = sent.method, sent.result, sent.at
         if isinstance(method, EditMessageText | EditMessageCaption) and isinstance(result, Message):
-            await record_edit(session, result.chat.id, result.message_id, content_of(result), now)
+            await record_edit(
+                session,
+                result.chat.id,
+                result.message_id,
+                content_of(result),
+                now,
+                result.business_connection_id,
+            )
             return
-        relay_of = None
+        relay_of, connection_id = None, None
         if isinstance(result, Message):
+            connection_id = result.business_connection_id
             chat_id, thread_id = result.chat.id, result.message_thread_id
             message_id, content = result.message_id, content_of(result)
             if sent.copy_of is not None:
@@ -194,11 +204,19 @@ class OutboundLog(BaseRequestMiddleware):
                 {**(content.extra or {}), "forwarded": True},
             )
         author = sent.author or Author(
-            AuthorKind.SYSTEM if chat_id == self._staff_chat_id else AuthorKind.BOT
+            AuthorKind.SYSTEM
+            if chat_id == self._staff_chat_id or chat_id in self._own_groups
+            else AuthorKind.BOT
         )
         customer_id, conversation_id = await self._owner(session, sent.owner, chat_id, thread_id)
         ref = MessageRef(
-            chat_id, message_id, Direction.OUT, author.kind, author.telegram_id, thread_id
+            chat_id,
+            message_id,
+            Direction.OUT,
+            author.kind,
+            author.telegram_id,
+            thread_id,
+            connection_id,
         )
         await record_message(
             session,
@@ -215,8 +233,9 @@ class OutboundLog(BaseRequestMiddleware):
     ) -> tuple[int | None, int | None]:
         if known is not None and known.session in (session, None) and known.chat_id == chat_id:
             return known.customer_id, known.conversation_id
-        if chat_id == self._staff_chat_id:
-            customer = await find_by_topic(session, thread_id) if thread_id else None
+        if chat_id == self._staff_chat_id or chat_id in self._own_groups:
+            group = None if chat_id == self._staff_chat_id else chat_id
+            customer = await find_by_topic(session, thread_id, group) if thread_id else None
         else:
             customer = await find_by_telegram_id(session, chat_id)
         if customer is None or customer.id is None:
@@ -234,7 +253,8 @@ class _Sent:
     at: datetime
     author: Author | None
     owner: ChatOwner | None
-    copy_of: tuple[int, int] | None = None  # a copy sent as its content (business chats)
+    # A copy sent as its content (business chats): the original's chat, id and connection.
+    copy_of: tuple[int, int, str | None] | None = None
 
 
 async def _copied_content(

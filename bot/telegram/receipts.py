@@ -9,6 +9,7 @@ transaction that marks the row sent or failed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -19,7 +20,7 @@ from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.types import ReplyParameters
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services.handoff import staff_decided
+from bot.services.handoff import ConversationClosed, staff_decided, staff_replied
 from bot.services.outbox_rows import topic_lane
 from bot.telegram.alerts import alert_managers
 from bot.telegram.outbound import Author
@@ -74,6 +75,16 @@ def decision_answers(conversation_id: int, staff_id: int, at: datetime) -> Actio
     }
 
 
+def staff_answered(conversation_id: int, staff_id: int, at: datetime) -> Action:
+    """A staff answer stops the reply clock once it reached the customer (a shop account's)."""
+    return {
+        "do": "answered",
+        "conversation": conversation_id,
+        "staff": staff_id,
+        "at": at.isoformat(),
+    }
+
+
 def then_send(lane: str, method: TelegramMethod[Any]) -> Action:
     """Queue one more call in a lane once this message is sent (asked only if told)."""
     payload = method.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
@@ -108,9 +119,24 @@ async def _decided(session: AsyncSession, services: Services, action: Action) ->
         await staff_decided(session, conversation, action["staff"], at)
 
 
+async def _answered(session: AsyncSession, services: Services, action: Action) -> None:
+    conversation = await session.get(Conversation, action["conversation"])
+    if conversation is not None:
+        with contextlib.suppress(ConversationClosed):  # resolved meanwhile: no clock to stop
+            at = datetime.fromisoformat(action["at"])
+            await staff_replied(session, conversation, action["staff"], at)
+
+
 async def _send(session: AsyncSession, services: Services, action: Action) -> None:
     method = getattr(aiogram.methods, action["method"])
-    queue_call(session, services, action["lane"], method.model_validate(action["payload"]))
+    call = method.model_validate(action["payload"])
+    # Caused by the same staff action as the message before it (/resolve's rating request).
+    queue_call(session, services, action["lane"], call, receipt={"for_staff": True})
+
+
+def speaks_for_staff(found: Receipt | None) -> bool:
+    """Whether a queued message was caused by staff: every receipt is a staff action's."""
+    return bool(found)
 
 
 async def _alert(session: AsyncSession, services: Services, action: Action) -> None:
@@ -122,6 +148,7 @@ async def _alert(session: AsyncSession, services: Services, action: Action) -> N
 ACTIONS: dict[str, Callable[[AsyncSession, Services, Action], Awaitable[None]]] = {
     "post": _post,
     "decided": _decided,
+    "answered": _answered,
     "alert": _alert,
     "send": _send,
 }

@@ -28,10 +28,11 @@ from bot.db import is_embedded, transaction
 from bot.resilience import forget_scope, is_transient, replay_scope
 from bot.services import outbox_rows as outbox
 from bot.services.business import route as business_route
+from bot.services.business import staff_group
 from bot.services.conversations import latest_conversation
 from bot.services.customers import find_by_telegram_id
 from bot.telegram import receipts
-from bot.telegram.business import BusinessUnavailable
+from bot.telegram.business import BusinessQuiet, BusinessUnavailable, for_staff
 from bot.telegram.outbound import outbound_author
 from bot.telegram.outbox import queue_in_topic
 from bot.telegram.topics import topic_name
@@ -272,13 +273,21 @@ class Outbox:
             method = method.model_copy(update={"text": text})
         try:
             if row.customer_id is not None:
-                topic = topic or await self._topic(bot, row.customer_id)
-                method = method.model_copy(update={"message_thread_id": topic})
+                group = None
+                if topic is None or self._services.own_staff_groups():
+                    group, topic = await self._topic(bot, row.customer_id)
+                where: dict[str, Any] = {"message_thread_id": topic}
+                staff_chat = self._services.settings.telegram.staff_chat_id
+                if group is not None and getattr(method, "chat_id", None) == staff_chat:
+                    where["chat_id"] = group  # the shop account's own staff group
+                method = method.model_copy(update=where)
             # Logged as the person the message speaks for (a staff member's relayed answer).
             token = outbound_author.set(receipts.author_of(row.receipt))
+            staff_token = for_staff.set(receipts.speaks_for_staff(row.receipt))
             try:
                 result: Message | MessageId | Any = await bot(method)
             finally:
+                for_staff.reset(staff_token)
                 outbound_author.reset(token)
         except TelegramAPIError as exc:
             return exc
@@ -299,7 +308,8 @@ class Outbox:
         elif _refused_by_business(outcome):
             # Telegram allows no other way to a shop account's customer: staff are told.
             outbox.mark_failed(row, now, outcome.message)
-            await _undelivered_to_business(session, self._services, row)
+            quiet = isinstance(outcome, BusinessQuiet)
+            await _undelivered_to_business(session, self._services, row, quiet=quiet)
         elif isinstance(outcome, TelegramBadRequest) and _topic_gone(outcome):
             await _forget_topic(session, row)
             outbox.mark_retry(row, now, outcome.message, wait=0)
@@ -327,35 +337,46 @@ class Outbox:
                 raise
             logger.exception("outbox message %s: its receipt could not be settled", row.id)
 
-    async def _topic(self, bot: Bot, customer_id: int) -> int:
-        """The customer's topic id, creating the topic if they have none."""
+    async def _topic(self, bot: Bot, customer_id: int) -> tuple[int | None, int]:
+        """The customer's staff group (None: STAFF_CHAT_ID) and topic, made if they have none.
+
+        A customer of a shop account with a staff group of its own (the policy's
+        business_staff_groups) gets their topic there; one who moves to another group (writes
+        to another account, or to the bot) gets a new topic in it.
+        """
         services = self._services
+        groups = services.content.policy.business_staff_groups
         async with transaction(services.sessions) as session:
             customer = await session.get(Customer, customer_id)
             assert customer is not None
-            if customer.topic_id is not None:
-                return customer.topic_id
+            group = await staff_group(session, customer.telegram_id, groups)
+            if customer.topic_id is not None and customer.topic_chat_id == group:
+                return group, customer.topic_id
             # A customer of a connected shop account: the topic names the account.
             found = await business_route(session, customer.telegram_id)
             name = topic_name(customer, found.account if found else None)
-        staff_chat = services.settings.telegram.staff_chat_id
+        staff_chat = group if group is not None else services.settings.telegram.staff_chat_id
         assert staff_chat is not None
         topic = await bot.create_forum_topic(staff_chat, name)
         async with transaction(services.sessions) as session:
             customer = await session.get(Customer, customer_id, populate_existing=True)
             assert customer is not None
-            if customer.topic_id is None:
+            if customer.topic_id is None or customer.topic_chat_id != group:
                 customer.topic_id = topic.message_thread_id
+                customer.topic_chat_id = group
             conversation = await latest_conversation(session, customer_id)
             if conversation is not None:
                 conversation.staff_topic_id = customer.topic_id
-            return customer.topic_id
+            return customer.topic_chat_id, customer.topic_id
 
 
 async def _undelivered_to_business(
-    session: AsyncSession, services: Services, row: OutboxMessage
+    session: AsyncSession, services: Services, row: OutboxMessage, *, quiet: bool = False
 ) -> None:
-    """Tell staff in the customer's topic what could not reach them through the shop account."""
+    """Tell staff in the customer's topic what could not reach them through the shop account.
+
+    `quiet`: the bot kept its own line back while the owner answers personally (or paused).
+    """
     customer = await find_by_telegram_id(session, row.chat_id)
     staff_chat = services.settings.telegram.staff_chat_id
     if customer is None or staff_chat is None:
@@ -371,7 +392,8 @@ async def _undelivered_to_business(
         )
     else:
         text = str(row.payload.get("text") or row.payload.get("caption") or row.method)
-        note = l10n("business-undelivered-queued", text=text[:1000])
+        key = "business-kept-quiet-queued" if quiet else "business-undelivered-queued"
+        note = l10n(key, text=text[:1000])
         method = SendMessage(chat_id=staff_chat, text=note)
     queue_in_topic(session, services, customer, method)
 

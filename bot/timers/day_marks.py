@@ -79,7 +79,8 @@ async def opening(session: AsyncSession, deadline: Deadline, services: Services,
         lines = [l10n("morning-list-header", count=len(waiting))]
         for due_row, conversation, customer in waiting:
             due = promise_time(due_row.due_at, services.promises.schedule.tz, l10n.language)
-            link = topic_link(staff_chat, customer.topic_id) if customer.topic_id else "—"
+            group = customer.topic_chat_id or staff_chat  # a shop account's own group, if any
+            link = topic_link(group, customer.topic_id) if customer.topic_id else "—"
             lines.append(
                 l10n(
                     "morning-list-line",

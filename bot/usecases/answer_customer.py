@@ -9,11 +9,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.services.handoff import staff_replied
+from bot.services import business
+from bot.services.handoff import ConversationClosed, staff_replied
 from bot.telegram import receipts
 from bot.telegram.outbound import Author
 from bot.telegram.outbox import queue_to_customer
-from models import AuthorKind, Conversation, Customer
+from models import AuthorKind, Conversation, ConversationStatus, Customer
 
 
 async def answer_customer(
@@ -30,13 +31,20 @@ async def answer_customer(
     """Stop the customer's waiting clock and queue the answer, logged as the staff member's.
 
     If the customer has blocked the bot, staff hear it in the topic (answering `reply_to`).
+    A customer of a shop account: the clock stops once the answer went through the account,
+    which Telegram refuses when the account disconnected the bot or bars it from replying.
     """
-    assert customer.id is not None
-    await staff_replied(session, conversation, staff_id, now)
+    assert customer.id is not None and conversation.id is not None
+    stopped: list[receipts.Action] = []
+    if await business.route(session, customer.telegram_id) is None:
+        await staff_replied(session, conversation, staff_id, now)
+    elif conversation.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
+        raise ConversationClosed()  # as staff_replied would: nothing is sent
+    else:
+        stopped.append(receipts.staff_answered(conversation.id, staff_id, now))
     blocked = receipts.post_in_topic(
         customer.id, staff_l10n("staff-customer-blocked-bot"), reply_to
     )
     author = Author(AuthorKind.STAFF, staff_id)
-    queue_to_customer(
-        session, services, customer, method, receipts.receipt(author, refused=[blocked])
-    )
+    found = receipts.receipt(author, sent=stopped, refused=[blocked])
+    queue_to_customer(session, services, customer, method, found)

@@ -15,4 +15,6 @@ router = Router(name=__name__)
 @router.edited_message()
 async def edited(message: Message, services: Services, session: AsyncSession) -> None:
     """Mirror the customer's edit onto the copy staff see."""
-    await relay_edit(services, session, message.chat.id, message.message_id)
+    await relay_edit(
+        services, session, message.chat.id, message.message_id, message.business_connection_id
+    )

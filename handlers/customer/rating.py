@@ -90,7 +90,13 @@ async def comment(
     rating = None
     if conversation is not None and conversation.customer_id == customer.id:
         rating = await add_comment(session, conversation, message.text or "")
-        await file_comment(session, message.chat.id, message.message_id, conversation)
+        await file_comment(
+            session,
+            message.chat.id,
+            message.message_id,
+            conversation,
+            message.business_connection_id,
+        )
     if rating is not None:
         staff_chat = services.settings.telegram.staff_chat_id
         assert staff_chat is not None

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import BaseMiddleware
 from aiogram.methods import CopyMessage, SendMessage
 from aiogram.types import Message, TelegramObject
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,7 +15,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.services import business
 from bot.telegram.outbox import queue_in_topic
-from handlers.business import account_of
 from handlers.customer.handoff import open_handoff
 from models import Conversation, Customer
 
@@ -48,22 +47,23 @@ class BusinessGate(BaseMiddleware):
         services = self._services
         now = services.clock()
         chat = await business.customer_wrote(session, customer.telegram_id, connection_id, now)
+        # None: Telegram did not describe it either (bot.telegram.connections asked before).
         conn = await business.connection(session, connection_id)
-        if conn is None:  # connected before this bot stored connections: ask Telegram
-            bot: Bot = data["bot"]
-            account = account_of(await bot.get_business_connection(connection_id))
-            await business.save_connection(session, account, now)
-            conn = await business.connection(session, connection_id)
-            assert conn is not None
         routes.mark_active()
-        can_answer = business.usable(conn)
-        routes.remember(
-            customer.telegram_id, business.Route(connection_id, can_answer, now, conn.owner_name)
-        )
+        can_answer = conn is not None and business.usable(conn)
+        routes.remember(customer.telegram_id, business.route_of(chat, conn))
         quiet = timedelta(minutes=services.content.policy.business_quiet_minutes)
         if can_answer and not business.bot_keeps_quiet(chat, now, quiet):
             return await handler(event, data)
-        why = "cannot-reply" if not can_answer else "paused" if chat.paused else "owner"
+        why = (
+            "unknown"
+            if conn is None
+            else "cannot-reply"
+            if not can_answer
+            else "paused"
+            if chat.paused
+            else "owner"
+        )
         conversation: Conversation = data["conversation"]
         await _relay_quietly(services, session, customer, conversation, event, why)
         return None

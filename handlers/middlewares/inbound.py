@@ -24,6 +24,7 @@ def inbound_of(message: Message) -> Inbound | None:
         content=content_of(message),
         thread_id=message.message_thread_id if message.is_topic_message else None,
         edited=message.edit_date is not None,
+        business_connection_id=message.business_connection_id,
     )
 
 
@@ -47,6 +48,7 @@ class InboundLogMiddleware(BaseMiddleware):
                 inbound,
                 self._services.clock(),
                 staff_chat_id=self._services.settings.telegram.staff_chat_id,
+                own_groups=self._services.own_staff_groups(),
                 customer=data.get("customer"),
                 conversation=data.get("conversation"),
             )

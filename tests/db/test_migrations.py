@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -46,3 +48,20 @@ async def test_migrating_twice_is_harmless(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
     assert "alembic_version" in tables
+
+
+async def test_the_consoles_search_keeps_its_triggers_after_every_migration(
+    engine: AsyncEngine,
+) -> None:
+    """SQLite's batch migrations rebuild a table, which drops its triggers: 0011 rebuilds
+    messages, so it must bring back the triggers that keep the search index current."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the triggers are SQLite's (PostgreSQL searches with a GIN index)")
+    async with engine.connect() as conn:
+        found = (
+            await conn.execute(
+                sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            )
+        ).scalars()
+        names = list(found)
+    assert names == ["messages_fts_delete", "messages_fts_insert", "messages_fts_update"]

@@ -262,3 +262,74 @@ async def test_staff_edits_reach_the_customers_copy_through_the_account(harness:
     edits = h.emu.calls_to("editMessageText")
     assert edits and all(c.params.get("business_connection_id") for c in edits)
     assert refused(h) == []
+
+
+def test_every_journey_runs_in_business_mode() -> None:
+    """A journey added to the bot-mode tests must be added here too (or its stand-in named)."""
+    import ast
+    from pathlib import Path
+
+    here = Path(__file__)
+    listed = here.read_text()
+    stand_ins = {
+        # Two days after the customer last wrote Telegram lets the bot write no more: run as
+        # the two follow-up tests above.
+        "test_follow_up_still_a_problem_reopens_and_escalates",
+    }
+    missing = []
+    for module in ("test_journeys.py", "test_rules.py", "test_rules_clock.py"):
+        tree = ast.parse((here.parent / module).read_text())
+        for node in tree.body:
+            journey = isinstance(node, ast.AsyncFunctionDef) and node.name.startswith("test_")
+            if journey and f".{node.name}," not in listed and node.name not in stand_ins:
+                missing.append(f"{module}::{node.name}")
+    assert missing == []
+
+
+async def test_the_owner_answers_then_the_account_disconnects(fast: Harness) -> None:  # noqa: F811
+    """A handoff in business mode with the owner stepping in and, later, a disconnection."""
+    h = await in_business_mode(fast)
+    user = h.customer(960005, "Dina")
+    await h.say(user, "👤 Talk to a person")
+    topic = await h.wait_topic(user)
+    mark = h.emu.mark()
+    personal = await h.emu.owner_send(OWNER, user, "Dina, it's Olga from the shop, one minute")
+    await h.emu.wait_for_bot_message(
+        h.staff_chat, lambda m: "one minute" in (m.get("text") or ""), thread_id=topic, since=mark
+    )
+    # The customer answers the owner: staff get it; the bot says nothing, not even its
+    # "thank you for waiting" when the 2-second rule fires.
+    mark = h.emu.mark()
+    await h.emu.send_text(user, "Thanks, I'll wait")
+    kept = await h.emu.wait_for_bot_message(
+        h.staff_chat,
+        lambda m: "The bot kept quiet" in (m.get("text") or ""),
+        thread_id=topic,
+        since=mark,
+    )
+    assert "Thank you for waiting" in kept["text"]
+    said = [m for m in h.emu.bot_messages(user) if m["message_id"] > personal["message_id"]]
+    assert said == []
+    # Staff are people: their answer goes through the account even while the bot is quiet.
+    mark = h.emu.mark()
+    await h.emu.staff_send(STAFF_ID, topic, "Your refund is on its way")
+    await h.emu.wait_for_bot_message(user, lambda m: "refund" in (m.get("text") or ""))
+    # The owner disconnects the bot: managers hear once; a staff answer is not delivered and
+    # the customer's clock is not stopped by it.
+    h.emu.serve_customers_via(None)
+    connection = next(iter(h.emu.world.connections))
+    await h.emu.change_business(connection, enabled=False)
+    await h.emu.wait_for_bot_message(
+        rules.MANAGER_ID, lambda m: "disconnected the bot" in (m.get("text") or "")
+    )
+    h.emu.serve_customers_via(OWNER)
+    mark = h.emu.mark()
+    await h.emu.staff_send(STAFF_ID, topic, "Anything else?")
+    await h.emu.wait_for_bot_message(
+        h.staff_chat,
+        lambda m: "Not delivered" in (m.get("text") or ""),
+        thread_id=topic,
+        since=mark,
+    )
+    assert not any("Anything else?" in (m.get("text") or "") for m in h.emu.bot_messages(user))
+    assert refused(h) == []

@@ -400,3 +400,15 @@ def test_bad_env_message_is_one_clear_line() -> None:
     assert str(caught.value) == (
         "environment: REPLY_SLA_SECONDS: must be a positive integer, got 'abc'"
     )
+
+
+def test_business_staff_groups_name_an_account_and_a_group(content_dir: Path) -> None:
+    error = break_policy(content_dir, business_staff_groups={"corner_shop": -1001})
+    assert error.entry == "policy: business_staff_groups"
+    assert "user id or its @username" in error.message
+    error = break_policy(content_dir, business_staff_groups={"@corner_shop": 1001})
+    assert "no group's chat id" in error.message
+    data = read(content_dir, "policy.yaml")
+    write(content_dir, "policy.yaml", {**data, "business_staff_groups": {"@Corner_Shop": -1001}})
+    content = load_content(content_dir, NO_ENV)
+    assert content.policy.business_staff_groups == {"@corner_shop": -1001}  # as Telegram: any case

@@ -185,7 +185,7 @@ def _topic_name(name: str) -> str:
 @serves("createForumTopic")
 async def create_forum_topic(api: BotApi, params: Json) -> Json:
     """Create a topic; its id is the id of the service message that opens it."""
-    _forum(api, params["chat_id"])
+    chat = _forum(api, params["chat_id"])
     color = params.get("icon_color", TOPIC_COLORS[0])
     if color not in TOPIC_COLORS:
         raise bad_request("invalid icon_color specified")
@@ -195,6 +195,7 @@ async def create_forum_topic(api: BotApi, params: Json) -> Json:
         color,
         params.get("icon_custom_emoji_id"),
         outgoing=True,
+        chat=chat,
     )
     return topic.to_forum_topic()
 

@@ -14,3 +14,7 @@ business-read-only = 💼 The shop account { $account } no longer lets the bot r
 business-restored = 💼 The bot can answer in the shop account { $account } again.
 staff-topic-account = 💼 Writes to the shop account { $account }.
 business-undelivered-queued = ⚠️ Could not reach the customer through the shop account (the account disconnected the bot or bars it from replying, or the customer has not written there for 24 hours, after which Telegram lets a bot write no more). Not sent: «{ $text }». Write to them from the account itself.
+business-kept-quiet-queued = 🤫 The bot kept quiet in the customer's chat (the owner is answering personally, or staff paused the bot) and did not send: «{ $text }».
+business-deleted-customer = 🗑 This message of the customer's was deleted in their chat with the shop account; it is kept here.
+business-deleted-owner = 🗑 This message of the owner's was deleted in the customer's chat with the shop account; it is kept here.
+business-why-unknown = Telegram does not know the account's connection to the bot

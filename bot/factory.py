@@ -141,7 +141,12 @@ def create_bot(services: Services) -> Bot:
     )
     # Outermost: an answer held until its update commits then goes through the whole chain.
     session.middleware(SendAfterCommit())
-    session.middleware(SplitLongMessages())  # each part is then limited and logged
+    session.middleware(SplitLongMessages())  # each part is then logged, routed and limited
+    services.outbound_log = OutboundLog(
+        services.sessions, services.settings.telegram.staff_chat_id, services.clock
+    )
+    # Before the business routing: a copy it turns into a send is logged as that copy.
+    session.middleware(services.outbound_log)
     # Each part to a customer of a connected shop account goes through its connection.
     managers = services.settings.telegram.manager_ids
     services.business_routes = BusinessRoutes(
@@ -157,10 +162,6 @@ def create_bot(services: Services) -> Bot:
             telegram.rate_limit_overall,
         )
     )
-    services.outbound_log = OutboundLog(
-        services.sessions, services.settings.telegram.staff_chat_id, services.clock
-    )
-    session.middleware(services.outbound_log)
     session.middleware(ReplayGuard())  # innermost: a retried update does not send twice
     return Bot(token.get_secret_value(), session=session)
 

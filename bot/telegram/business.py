@@ -48,10 +48,10 @@ from aiogram.types import Message, Update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import current_session, transaction
+from bot.db import transaction
 from bot.services.business import Route, any_connection, route
 from bot.services.message_log import find_message
-from bot.telegram.outbound import resent_copy_of
+from bot.telegram.call_context import current
 from models import Message as LoggedMessage
 
 logger = logging.getLogger(__name__)
@@ -165,7 +165,8 @@ class BusinessRoutes:
         return await self._read(lambda session: find_message(session, chat_id, message_id))
 
     async def _read(self, query: Callable[[AsyncSession], Any]) -> Any:
-        session = current_session.get()
+        context = current()
+        session = context.session if context is not None else None
         # Inside an update's transaction, read through it (SQLite has one connection). A
         # sender's session that has not begun yet must stay unbegun until Telegram answered:
         # read in a short transaction of its own instead.
@@ -219,19 +220,7 @@ class BusinessRouting(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Any:
         """Rewrite the call for a business chat, or refuse it when the connection cannot."""
-        routed = await self.routed(method)
-        if (
-            not isinstance(method, CopyMessage)
-            or isinstance(routed, CopyMessage)
-            or not isinstance(method.from_chat_id, int)
-        ):
-            return await make_request(bot, routed)
-        # Logged as the copy it stands for, so edits of the original reach it as in bot mode.
-        token = resent_copy_of.set((method.from_chat_id, method.message_id))
-        try:
-            return await make_request(bot, routed)
-        finally:
-            resent_copy_of.reset(token)
+        return await make_request(bot, await self.routed(method))
 
     async def routed(self, method: TelegramMethod[Any]) -> TelegramMethod[Any]:
         """The call as it must go: with the connection's id, or a copy turned into a send."""

@@ -32,7 +32,7 @@ from bot.services.conversations import latest_conversation
 from bot.services.customers import find_by_telegram_id
 from bot.telegram import receipts
 from bot.telegram.business import BusinessUnavailable
-from bot.telegram.outbound import outbound_author
+from bot.telegram.call_context import CallContext, making_calls
 from bot.telegram.outbox import queue_in_topic
 from bot.telegram.topics import topic_name
 from models import Customer, OutboxMessage, OutboxStatus
@@ -244,7 +244,7 @@ class Outbox:
             # If the mark below cannot commit (the database went away), the next drain sends
             # this row again: within this process, Telegram then gets the call only once.
             with replay_scope(scope):
-                outcome = await self._attempt(bot, row, topic, text)
+                outcome = await self._attempt(bot, session, row, topic, text)
             if not self._locking:
                 row = await session.get(OutboxMessage, head.id)
                 joined = [r for r in [await session.get(OutboxMessage, j.id) for j in joined] if r]
@@ -264,7 +264,12 @@ class Outbox:
             return await outbox.followers(own, row, JOIN_LIMIT, lock=False)
 
     async def _attempt(
-        self, bot: Bot, row: OutboxMessage, topic: int | None, text: str | None = None
+        self,
+        bot: Bot,
+        session: AsyncSession,
+        row: OutboxMessage,
+        topic: int | None,
+        text: str | None = None,
     ) -> Any:
         """Make the call (into the customer's topic, created first if they have none)."""
         method = _rebuild(row)
@@ -274,12 +279,11 @@ class Outbox:
             if row.customer_id is not None:
                 topic = topic or await self._topic(bot, row.customer_id)
                 method = method.model_copy(update={"message_thread_id": topic})
-            # Logged as the person the message speaks for (a staff member's relayed answer).
-            token = outbound_author.set(receipts.author_of(row.receipt))
-            try:
+            # Logged in this row's transaction (it commits with the mark), as the person the
+            # message speaks for (a staff member's relayed answer).
+            context = CallContext(session=session, author=receipts.author_of(row.receipt))
+            with making_calls(context):
                 result: Message | MessageId | Any = await bot(method)
-            finally:
-                outbound_author.reset(token)
         except TelegramAPIError as exc:
             return exc
         return result

@@ -63,10 +63,8 @@ async def connection_changed(
     """Store the connection; tell managers once when the bot can or can no longer answer."""
     account = account_of(connection)
     change = await business.save_connection(session, account, services.clock())
-    routes = services.business_routes
-    if routes is not None:
-        routes.mark_active()
-        routes.forget()  # every chat of the account may answer differently now
+    services.business_routes.mark_active()
+    services.business_routes.forget()  # every chat of the account may answer differently now
     if change is not None:
         l10n = services.staff_texts()
         await tell_managers(

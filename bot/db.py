@@ -1,8 +1,7 @@
-"""Database engine, sessions, the current-session context, and migrations."""
+"""Database engine, sessions, units of work, and migrations."""
 
 from __future__ import annotations
 
-import contextvars
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,11 +21,6 @@ from bot.sqlite import Connection as InLoopConnection
 from bot.sqlite import in_loop_creator
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-
-# The session of the update or job being handled, so outbound logging joins its transaction.
-current_session: contextvars.ContextVar[AsyncSession | None] = contextvars.ContextVar(
-    "current_session", default=None
-)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -165,15 +159,12 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """Run a unit of work that commits on success and rolls back on error."""
     async with sessions() as session:
-        token = current_session.set(session)
         try:
             yield session
             await session.commit()
         except BaseException:
             await session.rollback()
             raise
-        finally:
-            current_session.reset(token)
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiogram.methods
@@ -39,6 +40,7 @@ from bot.services.faq_meaning import FaqService
 from bot.services.moderation import Lexicon, Moderator
 from bot.services.rules import Promises
 from bot.services.smalltalk import SmallTalk
+from bot.services.tickets import ReturnPolicy
 from bot.telegram.after_commit import SendAfterCommit
 from bot.telegram.business import BusinessRoutes, BusinessRouting
 from bot.telegram.dates import policy_words
@@ -53,6 +55,7 @@ from handlers import build_router
 from handlers.manager.menu import commands, publish_manager_menus
 from handlers.middlewares import ContextMiddleware, DbSessionMiddleware, InboundLogMiddleware
 from handlers.middlewares.business import BusinessGate
+from models.types import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +78,13 @@ def _pin_response_types() -> None:
                 _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
 
 
-async def create_services(settings: Settings, *, auto_migrate: bool | None = None) -> Services:
-    """Load content and texts, open the database, and migrate the embedded one."""
+async def create_services(
+    settings: Settings,
+    *,
+    auto_migrate: bool | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> Services:
+    """Load content and texts, open the database, migrate the embedded one; build the rest."""
     content = load_content(settings.app.content_dir)
     for problem in unknown_labels(content):
         logger.warning("content: %s", problem)
@@ -95,18 +103,47 @@ async def create_services(settings: Settings, *, auto_migrate: bool | None = Non
         follow_up_days=policy.follow_up_days,
     )
     sessions = create_sessionmaker(engine)
-    services = Services(
-        settings,
-        content,
-        translations,
-        engine,
+    telegram = settings.telegram
+    managers = telegram.manager_ids
+    # Managers are always answered in the bot's own chat.
+    routes = BusinessRoutes(
         sessions,
-        await start_faq(settings, content, sessions),
-        promises,
-        Moderator(Lexicon.load(settings.app.content_dir / "moderation.yaml")),
-        SmallTalk(content.smalltalk),
+        lambda chat: chat in managers,
+        clock,
+        lambda: timedelta(minutes=policy.business_quiet_minutes),
     )
-    services.outbox = Outbox(services)
+
+    async def connection_of(chat: int) -> str | None:
+        found = await routes.route(chat)
+        return None if found is None else found.connection_id
+
+    services = Services(
+        settings=settings,
+        content=content,
+        translations=translations,
+        engine=engine,
+        sessions=sessions,
+        faq=await start_faq(settings, content, sessions),
+        promises=promises,
+        return_policy=ReturnPolicy(
+            policy.returns.auto_approve_limit,
+            policy.returns.auto_approve_cap,
+            policy.returns.cap_window_days,
+        ),
+        moderator=Moderator(Lexicon.load(settings.app.content_dir / "moderation.yaml")),
+        smalltalk=SmallTalk(content.smalltalk),
+        clock=clock,
+        outbound_log=OutboundLog(
+            sessions,
+            telegram.staff_chat_id,
+            clock,
+            frozenset(policy.business_staff_groups.values()),
+            connection_of,
+        ),
+        business_routes=routes,
+    )
+    services.outbox = Outbox(services)  # it settles receipts with the services themselves
+    services.freeze()
     return services
 
 
@@ -142,15 +179,10 @@ def create_bot(services: Services) -> Bot:
     )
     # Outermost: an answer held until its update commits then goes through the whole chain.
     session.middleware(SendAfterCommit())
-    session.middleware(SplitLongMessages())  # each part is then limited and logged
+    session.middleware(SplitLongMessages())  # each part is then logged, routed and limited
+    # Before the business routing: a copy it turns into a send is logged as that copy.
+    session.middleware(services.outbound_log)
     # Each part to a customer of a connected shop account goes through its connection.
-    managers = services.settings.telegram.manager_ids
-    services.business_routes = BusinessRoutes(
-        services.sessions,
-        lambda chat: chat in managers,
-        lambda: services.clock(),
-        lambda: timedelta(minutes=services.content.policy.business_quiet_minutes),
-    )
     session.middleware(BusinessRouting(services.business_routes))
     telegram = services.settings.telegram
     session.middleware(
@@ -161,13 +193,6 @@ def create_bot(services: Services) -> Bot:
             telegram.rate_limit_overall,
         )
     )
-    services.outbound_log = OutboundLog(
-        services.sessions,
-        services.settings.telegram.staff_chat_id,
-        services.clock,
-        services.own_staff_groups(),
-    )
-    session.middleware(services.outbound_log)
     session.middleware(ReplayGuard())  # innermost: a retried update does not send twice
     return Bot(token.get_secret_value(), session=session)
 
@@ -195,7 +220,7 @@ def create_dispatcher(services: Services, bot: Bot, key_prefix: str = "fsm") -> 
     dp = DrainingDispatcher(storage=storage, events_isolation=isolation, services=services)
     inbox = dp.inbox = Inbox(services, dp)
     dp.update.outer_middleware(MetricsMiddleware())
-    dp.update.outer_middleware(DbSessionMiddleware(services.sessions, lambda: services.clock()))
+    dp.update.outer_middleware(DbSessionMiddleware(services.sessions, services.clock))
     dp.update.outer_middleware(ContextMiddleware(services))
     inbound = InboundLogMiddleware(services)
     dp.message.outer_middleware(inbound)
@@ -246,8 +271,7 @@ async def _on_shutdown(
         scheduler.shutdown(wait=False)
     await asyncio.gather(*(job.stop() for job in periodic))
     await services.outbox.close()
-    if services.outbound_log is not None:
-        await services.outbound_log.close()
+    await services.outbound_log.close()
     await services.faq.close()
     await services.engine.dispose()
     logger.info("bot stopped")

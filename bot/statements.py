@@ -11,10 +11,12 @@ transaction if this is its first statement; asyncpg prepares and caches the stat
 drivers (aiosqlite in a thread) go through the session as any statement does.
 
 Only plain writes qualify: every column with a Python-side default must be given (the fast path
-does not compute defaults), and the ORM is not flushed first (callers flush new objects their
-rows refer to, as `log_event` does). SQLAlchemy's statement events (`before_cursor_execute`,
-`handle_error`) do not see these writes, so what `bot.db` and `bot.resilience` listen for is
-done here too: U+0000 is replaced, and driver errors are reported to the watched unit of work.
+does not compute defaults), and the ORM is not flushed first (new objects a row refers to must
+be flushed before it). Only `bot.rows`, the database adapter, runs these statements, and it
+keeps those rules for its callers (an import-linter contract). SQLAlchemy's statement events
+(`before_cursor_execute`, `handle_error`) do not see these writes, so what `bot.db` and
+`bot.resilience` listen for is done here too: U+0000 is replaced, and driver errors are
+reported to the watched unit of work.
 `bot.sqlite.Connection.trace` and PostgreSQL's own log show the statements.
 """
 

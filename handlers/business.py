@@ -48,10 +48,9 @@ async def connection_changed(
     account = account_of(connection)
     change = await business.save_connection(session, account, services.clock())
     routes = services.business_routes
-    if routes is not None:
-        routes.mark_active()
-        routes.failed.pop(account.id, None)
-        routes.forget()  # every chat of the account may answer differently now
+    routes.mark_active()
+    routes.failed.pop(account.id, None)
+    routes.forget()  # every chat of the account may answer differently now
     if change is not None:
         l10n = services.staff_texts()
         await tell_managers(
@@ -111,8 +110,7 @@ async def owner_wrote(
 
 def _forget_route(services: Services, chat_id: int) -> None:
     """This process reads the chat's route again (other workers within their cache's 5 s)."""
-    if services.business_routes is not None:
-        services.business_routes.forget(chat_id)
+    services.business_routes.forget(chat_id)
 
 
 @router.edited_business_message()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import rows
 from bot.services.customers import Person, refresh_customer, register_customer
-from bot.statements import Prepared, PreparedLoad
 from models import Conversation, ConversationStatus, Customer
 
 OPEN_STATUSES = (
@@ -27,39 +26,12 @@ _LATEST = (
     .limit(1)
 )
 
-_WITH_LATEST = (
-    select(Customer, Conversation)
-    .outerjoin(
-        Conversation,
-        col(Conversation.id)
-        == select(func.max(Conversation.id))
-        .where(Conversation.customer_id == Customer.id)
-        .correlate(Customer)
-        .scalar_subquery(),
-    )
-    .where(Customer.telegram_id == bindparam("telegram_id"))
-)
-_CUSTOMER_AND_LATEST = PreparedLoad(_WITH_LATEST, (Customer, Conversation))
-
-_LAST_MESSAGE_AT = (
-    update(Conversation.__table__)  # type: ignore[attr-defined]
-    .where(Conversation.__table__.c.id == bindparam("conversation_id"))  # type: ignore[attr-defined]
-    .values(last_message_at=bindparam("now"))
-)
-_TOUCH = Prepared(lambda _dialect: _LAST_MESSAGE_AT, ["conversation_id", "now"])
-
 
 async def touch_conversation(
     session: AsyncSession, conversation: Conversation, now: datetime
 ) -> None:
     """Note the time of the conversation's latest message."""
-    # A direct UPDATE: marking the object changed made the next query flush it through the
-    # ORM's unit of work, which cost several times the statement, on every customer message.
-    if conversation.id is None:  # not flushed yet: it goes in with its insert
-        conversation.last_message_at = now
-        return
-    await _TOUCH.rowcount(session, {"conversation_id": conversation.id, "now": now})
-    set_committed_value(conversation, "last_message_at", now)
+    await rows.set_last_message_at(session, conversation, now)
 
 
 async def latest_conversation(session: AsyncSession, customer_id: int) -> Conversation | None:
@@ -73,7 +45,7 @@ async def customer_and_conversation(
     """The customer writing (registered on first contact) and their open conversation."""
     # One query for both: on every customer message, a statement saved is a tenth of a
     # millisecond of SQLAlchemy's time.
-    row = await _CUSTOMER_AND_LATEST.first(session, {"telegram_id": person.telegram_id})
+    row = await rows.customer_with_latest(session, person.telegram_id)
     if row is None:
         customer, latest = await register_customer(session, person, now), None
     else:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.statements import Prepared, columns_but_id
+from bot import rows
 from models import Message
 
 
@@ -40,24 +36,6 @@ class MessageRef:
     business_connection_id: str | None = None  # a chat with a shop account (None: the bot's)
 
 
-@functools.cache
-def _insert(dialect: str) -> Insert:
-    """The message INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per dialect."""
-    # Building a statement with its values costs SQLAlchemy more than running it does.
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = Message.__table__  # type: ignore[attr-defined]
-    return (
-        insert(table)
-        .on_conflict_do_nothing(
-            index_elements=["chat_id", "telegram_message_id", "business_connection_id"]
-        )
-        .returning(table.c.id)
-    )
-
-
-_INSERT = Prepared(_insert, columns_but_id(Message.__table__))  # type: ignore[attr-defined]
-
-
 async def record_message(
     session: AsyncSession,
     ref: MessageRef,
@@ -69,33 +47,32 @@ async def record_message(
     relay_of: int | None = None,
 ) -> int:
     """Store a message once and return its row id; a redelivered one is left unchanged."""
-    values = {
-        "conversation_id": conversation_id,
-        "customer_id": customer_id,
-        "chat_id": ref.chat_id,
-        "telegram_message_id": ref.message_id,
-        "business_connection_id": ref.business_connection_id or "",
-        "thread_id": ref.thread_id,
-        "direction": ref.direction,
-        "author_kind": ref.author_kind,
-        "author_telegram_id": ref.author_telegram_id,
-        "content_type": content.content_type,
-        "text": content.text,
-        "file_ids": content.file_ids or None,
-        "extra": content.extra,
-        "relay_of": relay_of,
-        "created_at": now,
-        "edited_at": None,
-    }
     # One statement, without the ORM's unit of work: this runs twice for every answer.
-    row_id = await _INSERT.scalar(session, values)
+    row_id = await rows.insert_message(
+        session,
+        chat_id=ref.chat_id,
+        telegram_message_id=ref.message_id,
+        business_connection_id=ref.business_connection_id or "",
+        thread_id=ref.thread_id,
+        direction=ref.direction,
+        author_kind=ref.author_kind,
+        author_telegram_id=ref.author_telegram_id,
+        content_type=content.content_type,
+        text=content.text,
+        file_ids=content.file_ids or None,
+        extra=content.extra,
+        created_at=now,
+        conversation_id=conversation_id,
+        customer_id=customer_id,
+        relay_of=relay_of,
+    )
     if row_id is None:
         existing = await find_message(
             session, ref.chat_id, ref.message_id, ref.business_connection_id
         )
         assert existing is not None and existing.id is not None
         row_id = existing.id
-    return int(row_id)
+    return row_id
 
 
 async def find_message(

@@ -7,56 +7,19 @@ getUpdates offset, a webhook's 2xx). The transaction that handles it claims it
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Insert, delete, func, literal_column, null, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.statements import Prepared
+from bot import rows
 from models import InboxUpdate
 from models.inbox import DONE, PENDING
 
 KEEP = timedelta(days=7)
-_TABLE = InboxUpdate.__table__  # type: ignore[attr-defined]
-
-
-def _insert(dialect: str) -> Any:
-    """PostgreSQL's or SQLite's INSERT, both with ON CONFLICT."""
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(_TABLE)
-
-
-@functools.cache
-def _store(dialect: str) -> Insert:
-    """INSERT … ON CONFLICT DO NOTHING of a pending update: a redelivery stores nothing."""
-    return _insert(dialect).on_conflict_do_nothing(index_elements=["update_id"])
-
-
-@functools.cache
-def _claim(dialect: str) -> Insert:
-    """Mark an update done, inserting its row if it never went through the inbox."""
-    insert = _insert(dialect)
-    return insert.on_conflict_do_update(
-        index_elements=["update_id"],
-        # Constants as SQL, not parameters: the compiled statement takes only the row's values.
-        set_={
-            "status": insert.excluded.status,
-            "body": null(),
-            "handled_at": insert.excluded.handled_at,
-        },
-        # A row already done is left alone: 0 rows changed tells the caller it is a repeat.
-        where=_TABLE.c.status != literal_column(f"'{DONE}'"),
-    )
-
-
-_STORE = Prepared(_store, ["update_id", "status", "body", "received_at", "claimed_until"])
-_CLAIM = Prepared(_claim, ["update_id", "status", "received_at", "handled_at"])
 
 
 async def store_updates(
@@ -65,27 +28,13 @@ async def store_updates(
     """Store (update_id, JSON) pairs as pending, leased to the caller; return how many were new."""
     stored = 0
     for update_id, body in updates:
-        stored += await _STORE.rowcount(
-            session,
-            {
-                "update_id": update_id,
-                "status": PENDING,
-                "body": body,
-                "received_at": now,
-                "claimed_until": lease_until,
-            },
-        )
+        stored += await rows.insert_pending_update(session, update_id, body, now, lease_until)
     return stored
 
 
 async def claim_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
     """Mark an update handled in this transaction; False if it already was (a repeat)."""
-    # ON CONFLICT: a concurrent twin waits for our commit, then finds the row done.
-    claimed = await _CLAIM.rowcount(
-        session,
-        {"update_id": update_id, "status": DONE, "received_at": now, "handled_at": now},
-    )
-    return bool(claimed)
+    return await rows.mark_update_done(session, update_id, now)
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,10 @@ told of staff decisions, staff topics, managers) are outbox rows (bot/telegram/o
 
 from __future__ import annotations
 
-import contextvars
-import dataclasses
 import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import Bot
@@ -44,7 +41,7 @@ from aiogram.methods import (
 )
 from aiogram.methods.base import TelegramType
 
-from bot.telegram.outbound import ChatOwner, chat_owner
+from bot.telegram.call_context import CallContext, Held, current, making_calls
 from bot.telegram.retry import deliver
 
 logger = logging.getLogger(__name__)
@@ -60,46 +57,25 @@ _DEFERRABLE = (
     ForwardMessage,
 )
 
-Deferred = list[tuple[TelegramMethod[Any], ChatOwner | None]]
-
-
-@dataclass
-class Held:
-    """The chat an update came from, and the answers to it held until the commit."""
-
-    chat_id: int | None
-    calls: Deferred = field(default_factory=list)
-
-
-# aiogram gives a request middleware only the bot and the method: the update being handled
-# reaches it through this (set by the database middleware around each update).
-_pending: contextvars.ContextVar[Held | None] = contextvars.ContextVar(
-    "after_commit_pending", default=None
-)
-
 
 @contextmanager
-def holding(chat_id: int | None) -> Iterator[Deferred]:
-    """Hold back answers in the update's chat; yield the list they collect in."""
-    held = Held(chat_id)
-    token = _pending.set(held)
-    try:
-        yield held.calls
-    finally:
-        _pending.reset(token)
+def holding(chat_id: int | None) -> Iterator[CallContext]:
+    """Hold back answers in the update's chat; yield the update's context that collects them."""
+    # The database middleware adds the update's session to it, the context middleware its
+    # customer: both through the handler data, not a variable of their own.
+    with making_calls(CallContext(held_chat=chat_id, held=[])) as context:
+        yield context
 
 
-async def send_held(bot: Bot, calls: Deferred) -> None:
+async def send_held(bot: Bot, calls: Held) -> None:
     """Send the held answers in order; a failure is logged and does not stop the rest."""
     for method, owner in calls:
         # Logged in a transaction of its own, still as the same customer and conversation.
-        token = chat_owner.set(dataclasses.replace(owner, session=None) if owner else None)
-        try:
-            await deliver(functools.partial(bot, method))
-        except Exception:
-            logger.exception("answer %s could not be sent", type(method).__name__)
-        finally:
-            chat_owner.reset(token)
+        with making_calls(CallContext(owner=owner)):
+            try:
+                await deliver(functools.partial(bot, method))
+            except Exception:
+                logger.exception("answer %s could not be sent", type(method).__name__)
 
 
 class SendAfterCommit(BaseRequestMiddleware):
@@ -112,17 +88,18 @@ class SendAfterCommit(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Any:
         """Hold the call back while an update is being handled, else send it now."""
-        held = _pending.get()
-        if held is None:
+        context = current()
+        held = context.held if context is not None else None
+        if context is None or held is None:
             return await make_request(bot, method)
         if isinstance(method, AnswerCallbackQuery):
-            held.calls.append((method, None))
+            held.append((method, None))
             return True
         if (
-            held.chat_id is not None
+            context.held_chat is not None
             and isinstance(method, _DEFERRABLE)
-            and getattr(method, "chat_id", None) == held.chat_id
+            and getattr(method, "chat_id", None) == context.held_chat
         ):
-            held.calls.append((method, chat_owner.get()))
+            held.append((method, context.owner))
             return None
         return await make_request(bot, method)

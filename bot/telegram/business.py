@@ -15,7 +15,6 @@ answers the one the customer wrote in last (managers always in the bot's chat).
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import time
 from collections.abc import Callable
@@ -49,10 +48,10 @@ from aiogram.types import Message, Update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import current_session, transaction
+from bot.db import transaction
 from bot.services.business import Route, any_connection, route
 from bot.services.message_log import find_message
-from bot.telegram.outbound import resent_copy_of
+from bot.telegram.call_context import current
 from models import Message as LoggedMessage
 
 logger = logging.getLogger(__name__)
@@ -83,11 +82,6 @@ class BusinessUnavailable(TelegramForbiddenError):
 
 class BusinessQuiet(BusinessUnavailable):
     """The owner is answering the customer personally (or staff paused the bot): not sent."""
-
-
-# Set by the outbox sender while it sends a message staff caused (their answer, a decision,
-# /resolve and its rating request): those reach the customer even while the bot keeps quiet.
-for_staff: contextvars.ContextVar[bool] = contextvars.ContextVar("for_staff", default=False)
 
 
 def talks(method: TelegramMethod[Any]) -> bool:
@@ -194,7 +188,8 @@ class BusinessRoutes:
         )
 
     async def _read(self, query: Callable[[AsyncSession], Any]) -> Any:
-        session = current_session.get()
+        context = current()
+        session = context.session if context is not None else None
         # Inside an update's transaction, read through it (SQLite has one connection). A
         # sender's session that has not begun yet must stay unbegun until Telegram answered:
         # read in a short transaction of its own instead.
@@ -248,21 +243,7 @@ class BusinessRouting(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Any:
         """Rewrite the call for a business chat, or refuse it when the connection cannot."""
-        routed = await self.routed(method)
-        if (
-            not isinstance(method, CopyMessage)
-            or isinstance(routed, CopyMessage)
-            or not isinstance(method.from_chat_id, int)
-        ):
-            return await make_request(bot, routed)
-        # Logged as the copy it stands for, so edits of the original reach it as in bot mode.
-        source = await self._routes.route(method.from_chat_id)  # cached by routed()
-        connection_id = None if source is None else source.connection_id
-        token = resent_copy_of.set((method.from_chat_id, method.message_id, connection_id))
-        try:
-            return await make_request(bot, routed)
-        finally:
-            resent_copy_of.reset(token)
+        return await make_request(bot, await self.routed(method))
 
     async def routed(self, method: TelegramMethod[Any]) -> TelegramMethod[Any]:
         """The call as it must go: with the connection's id, or a copy turned into a send."""
@@ -296,8 +277,14 @@ class BusinessRouting(BaseRequestMiddleware):
         now = routes.clock()
         if now - found.last_customer_at > REPLY_WINDOW:
             raise BusinessUnavailable(method, "no message from the customer in the last 24 hours")
-        if talks(method) and not for_staff.get() and found.quiet(now, routes.quiet()):
+        if talks(method) and not _for_staff() and found.quiet(now, routes.quiet()):
             # The bot's own lines (a holding message, a follow-up, an answer to a press) must
             # not talk over the owner; the outbox posts what it would have said in the topic.
             raise BusinessQuiet(method, "the owner is answering personally or the bot is paused")
         return method.model_copy(update={"business_connection_id": found.connection_id})
+
+
+def _for_staff() -> bool:
+    """Whether the call being made carries a message staff caused (see CallContext)."""
+    context = current()
+    return context is not None and context.for_staff

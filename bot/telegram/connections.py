@@ -64,7 +64,7 @@ async def know_connection(services: Services, bot: Bot, update: Update) -> None:
     """Make sure the update's business connection is stored, asking Telegram if it is not."""
     routes = services.business_routes
     connection_id = connection_named(update)
-    if routes is None or connection_id is None or connection_id in routes.known:
+    if connection_id is None or connection_id in routes.known:
         return
     async with transaction(services.sessions) as session:
         stored = await business.connection(session, connection_id) is not None
@@ -99,8 +99,7 @@ async def remember_connection(services: Services, account: business.Account) -> 
             text = l10n(f"business-{change}", account=account.owner_name)
             await tell_managers(services, session, text)
     routes = services.business_routes
-    if routes is not None:
-        routes.mark_active()
-        routes.known.add(account.id)
-        routes.failed.pop(account.id, None)
-        routes.forget()
+    routes.mark_active()
+    routes.known.add(account.id)
+    routes.failed.pop(account.id, None)
+    routes.forget()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,7 +27,7 @@ from aiogram.types import Message, MessageId
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import current_session, transaction
+from bot.db import transaction
 from bot.group_writer import GroupWriter
 from bot.resilience import RetryBudget, watching
 from bot.services.conversations import latest_conversation
@@ -40,6 +39,9 @@ from bot.services.message_log import (
     record_edit,
     record_message,
 )
+from bot.telegram.call_context import Author as Author
+from bot.telegram.call_context import ChatOwner as ChatOwner
+from bot.telegram.call_context import current
 from bot.telegram.content import content_of
 from models import AuthorKind, Direction
 
@@ -51,46 +53,6 @@ LOG_RETRY_SECONDS = 60.0  # how long sent messages wait for the database to be r
 LOG_LINGER_SECONDS = 0.02
 
 
-@dataclass(frozen=True)
-class Author:
-    """Who is speaking through the bot right now (staff relays, manager actions)."""
-
-    kind: str
-    telegram_id: int | None = None
-
-
-# Set by relays so copies of a staff member's message are logged as theirs, not the bot's.
-outbound_author: contextvars.ContextVar[Author | None] = contextvars.ContextVar(
-    "outbound_author", default=None
-)
-
-
-@dataclass(frozen=True)
-class ChatOwner:
-    """The customer behind a private chat and their latest conversation, loaded for an update."""
-
-    session: AsyncSession | None  # None: good for any session (answers sent after the commit)
-    chat_id: int
-    customer_id: int
-    conversation_id: int | None
-
-
-# Set while an update from a customer is handled, so its answers are logged without looking
-# the customer and the conversation up again. Conversations are opened only by the lookup that
-# loaded this one, so it stays the customer's latest for the rest of the update.
-chat_owner: contextvars.ContextVar[ChatOwner | None] = contextvars.ContextVar(
-    "chat_owner", default=None
-)
-
-
-# Set by BusinessRouting while it sends a copy's content itself (copyMessage cannot reach a
-# business chat): the (chat, message) copied, so the send is logged as that message's copy and
-# the customer's edits still reach it.
-resent_copy_of: contextvars.ContextVar[tuple[int, int, str | None] | None] = contextvars.ContextVar(
-    "resent_copy_of", default=None
-)
-
-
 class OutboundLog(BaseRequestMiddleware):
     """A request middleware that records each message the bot sends or edits."""
 
@@ -100,8 +62,11 @@ class OutboundLog(BaseRequestMiddleware):
         staff_chat_id: int | None,
         clock: Callable[[], datetime],
         own_groups: frozenset[int] = frozenset(),
+        connection_of: Callable[[int], Awaitable[str | None]] | None = None,
     ) -> None:
+        """`connection_of(chat)`: the shop account a customer's chat goes through, if any."""
         self._sessions = sessions
+        self._connection_of = connection_of
         self._staff_chat_id = staff_chat_id
         self._own_groups = own_groups  # shop accounts' own staff groups
         self._clock = clock
@@ -124,15 +89,24 @@ class OutboundLog(BaseRequestMiddleware):
         return result
 
     async def _record(self, method: TelegramMethod[Any], result: Message | MessageId) -> None:
+        context = current()
+        source = None
+        if isinstance(method, CopyMessage) and isinstance(method.from_chat_id, int):
+            # A copy of a customer's message in their chat with a shop account: that chat
+            # numbers its messages apart from the bot's, so the original is found under it.
+            via = None
+            if self._connection_of is not None and method.from_chat_id > 0:
+                via = await self._connection_of(method.from_chat_id)
+            source = (method.from_chat_id, method.message_id, via)
         sent = _Sent(
             method,
             result,
             self._clock(),
-            outbound_author.get(),
-            chat_owner.get(),
-            resent_copy_of.get(),
+            context.author if context is not None else None,
+            context.owner if context is not None else None,
+            source,
         )
-        session = current_session.get()
+        session = context.session if context is not None else None
         if session is not None:
             await self._store(session, sent)
             return
@@ -185,6 +159,9 @@ class OutboundLog(BaseRequestMiddleware):
             chat_id, thread_id = result.chat.id, result.message_thread_id
             message_id, content = result.message_id, content_of(result)
             if sent.copy_of is not None:
+                # A copy sent as its content (BusinessRouting, inside this middleware: a
+                # business chat cannot take copyMessage): logged as the copy it stands for,
+                # so the customer's edits of the original still reach it.
                 source = await find_message(session, *sent.copy_of)
                 relay_of = None if source is None else source.id
         elif isinstance(method, CopyMessage) and isinstance(method.chat_id, int):
@@ -231,7 +208,7 @@ class OutboundLog(BaseRequestMiddleware):
     async def _owner(
         self, session: AsyncSession, known: ChatOwner | None, chat_id: int, thread_id: int | None
     ) -> tuple[int | None, int | None]:
-        if known is not None and known.session in (session, None) and known.chat_id == chat_id:
+        if known is not None and known.chat_id == chat_id:
             return known.customer_id, known.conversation_id
         if chat_id == self._staff_chat_id or chat_id in self._own_groups:
             group = None if chat_id == self._staff_chat_id else chat_id
@@ -253,7 +230,7 @@ class _Sent:
     at: datetime
     author: Author | None
     owner: ChatOwner | None
-    # A copy sent as its content (business chats): the original's chat, id and connection.
+    # The original of a copy: its chat, id and the shop account's connection (None: the bot's).
     copy_of: tuple[int, int, str | None] | None = None
 
 

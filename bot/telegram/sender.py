@@ -32,8 +32,8 @@ from bot.services.business import staff_group
 from bot.services.conversations import latest_conversation
 from bot.services.customers import find_by_telegram_id
 from bot.telegram import receipts
-from bot.telegram.business import BusinessQuiet, BusinessUnavailable, for_staff
-from bot.telegram.outbound import outbound_author
+from bot.telegram.business import BusinessQuiet, BusinessUnavailable
+from bot.telegram.call_context import CallContext, making_calls
 from bot.telegram.outbox import queue_in_topic
 from bot.telegram.topics import topic_name
 from models import Customer, OutboxMessage, OutboxStatus
@@ -245,7 +245,7 @@ class Outbox:
             # If the mark below cannot commit (the database went away), the next drain sends
             # this row again: within this process, Telegram then gets the call only once.
             with replay_scope(scope):
-                outcome = await self._attempt(bot, row, topic, text)
+                outcome = await self._attempt(bot, session, row, topic, text)
             if not self._locking:
                 row = await session.get(OutboxMessage, head.id)
                 joined = [r for r in [await session.get(OutboxMessage, j.id) for j in joined] if r]
@@ -265,7 +265,12 @@ class Outbox:
             return await outbox.followers(own, row, JOIN_LIMIT, lock=False)
 
     async def _attempt(
-        self, bot: Bot, row: OutboxMessage, topic: int | None, text: str | None = None
+        self,
+        bot: Bot,
+        session: AsyncSession,
+        row: OutboxMessage,
+        topic: int | None,
+        text: str | None = None,
     ) -> Any:
         """Make the call (into the customer's topic, created first if they have none)."""
         method = _rebuild(row)
@@ -281,14 +286,15 @@ class Outbox:
                 if group is not None and getattr(method, "chat_id", None) == staff_chat:
                     where["chat_id"] = group  # the shop account's own staff group
                 method = method.model_copy(update=where)
-            # Logged as the person the message speaks for (a staff member's relayed answer).
-            token = outbound_author.set(receipts.author_of(row.receipt))
-            staff_token = for_staff.set(receipts.speaks_for_staff(row.receipt))
-            try:
+            # Logged in this row's transaction (it commits with the mark), as the person the
+            # message speaks for (a staff member's relayed answer).
+            context = CallContext(
+                session=session,
+                author=receipts.author_of(row.receipt),
+                for_staff=receipts.speaks_for_staff(row.receipt),
+            )
+            with making_calls(context):
                 result: Message | MessageId | Any = await bot(method)
-            finally:
-                for_staff.reset(staff_token)
-                outbound_author.reset(token)
         except TelegramAPIError as exc:
             return exc
         return result

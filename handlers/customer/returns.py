@@ -151,18 +151,13 @@ async def amount(
         amount=value,
         photo_file_ids=(data["photo"],) if data.get("photo") else (),
     )
-    limits = tickets.ReturnPolicy(
-        policy.returns.auto_approve_limit,
-        policy.returns.auto_approve_cap,
-        policy.returns.cap_window_days,
-    )
     assert customer.id is not None
     ticket = await tickets.open_return(
         session,
         customer.id,
         conversation.id,
         request,
-        limits,
+        services.return_policy,
         policy.currency,
         services.clock(),
         services.promises,

@@ -34,7 +34,7 @@ class BusinessGate(BaseMiddleware):
         """Let the journeys answer, or hand the message to staff without a word from the bot."""
         customer: Customer | None = data.get("customer")
         routes = self._services.business_routes
-        if customer is None or routes is None or not isinstance(event, Message):
+        if customer is None or not isinstance(event, Message):
             return await handler(event, data)
         session: AsyncSession = data["session"]
         connection_id = event.business_connection_id

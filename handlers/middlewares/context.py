@@ -12,8 +12,9 @@ from aiogram.types import Chat, TelegramObject, User
 from bot.container import Services
 from bot.logs import current_conversation as log_conversation
 from bot.services.conversations import customer_and_conversation
+from bot.telegram.call_context import CallContext, ChatOwner
 from bot.telegram.content import person_of
-from bot.telegram.outbound import ChatOwner, chat_owner
+from handlers.middlewares.database import CALL_CONTEXT_KEY
 
 
 class ContextMiddleware(BaseMiddleware):
@@ -48,10 +49,7 @@ class ContextMiddleware(BaseMiddleware):
             log_conversation.set(conversation.id)
             data["l10n"] = services.translations.get(customer.language)
             assert customer.id is not None
-            owner = ChatOwner(session, customer.telegram_id, customer.id, conversation.id)
-            token = chat_owner.set(owner)
-            try:
-                return await handler(event, data)
-            finally:
-                chat_owner.reset(token)
+            calls: CallContext | None = data.get(CALL_CONTEXT_KEY)
+            if calls is not None:  # the update's answers are logged as this customer's
+                calls.owner = ChatOwner(customer.telegram_id, customer.id, conversation.id)
         return await handler(event, data)

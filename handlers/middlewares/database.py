@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 # waits out a database outage however long it lasts (polling stops fetching while too many
 # wait); RETRY_SECONDS_KEY in the handler data sets a shorter budget.
 POLLING_RETRY_SECONDS = math.inf
+# The update's CallContext in the handler data: the request middlewares' view of the update.
+CALL_CONTEXT_KEY = "call_context"
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -84,7 +86,9 @@ class DbSessionMiddleware(BaseMiddleware):
                 else contextlib.nullcontext()
             )
             try:
-                with scope, watching() as watch, holding(_chat_of(event)) as held:
+                with scope, watching() as watch, holding(_chat_of(event)) as calls:
+                    # The handlers' chain adds the update's customer to it (ContextMiddleware).
+                    attempt_data[CALL_CONTEXT_KEY] = calls
                     result = await self._attempt(handler, event, update_id, attempt_data)
             except Exception as exc:
                 if not budget.covers(exc, watch):
@@ -114,8 +118,8 @@ class DbSessionMiddleware(BaseMiddleware):
             forget_scope(("update", update_id))
             if attempt > 1:
                 logger.info("update %s handled on attempt %s", update_id, attempt)
-            if held:
-                await send_held(data["bot"], held)
+            if calls.held:
+                await send_held(data["bot"], calls.held)
             return result
 
     async def _attempt(
@@ -127,6 +131,8 @@ class DbSessionMiddleware(BaseMiddleware):
     ) -> Any:
         async with transaction(self._sessions) as session:
             data["session"] = session
+            # What the update's calls send or edit is logged in its transaction.
+            data[CALL_CONTEXT_KEY].session = session
             if update_id is not None and not await claim_update(session, update_id, self._clock()):
                 logger.info("update %s was already handled; skipped", update_id)
                 return None

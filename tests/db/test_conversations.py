@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import transaction
-from bot.services.conversations import _CUSTOMER_AND_LATEST, _WITH_LATEST, customer_and_conversation
+from bot.rows import CUSTOMER_WITH_LATEST, customer_with_latest
+from bot.services.conversations import customer_and_conversation
 from bot.services.customers import Person, register_customer
 from models import ConversationStatus
 
@@ -80,9 +81,9 @@ async def test_the_driver_loads_the_same_objects_as_the_orm_and_they_belong_to_t
         conversation.status = ConversationStatus.WAITING_STAFF
     params = {"telegram_id": ANN.telegram_id}
     async with transaction(sessions) as session:
-        loaded = await _CUSTOMER_AND_LATEST.first(session, params)
+        loaded = await customer_with_latest(session, ANN.telegram_id)
         assert loaded is not None
-        by_orm = (await session.exec(_WITH_LATEST, params=params)).first()  # type: ignore[call-overload]
+        by_orm = (await session.exec(CUSTOMER_WITH_LATEST, params=params)).first()
         assert by_orm is not None
         # The ORM found the objects already in the session: the same instances.
         assert by_orm[0] is loaded[0] and by_orm[1] is loaded[1]
@@ -91,10 +92,10 @@ async def test_the_driver_loads_the_same_objects_as_the_orm_and_they_belong_to_t
         loaded[1].status = ConversationStatus.ANSWERED
         assert session.is_modified(loaded[1])
     async with sessions() as fresh:
-        orm_row = (await fresh.exec(_WITH_LATEST, params=params)).first()  # type: ignore[call-overload]
+        orm_row = (await fresh.exec(CUSTOMER_WITH_LATEST, params=params)).first()
     async with transaction(sessions) as session:
-        driver_row = await _CUSTOMER_AND_LATEST.first(session, params)
-    assert orm_row is not None and driver_row is not None
+        driver_row = await customer_with_latest(session, ANN.telegram_id)
+    assert orm_row is not None and driver_row is not None and driver_row[1] is not None
     for by_orm_instance, by_driver in zip(orm_row, driver_row, strict=True):
         assert _columns(by_driver) == _columns(by_orm_instance)
         assert {k: type(v) for k, v in _columns(by_driver).items()} == {
@@ -111,7 +112,7 @@ async def test_a_customer_without_a_conversation_loads_with_none(
     async with transaction(sessions) as session:
         await register_customer(session, Person(5002, "Bo"), NOW)
     async with transaction(sessions) as session:
-        loaded = await _CUSTOMER_AND_LATEST.first(session, {"telegram_id": 5002})
-        nobody = await _CUSTOMER_AND_LATEST.first(session, {"telegram_id": 5003})
+        loaded = await customer_with_latest(session, 5002)
+        nobody = await customer_with_latest(session, 5003)
     assert loaded is not None and loaded[0].first_name == "Bo" and loaded[1] is None
     assert nobody is None

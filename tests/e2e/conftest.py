@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.container import Services
 from bot.factory import create_bot, create_dispatcher, create_services, create_webhook_app
 from bot.runner import poll
+from models.types import utcnow
 from tests.conftest import ROOT
 from tests.e2e.transactions import watch_calls
 from tgemulator import Emulator
@@ -204,13 +205,25 @@ class FakeClock:
         self.now = moment
 
 
+class WallClock:
+    """The real time, which a test may move forward (past a quiet period, say)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.offset
+
+    def advance(self, **delta: float) -> None:
+        """Move time forward."""
+        self.offset += timedelta(**delta)
+
+
 async def start_polling(
     settings: Settings, clock: Callable[[], datetime] | None = None
 ) -> tuple[Services, Bot, Dispatcher, Callable[[], Awaitable[None]]]:
     """Start the real bot with long polling; return it and a function that stops it."""
-    services = await create_services(settings, auto_migrate=True)
-    if clock is not None:
-        services.clock = clock
+    services = await create_services(settings, auto_migrate=True, clock=clock or WallClock())
     bot = create_bot(services)
     dp = create_dispatcher(services, bot, key_prefix=f"test-{uuid.uuid4().hex[:8]}")
     task = asyncio.create_task(

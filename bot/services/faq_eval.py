@@ -5,13 +5,16 @@ in-scope rows and rejection on out-of-scope rows, per language and overall. Smal
 `text,intent[,lang]` (greeting, thanks, goodbye, ack, human, question); the share of each
 intent handled right. `--content DIR` may hold only a faq.yaml: the rest comes from the
 bot's own content. `--cut N` keeps N phrasings per language and drops keywords and shop
-words, the way a busy owner writes an FAQ.
+words, the way a busy owner writes an FAQ. `--curve` also prints, per language, the accuracy
+at fixed rejections (0.85, 0.90, 0.95) with the threshold each needs: it compares two matchers
+by how well their scores separate, whatever their calibration.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import math
 import shutil
 import sys
 import tempfile
@@ -77,6 +80,44 @@ class EvalResult:
     def summary(self) -> str:
         """The one-line result, e.g. "accuracy=0.93 rejection=0.95 n=150"."""
         return f"accuracy={self.accuracy:.2f} rejection={self.rejection:.2f} n={self.n}"
+
+
+class Point(NamedTuple):
+    """Accuracy when the threshold declines at least `rejection` of the out-of-scope rows."""
+
+    rejection: float
+    accuracy: float
+    threshold: float | None  # None: unreachable by any threshold
+
+
+def at_rejection(found: Sequence[tuple[EvalRow, FaqMatch | None]], target: float) -> Point:
+    """The best accuracy whose threshold declines at least `target` of out-of-scope rows.
+
+    Only scores by meaning move with the threshold (their `topical` is set); a match the
+    word matcher is sure of is answered at any threshold, as the service does.
+    """
+
+    def answers(match: FaqMatch | None, threshold: float) -> bool:
+        if match is None:
+            return False
+        return match.score >= threshold if match.topical is not None else match.confident
+
+    outside = [match for row, match in found if row.expected == NONE]
+    inside = [(row, match) for row, match in found if row.expected != NONE]
+    # Above every movable score nothing movable is answered; each lower candidate answers one
+    # more out-of-scope row, so the lowest candidate still meeting the target is the best.
+    movable = sorted({m.score for m in outside if m is not None and m.topical is not None})
+    candidates = [*(score + 1e-9 for score in movable), math.inf]
+    best: float | None = None
+    for threshold in reversed(candidates):
+        declined = sum(not answers(match, threshold) for match in outside)
+        if outside and declined / len(outside) < target:
+            break
+        best = threshold
+    if best is None:
+        return Point(target, 0.0, None)
+    right = sum(answers(m, best) and m is not None and m.entry_id == r.expected for r, m in inside)
+    return Point(target, right / len(inside) if inside else 1.0, best)
 
 
 class EvalFileError(Exception):
@@ -203,6 +244,7 @@ class Options:
     smalltalk: bool = False
     encoder_model: str = ""
     encoder_key: str | None = None
+    curve: bool = False
 
 
 def main(csv_path: Path, content_dir: Path, options: Options | None = None) -> int:
@@ -253,7 +295,25 @@ async def _report(service: FaqService, rows: list[EvalRow], options: Options, to
         for lang, subset in groups.items():
             print(f"{lang}: {(await evaluate_service(service, subset)).summary()}")
     print(result.summary())
+    if options.curve:
+        for lang, subset in groups.items():
+            matches = await service.match_many([row.question for row in subset])
+            found = list(zip(subset, matches, strict=True))
+            points = [at_rejection(found, target) for target in CURVE]
+            print(f"{lang}: " + "; ".join(_point(point) for point in points))
     return 0
+
+
+# Rejections at which `--curve` reports the accuracy.
+CURVE = (0.85, 0.90, 0.95)
+
+
+def _point(point: Point) -> str:
+    """One point of the curve, e.g. "at rejection>=0.90 accuracy=0.72 (threshold 0.331)"."""
+    if point.threshold is None:
+        return f"at rejection>={point.rejection:.2f} unreachable"
+    bar = "none" if math.isinf(point.threshold) else f"{point.threshold:.3f}"
+    return f"at rejection>={point.rejection:.2f} accuracy={point.accuracy:.2f} (threshold {bar})"
 
 
 def _smalltalk(csv_path: Path, content: Content) -> int:

@@ -17,7 +17,8 @@ from bot import encoders
 from bot.content import Content, load_content
 from bot.content.schema import FaqEntry
 from bot.encoders import BuiltinEncoder, HttpEncoder, Vectors, encoder_for
-from bot.services.faq_eval import Options, cut, main
+from bot.services.faq import FaqMatch
+from bot.services.faq_eval import EvalRow, Options, at_rejection, cut, main
 from bot.services.faq_meaning import FaqService
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -395,6 +396,53 @@ def test_eval_reports_per_language_on_a_faq_only_dir(
     assert lines[1] == "en: accuracy=1.00 rejection=1.00 n=2"
     assert lines[2] == "ru: accuracy=1.00 rejection=1.00 n=1"
     assert lines[3] == "accuracy=1.00 rejection=1.00 n=3"
+
+
+def test_eval_curve_sets_the_threshold_for_a_fixed_rejection() -> None:
+    def row(expected: str) -> EvalRow:
+        return EvalRow("?", expected, "en")
+
+    found = [
+        (row("hours"), FaqMatch("hours", 0.8, True, 0.8)),
+        (row("gluten"), FaqMatch("hours", 0.7, True, 0.7)),  # ranked wrong: never counts
+        (row("delivery"), FaqMatch("delivery", 0.5, False, 0.5)),
+        (row("none"), FaqMatch("hours", 0.6, True, 0.6)),
+        (row("none"), FaqMatch("gluten", 0.3, False, 0.3)),
+        # The word matcher is sure: answered whatever the threshold, as the service does.
+        (row("none"), FaqMatch("delivery", 1.0, True)),
+        (row("none"), None),
+    ]
+    # Declining 3 of 4 takes a threshold just above 0.6: "delivery" at 0.5 goes unanswered.
+    most = at_rejection(found, 0.75)
+    assert most.accuracy == pytest.approx(1 / 3)
+    assert most.threshold == pytest.approx(0.6)
+    # Declining 2 of 4 needs only a threshold above 0.3, which answers "delivery" too.
+    low = at_rejection(found, 0.5)
+    assert low.accuracy == pytest.approx(2 / 3) and low.threshold == pytest.approx(0.3)
+    # No threshold declines what the word matcher answers.
+    assert at_rejection(found, 0.9).threshold is None
+
+
+def test_eval_curve_is_printed_per_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "faq.yaml").write_text(
+        "faq:\n" + "".join(f"  - {e.model_dump_json()}\n" for e in BAKERY), encoding="utf-8"
+    )
+    questions = tmp_path / "q.csv"
+    questions.write_text(
+        "question,expected,lang\n"
+        "are you closed on mondays?,hours,en\n"
+        "who won the world cup in 1998,none,en\n",
+        encoding="utf-8",
+    )
+    options = Options(shop, ROOT / "content", encoder="builtin", curve=True)
+    assert main(questions, shop, options) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("en: at rejection>=0.85 accuracy=1.00 (threshold ")
+    assert "; at rejection>=0.95 accuracy=1.00" in last
 
 
 def test_eval_cut_keeps_two_phrasings_and_no_keywords() -> None:

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.statements import Prepared
 from models import InboxUpdate
-from models.inbox import DONE, PENDING
+from models.inbox_update import DONE, PENDING
 
 KEEP = timedelta(days=7)
 _TABLE = InboxUpdate.__table__  # type: ignore[attr-defined]

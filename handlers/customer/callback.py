@@ -13,9 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.telegram.outbox import queue_in_topic
-from handlers.customer.filters import MenuButton
-from handlers.customer.handoff import relay_to_topic
+from handlers.customer.button_filters import MenuButton
 from handlers.customer.person import connect_person
+from handlers.customer.person_handoff import relay_to_topic
 from handlers.magic import Magic
 from models import Conversation, Customer
 

@@ -15,9 +15,9 @@ from bot.container import Services
 from bot.i18n import L10n
 from bot.services import tickets
 from bot.telegram.cards import post_complaint
-from handlers.customer.filters import MenuButton
-from handlers.customer.handoff import after_hours_promise, open_handoff
+from handlers.customer.button_filters import MenuButton
 from handlers.customer.keyboards import main_menu
+from handlers.customer.person_handoff import after_hours_promise, open_handoff
 from handlers.magic import Magic
 from models import Conversation, Customer
 

@@ -13,9 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.content.schema import Flow, FlowNode
 from bot.i18n import L10n
+from handlers.customer.button_filters import MenuButton
 from handlers.customer.callback import ask_for_phone
 from handlers.customer.complaints import ComplaintForm
-from handlers.customer.filters import MenuButton
 from handlers.customer.keyboards import settle_choice
 from handlers.customer.person import connect_person
 from handlers.customer.returns import ReturnForm

@@ -13,7 +13,7 @@ from bot.services.handoff import escalate
 from bot.services.satisfaction import record_follow_up
 from bot.telegram.alerts import alert_managers
 from bot.telegram.buttons import FollowUpAnswer
-from handlers.customer.handoff import open_handoff
+from handlers.customer.person_handoff import open_handoff
 from models import Conversation, Customer
 
 router = Router(name=__name__)

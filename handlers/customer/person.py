@@ -10,9 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from handlers.customer.filters import MenuButton
-from handlers.customer.handoff import after_hours_promise, open_handoff, share_phone_keyboard
+from handlers.customer.button_filters import MenuButton
 from handlers.customer.keyboards import main_menu, settle_choice
+from handlers.customer.person_handoff import after_hours_promise, open_handoff, share_phone_keyboard
 from models import Conversation, Customer
 
 router = Router(name=__name__)

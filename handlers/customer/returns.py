@@ -16,9 +16,9 @@ from bot.i18n import L10n
 from bot.services import tickets
 from bot.telegram.buttons import REFUND_METHODS, RefundPick, refund_keyboard
 from bot.telegram.cards import post_return_for_decision
-from handlers.customer.filters import MenuButton
-from handlers.customer.handoff import after_hours_promise, open_handoff
+from handlers.customer.button_filters import MenuButton
 from handlers.customer.keyboards import main_menu
+from handlers.customer.person_handoff import after_hours_promise, open_handoff
 from handlers.magic import Magic
 from models import Conversation, Customer, TicketStatus
 

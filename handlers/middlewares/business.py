@@ -16,7 +16,7 @@ from bot.container import Services
 from bot.services import business
 from bot.telegram.outbox import queue_in_topic
 from handlers.business import account_of
-from handlers.customer.handoff import open_handoff
+from handlers.customer.person_handoff import open_handoff
 from models import Conversation, Customer
 
 

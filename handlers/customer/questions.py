@@ -13,9 +13,9 @@ from bot.container import Services
 from bot.i18n import L10n
 from bot.services.events import log_event
 from bot.services.faq_learning import ANSWERED, MAX_TEXT, UNANSWERED
-from handlers.customer.filters import WithBot
-from handlers.customer.handoff import relay_to_topic
+from handlers.customer.button_filters import WithBot
 from handlers.customer.person import PersonRequest, connect_person
+from handlers.customer.person_handoff import relay_to_topic
 from handlers.magic import Magic
 from models import AuthorKind, Conversation, Customer
 

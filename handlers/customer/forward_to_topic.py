@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services.handoff import with_person
-from handlers.customer.handoff import relay_to_topic
+from handlers.customer.person_handoff import relay_to_topic
 from handlers.magic import Magic
 from models import Conversation, Customer
 

@@ -13,9 +13,10 @@ from bot.container import Services
 from bot.i18n import L10n
 from bot.services.events import log_event
 from bot.services.faq_learning import ANSWERED, MAX_TEXT, UNANSWERED
+from bot.telegram.buttons import PersonRequest
+from bot.usecases.hand_off import hand_off
 from handlers.customer.button_filters import WithBot
-from handlers.customer.person import PersonRequest, connect_person
-from handlers.customer.person_handoff import relay_to_topic
+from handlers.customer.prompts import promise_if_new, tell_handed_off
 from handlers.magic import Magic
 from models import AuthorKind, Conversation, Customer
 
@@ -63,9 +64,9 @@ async def answer(
     talk = services.smalltalk.classify(message.text)
     if talk is not None:
         if talk.wants_person:
-            await connect_person(
-                message, bot, services, session, customer, conversation, l10n, "person"
-            )
+            now = services.clock()
+            waiting = await hand_off(session, services, customer, conversation, now, "person")
+            await tell_handed_off(message, services, l10n, customer, waiting, "person")
         elif talk.intent.reply is not None:
             await message.answer(talk.intent.reply.get(customer.language))
         return
@@ -92,9 +93,11 @@ async def answer(
             builder.button(text=l10n("menu-person"), callback_data=PersonRequest(reason="faq_miss"))
             await message.answer(l10n("faq-off-topic"), reply_markup=builder.as_markup())
             return
-        waiting = await relay_to_topic(
-            message, bot, services, session, customer, conversation, "faq_miss", l10n
+        copy = (message.chat.id, message.message_id)
+        waiting = await hand_off(
+            session, services, customer, conversation, now, "faq_miss", copy=copy
         )
+        await promise_if_new(message, services, l10n, waiting)
         if not waiting.after_hours:  # after hours the promise already says what happens next
             await message.answer(l10n("faq-not-sure"))
         return

@@ -114,3 +114,15 @@ class FollowUpAnswer(CallbackData, prefix="fu"):
 
     ticket: RowId
     ok: bool
+
+
+def follow_up_keyboard(l10n: L10n, ticket_id: int) -> InlineKeyboardMarkup:
+    """All good, or still a problem."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=l10n("follow-up-ok"), callback_data=FollowUpAnswer(ticket=ticket_id, ok=True)
+    )
+    builder.button(
+        text=l10n("follow-up-problem"), callback_data=FollowUpAnswer(ticket=ticket_id, ok=False)
+    )
+    return builder.as_markup()

@@ -18,13 +18,23 @@ from bot.services.customers import Person
 from bot.services.handoff import staff_replied
 from bot.services.rules import REPLY_SECOND, conversation_subject
 from bot.services.tickets import ReturnRequest
+from bot.usecases.ask_follow_up import ask_follow_up
+from bot.usecases.escalate_overdue_ticket import escalate_overdue_ticket
 from bot.usecases.go_on_duty import go_on_duty
 from bot.usecases.hand_off import hand_off
 from bot.usecases.miss_callback import miss_callback
 from bot.usecases.miss_reply_promise import miss_reply_promise, miss_reply_promise_again
 from bot.usecases.rate_conversation import rate_conversation
 from bot.usecases.request_return import request_return
-from models import Conversation, Customer, Deadline, DeadlineStatus, Event, OutboxMessage
+from models import (
+    Conversation,
+    Customer,
+    Deadline,
+    DeadlineStatus,
+    Event,
+    OutboxMessage,
+    TicketStatus,
+)
 from tests.conftest import ROOT
 
 STAFF_CHAT = -1001234567890
@@ -164,3 +174,28 @@ async def test_a_rating_button_for_someone_elses_conversation_changes_nothing(
         assert theirs.id is not None
         assert await rate_conversation(session, services, other, theirs.id, 1, NOW) is None
         assert await _queued(session) == []
+
+
+async def test_an_overdue_return_escalates_until_decided_and_a_follow_up_is_asked_once(
+    services: Services,
+) -> None:
+    def asked(amount: str) -> ReturnRequest:
+        return ReturnRequest("coat", "this_month", "defective", Decimal(amount))
+
+    async with services.sessions() as session:
+        customer, conversation = await _customer(session)
+        pending = await request_return(session, services, customer, conversation, asked("900"), NOW)
+        ticket = pending.ticket
+        assert await escalate_overdue_ticket(
+            session, services, ticket, customer, "return_overdue", NOW
+        )
+        assert len(_texts(await _queued(session), MANAGER)) == 1
+        ticket.status = TicketStatus.APPROVED
+        assert not await escalate_overdue_ticket(
+            session, services, ticket, customer, "return_overdue", NOW
+        )
+        assert await ask_follow_up(session, services, ticket, customer, NOW)
+        assert not await ask_follow_up(session, services, ticket, customer, NOW)
+        to_customer = [r for r in await _queued(session) if r.chat_id == customer.telegram_id]
+    assert len(to_customer) == 1 and ticket.number in to_customer[0].payload["text"]
+    assert len(to_customer[0].payload["reply_markup"]["inline_keyboard"]) == 1

@@ -18,6 +18,7 @@ from bot.services.customers import Person
 from bot.services.handoff import staff_replied
 from bot.services.rules import REPLY_SECOND, conversation_subject
 from bot.services.tickets import ReturnRequest
+from bot.usecases.answer_question import Answer, answer_question
 from bot.usecases.ask_follow_up import ask_follow_up
 from bot.usecases.escalate_overdue_ticket import escalate_overdue_ticket
 from bot.usecases.go_on_duty import go_on_duty
@@ -199,3 +200,25 @@ async def test_an_overdue_return_escalates_until_decided_and_a_follow_up_is_aske
         to_customer = [r for r in await _queued(session) if r.chat_id == customer.telegram_id]
     assert len(to_customer) == 1 and ticket.number in to_customer[0].payload["text"]
     assert len(to_customer[0].payload["reply_markup"]["inline_keyboard"]) == 1
+
+
+async def test_free_text_gets_small_talk_the_faq_or_a_person(services: Services) -> None:
+    async with services.sessions() as session:
+        customer, conversation = await _customer(session)
+
+        async def ask(text: str, message_id: int) -> Answer:
+            return await answer_question(
+                session, services, customer, conversation, text, (42, message_id), NOW
+            )
+
+        hello = await ask("hello", 1)
+        assert hello.outcome == "small_talk" and hello.reply and await _queued(session) == []
+        faq = await ask("How long does delivery take?", 2)
+        assert faq.outcome == "faq" and faq.entry_id == "delivery-time" and faq.reply
+        assert await _queued(session) == []
+        person = await ask("operator please", 3)
+        assert person.outcome == "person" and person.waiting is not None
+        rows = await _queued(session)
+        kinds = [e.kind for e in (await session.exec(select(Event))).all()]
+    assert [row.method for row in rows] == ["SendMessage"]  # the context card, no copy
+    assert kinds.count("faq_answered") == 1

@@ -6,12 +6,14 @@ from aiohttp import web
 
 from bot.console import pages, unanswered
 from bot.console.page_context import ConsoleContext
-from bot.console.web import CONTEXT, HERE, TEMPLATES, guard, security_headers, templates
+from bot.console.web import CONTEXT, HERE, TEMPLATES, guard, not_found, security_headers, templates
 
 
 def create_app(ctx: ConsoleContext) -> web.Application:
     """Build the console application around its context."""
-    app = web.Application(middlewares=[security_headers, guard], client_max_size=64 * 1024)
+    app = web.Application(
+        middlewares=[security_headers, not_found, guard], client_max_size=64 * 1024
+    )
     app[CONTEXT] = ctx
     app[TEMPLATES] = templates(ctx)
     pages.register(app)

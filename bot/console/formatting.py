@@ -6,10 +6,19 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.core import UnknownLocaleError
 from babel.dates import format_datetime
+from babel.numbers import (
+    UnknownCurrencyError,
+    format_currency,
+    format_decimal,
+    get_currency_symbol,
+    validate_currency,
+)
 
 from models import Event
 
@@ -72,6 +81,21 @@ def duration(seconds: float | None, _: Text | None = None) -> str:
         return f"{hours} {h} {minutes:02d} {m}"
     days, hours = divmod(hours, 24)
     return f"{days} {d} {hours} {h}"
+
+
+def money(amount: Decimal | None, currency: str | None, lang: str) -> str:
+    """A sum as people of the page's language write it ("5 000,00 ₽", "€12.50"), or a dash."""
+    if amount is None:
+        return "—"
+    try:
+        code = currency or ""
+        validate_currency(code)
+        # A currency with no symbol of its own in the language ("RUB" in English) goes after
+        # the number, spaced, as a code reads best; one with a symbol follows the locale.
+        pattern = "#,##0.00\u00a0¤" if get_currency_symbol(code, lang) == code else None
+        return format_currency(amount, code, format=pattern, locale=lang)
+    except (UnknownCurrencyError, UnknownLocaleError):  # shown as stored, the number localised
+        return f"{format_decimal(amount, locale=lang)} {currency or ''}".rstrip()
 
 
 def percent(value: float | None) -> str:

@@ -29,6 +29,7 @@ from bot.console.web import (
     COOKIE,
     HEALTH,
     LANG_COOKIE,
+    NotFound,
     context_of,
     language_of,
     render,
@@ -92,7 +93,7 @@ async def language(request: web.Request) -> web.Response:
     """Switch the console's language and go back to the page: it changes nothing else."""
     lang = request.match_info["lang"]
     if lang not in LANGUAGES:
-        raise web.HTTPNotFound(text="No such language")
+        raise NotFound("console-no-such-language")
     back = request.query.get("next", "")
     # Only a path on this site, never a redirect elsewhere: browsers drop tabs and newlines
     # and read a backslash as a slash, so "/\t/evil" or "/\\evil" would leave the site.
@@ -287,7 +288,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     ctx = context_of(request)
     kind, fmt = request.match_info["kind"], request.match_info["fmt"]
     if kind not in KINDS or fmt not in FORMATS:
-        raise web.HTTPNotFound(text="No such export")
+        raise NotFound("console-no-such-export")
     try:
         flt = ConversationFilter.from_query(request.query)
         # Built before the response starts: once the 200 is sent, a bad value can only cut it.
@@ -343,7 +344,7 @@ async def media(request: web.Request) -> web.Response:
             ticket = await session.get(Ticket, row_id)
             file_ids = (ticket.photo_file_ids or []) if ticket else []
     if index >= len(file_ids):
-        raise web.HTTPNotFound(text="No such file")
+        raise NotFound("console-no-such-file")
     try:
         data = await ctx.files.fetch(file_ids[index])
     except FileUnavailable as error:

@@ -6,6 +6,7 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,11 @@ def _day(context: Any, day: date, pattern: str = "d MMM y") -> str:
 
 
 @jinja2.pass_context
+def _money(context: Any, amount: Decimal | None, currency: str | None) -> str:
+    return formatting.money(amount, currency, context["lang"])
+
+
+@jinja2.pass_context
 def _duration(context: Any, seconds: float | None) -> str:
     return formatting.duration(seconds, context["_"])
 
@@ -102,6 +108,7 @@ def templates(ctx: ConsoleContext) -> jinja2.Environment:
     env.globals["languages"] = LANGUAGES
     env.filters["local"] = _local
     env.filters["duration"] = _duration
+    env.filters["money"] = _money
     env.filters["day"] = _day
     env.filters["percent"] = formatting.percent
     env.filters["redact"] = redact_links
@@ -132,6 +139,26 @@ def render(request: web.Request, name: str, status: int = 200, **values: Any) ->
         )
     )
     return web.Response(text=html, status=status, content_type="text/html")
+
+
+class NotFound(web.HTTPNotFound):
+    """A 404 whose page says, in the page's language, what was not found."""
+
+    def __init__(self, key: str) -> None:
+        """`key` names the locale text ("console-no-such-file")."""
+        super().__init__()
+        self.key = key
+
+
+@web.middleware
+async def not_found(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer every 404 (an unknown address included) with a page in the reader's language."""
+    try:
+        return await handler(request)
+    except web.HTTPNotFound as exc:
+        _ = texts_of(request)
+        key = exc.key if isinstance(exc, NotFound) else "console-no-such-page"
+        return render(request, "message.html", 404, title=_("console-not-found"), text=_(key))
 
 
 @web.middleware

@@ -49,3 +49,34 @@ async def test_a_missing_conversation_is_a_page_in_the_managers_language(signed_
     response = await signed_in.get("/conversations/999999")
     assert response.status == 404
     assert "Такого диалога нет." in await response.text()
+
+
+@pytest.mark.parametrize(
+    ("path", "english", "russian"),
+    [
+        ("/no-such-page", "There is no such page.", "Такой страницы нет."),
+        ("/export/bogus.csv", "There is no such export.", "Такой выгрузки нет."),
+        ("/media/message/999999/0", "There is no such file", "Такого файла нет"),
+        ("/language/de", "English and Russian only", "только по-русски и по-английски"),
+    ],
+)
+async def test_every_404_is_a_page_in_the_managers_language(
+    signed_in, path: str, english: str, russian: str
+) -> None:
+    response = await signed_in.get(path, allow_redirects=False)
+    assert response.status == 404
+    text = await response.text()
+    assert english in text and "<html" in text
+    assert response.headers["X-Frame-Options"] == "DENY"  # still behind the security headers
+    await signed_in.get("/language/ru", allow_redirects=False)
+    response = await signed_in.get(path, allow_redirects=False)
+    assert response.status == 404
+    assert russian in await response.text()
+
+
+async def test_sums_are_written_as_each_language_writes_money(signed_in) -> None:
+    english = await (await signed_in.get("/tickets")).text()
+    assert "1,290.00\xa0RUB" in english and "1290.00 RUB" not in english
+    await signed_in.get("/language/ru", allow_redirects=False)
+    russian = await (await signed_in.get("/tickets")).text()
+    assert "1\xa0290,00\xa0₽" in russian

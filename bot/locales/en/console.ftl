@@ -289,6 +289,10 @@ console-author-note = Note by { $who }
 console-author-manager = Manager { $who }
 console-not-found = Not found
 console-no-such-conversation = No such conversation.
+console-no-such-page = There is no such page.
+console-no-such-language = The console speaks English and Russian only.
+console-no-such-export = There is no such export.
+console-no-such-file = There is no such file: it may have been removed.
 
 ## The Unanswered page
 console-nav-unanswered = Unanswered

@@ -287,6 +287,10 @@ console-author-note = Заметка: { $who }
 console-author-manager = Менеджер { $who }
 console-not-found = Не найдено
 console-no-such-conversation = Такого диалога нет.
+console-no-such-page = Такой страницы нет.
+console-no-such-language = Консоль говорит только по-русски и по-английски.
+console-no-such-export = Такой выгрузки нет.
+console-no-such-file = Такого файла нет: возможно, его удалили.
 
 ## The Unanswered page
 console-nav-unanswered = Без ответа

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
-from bot.content.errors import ContentError
+from bot.content.load_errors import ContentError
 from bot.logs import setup_logging
 
 

@@ -52,7 +52,7 @@ from bot.telegram.splitting import SplitLongMessages
 from bot.telegram.webhook import StoreFirstHandler
 from bot.timers.day_marks import plan_day_marks
 from handlers import build_router
-from handlers.manager.menu import commands, publish_manager_menus
+from handlers.manager.command_menu import commands, publish_manager_menus
 from handlers.middlewares import ContextMiddleware, DbSessionMiddleware, InboundLogMiddleware
 from handlers.middlewares.business import BusinessGate
 from models.types import utcnow

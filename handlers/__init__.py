@@ -14,36 +14,33 @@ from aiogram.fsm.state import State
 from aiogram.types import Message, TelegramObject
 
 from bot.config import Settings
-from handlers import business, errors, stale
+from handlers import business, error_router, stale
 from handlers.customer import (
     blocked,
     callback,
     complaints,
-    edits,
-    faq,
+    edited_messages,
     flows,
     followup,
+    forward_to_topic,
+    insults,
     language,
-    moderation,
     person,
+    questions,
     rating,
     requests,
     returns,
     start,
 )
-from handlers.customer import relay as customer_relay
 from handlers.magic import Magic
 from handlers.manager import console as manager_console
 from handlers.manager import log as manager_log
 from handlers.manager import stats as manager_stats
 from handlers.middlewares.menu import MenuLeavesStep
+from handlers.staff import bans, canned, duty_commands, reply_to_customer, topic_edits
 from handlers.staff import callbacks as staff_callbacks
-from handlers.staff import canned, duty
 from handlers.staff import commands as staff_commands
 from handlers.staff import decisions as staff_decisions
-from handlers.staff import edits as staff_edits
-from handlers.staff import moderation as staff_moderation
-from handlers.staff import relay as staff_relay
 from handlers.staff.topic import InCustomerTopic
 
 
@@ -207,9 +204,9 @@ def _customer_router() -> Router:
     features = _flat(
         "customer",
         blocked.router,
-        moderation.router,
+        insults.router,
         start.router,
-        edits.router,
+        edited_messages.router,
         language.router,
         returns.router,
         complaints.router,
@@ -219,8 +216,8 @@ def _customer_router() -> Router:
         requests.router,
         rating.router,
         followup.router,
-        faq.router,
-        customer_relay.router,
+        questions.router,
+        forward_to_topic.router,
     )
     customer = Router(name="customer")
     customer.include_routers(*_split_by_share("customer", features))
@@ -249,17 +246,17 @@ def _staff_router(staff_chat_id: int | None, own_groups: Collection[int] = ()) -
     topic = _flat(
         "staff-topic",
         staff_commands.router,
-        staff_moderation.router,
+        bans.router,
         canned.router,
         staff_decisions.router,
-        staff_edits.router,
+        topic_edits.router,
         business.topic_router,
-        staff_relay.router,
+        reply_to_customer.router,
     )
     topic.message.filter(InCustomerTopic())
     topic.edited_message.filter(InCustomerTopic())
     topic.callback_query.filter(InCustomerTopic())
-    staff.include_routers(_flat("staff-chat", duty.router, staff_callbacks.router), topic)
+    staff.include_routers(_flat("staff-chat", duty_commands.router, staff_callbacks.router), topic)
     return staff
 
 
@@ -268,7 +265,7 @@ def build_router(settings: Settings, own_groups: Collection[int] = ()) -> Router
     (and in the staff groups of shop accounts that have their own, `own_groups`)."""
     # Telegram Business updates (connections, the shop owner's own messages) are handled at the
     # root: other updates meet none of those observers, and no router is added on their way.
-    root = _flat("root", errors.router, stale.forged, business.router)
+    root = _flat("root", error_router.router, stale.forged, business.router)
     root.include_routers(
         _manager_router(),
         _customer_router(),

@@ -1,6 +1,6 @@
 """SQLModel tables, one module per aggregate; importing this package registers them all."""
 
-from models.business import BusinessChat, BusinessConnection
+from models.business_account import BusinessChat, BusinessConnection
 from models.conversation import Conversation
 from models.customer import Customer
 from models.deadline import Deadline
@@ -17,11 +17,11 @@ from models.enums import (
 )
 from models.event import Event
 from models.faq_phrasing import FaqPhrasing
-from models.inbox import InboxUpdate
+from models.inbox_update import InboxUpdate
 from models.message import Message
-from models.outbox import OutboxMessage
-from models.rating import SatisfactionRating
-from models.staff import StaffMember
+from models.outbox_message import OutboxMessage
+from models.satisfaction_rating import SatisfactionRating
+from models.staff_member import StaffMember
 from models.ticket import Ticket
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.console import pages, unanswered
-from bot.console.context import ConsoleContext
+from bot.console.page_context import ConsoleContext
 from bot.console.web import CONTEXT, HERE, TEMPLATES, guard, not_found, security_headers, templates
 
 

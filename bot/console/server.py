@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.console.app import create_app
-from bot.console.context import build_context
+from bot.console.page_context import build_context
 from bot.console.settings import ConsoleSettings, console_settings
 from bot.console.web import HEALTH
 from bot.db import create_engine, is_embedded, migrate

@@ -8,7 +8,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.console.web import context_of, render, session_of
-from bot.content.errors import ContentError
+from bot.content.load_errors import ContentError
 from bot.content.loader import load_content
 from bot.db import transaction
 from bot.services.faq_learning import group_similar, learned_phrasings, teach, unanswered

@@ -15,7 +15,7 @@ from aiohttp import web
 from babel.dates import format_date
 
 from bot.console import formatting
-from bot.console.context import ConsoleContext
+from bot.console.page_context import ConsoleContext
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, L10n
 from bot.services.console_auth import ConsoleSession, redact_links, session_active
 from bot.telegram.dates import span

@@ -1,6 +1,6 @@
 """Business content: policy, FAQ, flows and canned answers, loaded from YAML files."""
 
-from bot.content.errors import ContentError
+from bot.content.load_errors import ContentError
 from bot.content.loader import Content, load_content
 from bot.content.policy import Policy
 

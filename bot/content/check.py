@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot.content.errors import ContentError
 from bot.content.labels import unknown_labels
+from bot.content.load_errors import ContentError
 from bot.content.loader import load_content
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.content.errors import ContentError
+from bot.content.load_errors import ContentError
 from bot.content.policy import Policy, parse_clock, parse_timezone, parse_weekly
 
 ENV_FILE = "environment"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.content.errors import ContentError
+from bot.content.load_errors import ContentError
 from bot.content.schema import Flow
 
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from bot.content.errors import ContentError
+from bot.content.load_errors import ContentError
 from bot.content.schema import Flow
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bot.content.env import apply_env
-from bot.content.errors import ContentError
 from bot.content.graph import check_flow
+from bot.content.load_errors import ContentError
 from bot.content.policy import Policy
 from bot.content.schema import (
     LANGUAGES,

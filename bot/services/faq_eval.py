@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
-from bot.content.errors import ContentError
+from bot.content.load_errors import ContentError
 from bot.content.loader import Content, load_content
 from bot.content.schema import LANGUAGES, LocalizedList
 from bot.encoders import encoder_for

@@ -66,7 +66,7 @@ import pymorphy3
 import snowballstemmer
 from rapidfuzz.distance import OSA
 
-from bot.content.errors import ContentError
+from bot.content.load_errors import ContentError
 from bot.content.yamlfile import read_yaml
 
 Category = Literal["obscene", "personal_insult"]

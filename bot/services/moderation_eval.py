@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.content.errors import ContentError
+from bot.content.load_errors import ContentError
 from bot.services.moderation import Lexicon, Moderator
 
 LABELS = ("insult", "ok")

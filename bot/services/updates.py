@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import rows
 from models import InboxUpdate
-from models.inbox import DONE, PENDING
+from models.inbox_update import DONE, PENDING
 
 KEEP = timedelta(days=7)
 

@@ -2,7 +2,8 @@
 
 The one shared place for them: staff actions send customers a rating or a refund choice, the
 customer's actions post staff the cards with decision buttons, the morning list carries
-"contacted" buttons. Each router imports its CallbackData from here.
+"contacted" buttons; the FAQ's and the flows' answers carry a button the person router answers.
+Each router imports its CallbackData from here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from bot.telegram.content import RowId
 from models import Ticket, TicketStatus
 
 REFUND_METHODS = ("card", "cash", "credit")
+
+
+class PersonRequest(CallbackData, prefix="pr"):
+    """A button that asks for a person, remembering why (the FAQ's and the flows' buttons)."""
+
+    reason: str
 
 
 class RatingPick(CallbackData, prefix="rt5"):
@@ -107,3 +114,15 @@ class FollowUpAnswer(CallbackData, prefix="fu"):
 
     ticket: RowId
     ok: bool
+
+
+def follow_up_keyboard(l10n: L10n, ticket_id: int) -> InlineKeyboardMarkup:
+    """All good, or still a problem."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=l10n("follow-up-ok"), callback_data=FollowUpAnswer(ticket=ticket_id, ok=True)
+    )
+    builder.button(
+        text=l10n("follow-up-problem"), callback_data=FollowUpAnswer(ticket=ticket_id, ok=False)
+    )
+    return builder.as_markup()

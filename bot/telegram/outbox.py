@@ -9,7 +9,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from aiogram.methods import TelegramMethod
+from aiogram.methods import CopyMessage, SendMessage, TelegramMethod
 from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -90,3 +90,48 @@ def queue_to_customer(
     return queue_call(
         session, services, outbox.chat_lane(customer.telegram_id), method, receipt=receipt
     )
+
+
+def text_message(chat_id: int, text: str, reply_markup: Any = None) -> SendMessage:
+    """A plain text message, for callers that stay free of aiogram (the use cases)."""
+    return SendMessage(chat_id=chat_id, text=text, reply_markup=reply_markup)
+
+
+def say_in_topic(
+    session: AsyncSession,
+    services: Services,
+    customer: Customer,
+    text: str,
+    receipt: dict[str, Any] | None = None,
+) -> OutboxMessage:
+    """Queue a text for the customer's topic in the staff chat."""
+    staff_chat = services.settings.telegram.staff_chat_id
+    assert staff_chat is not None
+    return queue_in_topic(session, services, customer, text_message(staff_chat, text), receipt)
+
+
+def copy_in_topic(
+    session: AsyncSession,
+    services: Services,
+    customer: Customer,
+    from_chat_id: int,
+    message_id: int,
+) -> OutboxMessage:
+    """Queue a copy of the customer's message for their topic."""
+    staff_chat = services.settings.telegram.staff_chat_id
+    assert staff_chat is not None
+    copy = CopyMessage(chat_id=staff_chat, from_chat_id=from_chat_id, message_id=message_id)
+    return queue_in_topic(session, services, customer, copy)
+
+
+def say_to_customer(
+    session: AsyncSession,
+    services: Services,
+    customer: Customer,
+    text: str,
+    reply_markup: Any = None,
+    receipt: dict[str, Any] | None = None,
+) -> OutboxMessage:
+    """Queue a text to the customer's private chat."""
+    method = text_message(customer.telegram_id, text, reply_markup)
+    return queue_to_customer(session, services, customer, method, receipt)

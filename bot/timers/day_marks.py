@@ -18,7 +18,7 @@ from bot.services.deadlines import set_deadline
 from bot.services.duty import on_duty_members
 from bot.services.rules import CALLBACK, DAILY_SUMMARY, MORNING_LIST
 from bot.services.summary import summarize
-from bot.telegram.alerts import tell_managers
+from bot.telegram.alerts import tell_managers, warn_nobody_on_duty
 from bot.telegram.buttons import CallbackDone
 from bot.telegram.dates import promise_time
 from bot.telegram.outbox import queue_to_chat
@@ -106,11 +106,6 @@ async def opening(session: AsyncSession, deadline: Deadline, services: Services,
     if not await on_duty_members(session):
         await warn_nobody_on_duty(session, services)
     await plan_day_marks(session, services, now)
-
-
-async def warn_nobody_on_duty(session: AsyncSession, services: Services) -> None:
-    """Tell every manager that nobody is on duty during working hours."""
-    await tell_managers(services, session, services.staff_texts()("alert-nobody-on-duty"))
 
 
 async def closing(session: AsyncSession, deadline: Deadline, services: Services, bot: Bot) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from aiogram.methods import CopyMessage, SendMessage
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
@@ -15,6 +15,9 @@ from bot.telegram import receipts
 from bot.telegram.outbound import Author
 from bot.telegram.outbox import queue_to_customer
 from models import AuthorKind, Conversation, ConversationStatus, Customer
+
+if TYPE_CHECKING:
+    from aiogram.methods import CopyMessage, SendMessage
 
 
 async def answer_customer(

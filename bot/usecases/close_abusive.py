@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aiogram.methods import SendMessage
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.services.abuse import end_abusive
 from bot.telegram import receipts
 from bot.telegram.alerts import alert_managers
-from bot.telegram.outbox import queue_in_topic, queue_to_customer
+from bot.telegram.outbox import say_in_topic, say_to_customer
 from models import Conversation, Customer
 
 
@@ -38,21 +37,19 @@ async def close_abusive(
     )
     if closed:
         goodbye = services.translations.get(customer.language)("insult-goodbye")
-        queue_to_customer(
-            session, services, customer, SendMessage(chat_id=customer.telegram_id, text=goodbye)
-        )
+        say_to_customer(session, services, customer, goodbye)
     if card is None:
         if closed:
             await alert_managers(services, session, "alert-insult", customer=customer)
         return closed
-    staff_chat = services.settings.telegram.staff_chat_id
-    assert staff_chat is not None
     alert = [receipts.alert(customer.id, "alert-insult")] if closed else []
-    queue_in_topic(
-        session,
-        services,
-        customer,
-        SendMessage(chat_id=staff_chat, text=card),
-        receipts.receipt(sent=alert),
-    )
+    say_in_topic(session, services, customer, card, receipts.receipt(sent=alert))
     return closed
+
+
+def keep_after_close(
+    session: AsyncSession, services: Services, customer: Customer, text: str
+) -> None:
+    """A message in a conversation closed as abusive: staff see it marked, the customer nothing."""
+    note = services.staff_texts()("staff-abusive-later", text=text)
+    say_in_topic(session, services, customer, note)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from aiogram.methods import SendMessage
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
@@ -12,8 +12,11 @@ from bot.i18n import L10n
 from bot.services import tickets
 from bot.telegram import receipts
 from bot.telegram.buttons import refund_keyboard
-from bot.telegram.outbox import queue_to_customer
+from bot.telegram.outbox import queue_to_customer, text_message
 from models import Conversation, Customer, Ticket, TicketStatus
+
+if TYPE_CHECKING:
+    from aiogram.methods import SendMessage
 
 
 async def approve_return(
@@ -36,7 +39,7 @@ async def approve_return(
         "return-staff-approved" if approved else "return-staff-rejected", number=ticket.number
     )
     keyboard = refund_keyboard(customer_l10n, ticket.id) if approved else None
-    method = SendMessage(chat_id=customer.telegram_id, text=text, reply_markup=keyboard)
+    method = text_message(customer.telegram_id, text, keyboard)
     _tell(session, services, customer, conversation, ticket, staff_id, now, method, staff_l10n)
 
 
@@ -59,7 +62,7 @@ async def move_complaint(
         number=ticket.number,
         status=customer_l10n(f"ticket-status-{ticket.status}"),
     )
-    method = SendMessage(chat_id=customer.telegram_id, text=text)
+    method = text_message(customer.telegram_id, text)
     _tell(session, services, customer, conversation, ticket, staff_id, now, method, staff_l10n)
 
 

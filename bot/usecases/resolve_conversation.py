@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aiogram.methods import SendMessage
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
@@ -13,7 +12,7 @@ from bot.services import handoff, tickets
 from bot.services.outbox_rows import chat_lane
 from bot.telegram import receipts
 from bot.telegram.buttons import rating_keyboard
-from bot.telegram.outbox import queue_to_customer
+from bot.telegram.outbox import queue_to_customer, text_message
 from models import Conversation, Customer, Ticket, TicketKind
 
 RESOLVED_REPLIES = ("staff-resolved", "staff-resolved-not-told")
@@ -63,16 +62,12 @@ async def resolve_conversation(
     # Staff hear whether the customer was told once the sender knows: after the commit.
     assert customer.id is not None
     told, not_told = ("\n".join([l10n(key), *extra]) for key in RESOLVED_REPLIES)
-    ask = SendMessage(
-        chat_id=customer_id,
-        text=customer_l10n("rating-ask"),
-        reply_markup=rating_keyboard(conversation_id),
-    )
+    ask = text_message(customer_id, customer_l10n("rating-ask"), rating_keyboard(conversation_id))
     queue_to_customer(
         session,
         services,
         customer,
-        SendMessage(chat_id=customer_id, text=resolved_text),
+        text_message(customer_id, resolved_text),
         receipts.receipt(
             sent=[
                 receipts.post_in_topic(customer.id, told, reply_to),

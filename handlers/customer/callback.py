@@ -2,48 +2,22 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.methods import CopyMessage
-from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup
+from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.telegram.outbox import queue_in_topic
-from handlers.customer.filters import MenuButton
-from handlers.customer.handoff import relay_to_topic
-from handlers.customer.person import connect_person
+from bot.usecases.hand_off import hand_off
+from handlers.customer.button_filters import MenuButton
+from handlers.customer.forms import CallbackForm
+from handlers.customer.prompts import ask_for_phone, promise_if_new, tell_handed_off
 from handlers.magic import Magic
 from models import Conversation, Customer
 
 router = Router(name=__name__)
-
-
-class CallbackForm(StatesGroup):
-    """Waiting for the customer's phone number."""
-
-    phone = State()
-
-
-def phone_keyboard(l10n: L10n) -> ReplyKeyboardMarkup:
-    """One button that shares the Telegram account's phone number, one to write instead."""
-    return ReplyKeyboardMarkup(
-        keyboard=[
-            [KeyboardButton(text=l10n("callback-share-phone"), request_contact=True)],
-            [KeyboardButton(text=l10n("callback-no-phone"))],
-        ],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
-
-
-async def ask_for_phone(message: Message, state: FSMContext, l10n: L10n) -> None:
-    """Ask the customer for a number to call."""
-    await state.set_state(CallbackForm.phone)
-    await message.answer(l10n("callback-ask-phone"), reply_markup=phone_keyboard(l10n))
 
 
 @router.message(StateFilter(None), MenuButton("menu-callback"))
@@ -54,7 +28,6 @@ async def from_menu(message: Message, state: FSMContext, l10n: L10n) -> None:
 
 async def keep_phone(
     message: Message,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     customer: Customer,
@@ -66,24 +39,18 @@ async def keep_phone(
     if message.contact.user_id not in (None, customer.telegram_id):
         return False
     customer.phone = message.contact.phone_number
-    await connect_person(
-        message,
-        bot,
-        services,
+    # The card only goes with a new handoff: a copy shows staff the number in any case.
+    waiting = await hand_off(
         session,
+        services,
         customer,
         conversation,
-        l10n,
+        services.clock(),
         "callback",
         detail=l10n("callback-detail", phone=customer.phone),
+        copy=(message.chat.id, message.message_id),
     )
-    # The card only goes with a new handoff: a copy shows staff the number in any case.
-    staff_chat = services.settings.telegram.staff_chat_id
-    assert staff_chat is not None
-    copy = CopyMessage(
-        chat_id=staff_chat, from_chat_id=message.chat.id, message_id=message.message_id
-    )
-    queue_in_topic(session, services, customer, copy)
+    await tell_handed_off(message, services, l10n, customer, waiting, "callback")
     return True
 
 
@@ -91,7 +58,6 @@ async def keep_phone(
 async def shared(
     message: Message,
     state: FSMContext,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     customer: Customer,
@@ -99,7 +65,7 @@ async def shared(
     l10n: L10n,
 ) -> None:
     """Keep the number asked for; someone else's is refused."""
-    if await keep_phone(message, bot, services, session, customer, conversation, l10n):
+    if await keep_phone(message, services, session, customer, conversation, l10n):
         await state.clear()
     else:
         await message.answer(l10n("callback-own-number"))
@@ -108,7 +74,6 @@ async def shared(
 @router.message(StateFilter(None), Magic(F.contact))
 async def shared_unasked(
     message: Message,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     customer: Customer,
@@ -116,17 +81,19 @@ async def shared_unasked(
     l10n: L10n,
 ) -> None:
     """A phone shared from the after-hours promise: keep it, confirm, give the menu back."""
-    if not await keep_phone(message, bot, services, session, customer, conversation, l10n):
-        await relay_to_topic(
-            message, bot, services, session, customer, conversation, "customer", l10n
+    if not await keep_phone(message, services, session, customer, conversation, l10n):
+        copy = (message.chat.id, message.message_id)
+        now = services.clock()
+        waiting = await hand_off(
+            session, services, customer, conversation, now, "customer", copy=copy
         )
+        await promise_if_new(message, services, l10n, waiting)
 
 
 @router.message(StateFilter(CallbackForm.phone), Magic(F.text))
 async def without_phone(
     message: Message,
     state: FSMContext,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     customer: Customer,
@@ -135,14 +102,8 @@ async def without_phone(
 ) -> None:
     """Go on without a number: staff will write here instead."""
     await state.clear()
-    await connect_person(
-        message,
-        bot,
-        services,
-        session,
-        customer,
-        conversation,
-        l10n,
-        "callback",
-        detail=message.text,
+    now = services.clock()
+    waiting = await hand_off(
+        session, services, customer, conversation, now, "callback", detail=message.text
     )
+    await tell_handed_off(message, services, l10n, customer, waiting, "callback")

@@ -6,30 +6,22 @@ from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.services import tickets
-from bot.telegram.cards import post_complaint
-from handlers.customer.filters import MenuButton
-from handlers.customer.handoff import after_hours_promise, open_handoff
+from bot.usecases.complain import complain
+from handlers.customer.button_filters import MenuButton
+from handlers.customer.forms import ComplaintForm
 from handlers.customer.keyboards import main_menu
+from handlers.customer.prompts import after_hours_promise
 from handlers.magic import Magic
 from models import Conversation, Customer
 
 router = Router(name=__name__)
 MAX_PHOTOS = 10
-
-
-class ComplaintForm(StatesGroup):
-    """The steps of a complaint."""
-
-    text = State()
-    photos = State()
 
 
 class ComplaintDone(CallbackData, prefix="cd"):
@@ -89,19 +81,12 @@ async def done(
 ) -> None:
     """Register the complaint, brief staff in the topic, and give the customer its number."""
     data = await state.get_data()
-    assert customer.id is not None
-    ticket = await tickets.open_complaint(
-        session,
-        customer.id,
-        conversation.id,
-        data["text"],
-        tuple(data.get("photos", [])),
-        services.clock(),
-        services.promises,
+    photos = tuple(data.get("photos", []))
+    registered = await complain(
+        session, services, customer, conversation, data["text"], photos, services.clock()
     )
     await state.clear()
-    waiting = await open_handoff(services, session, customer, conversation, "complaint")
-    await post_complaint(services, session, ticket, customer, conversation)
+    ticket, waiting = registered.ticket, registered.waiting
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)

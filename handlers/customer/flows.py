@@ -13,12 +13,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.content.schema import Flow, FlowNode
 from bot.i18n import L10n
-from handlers.customer.callback import ask_for_phone
-from handlers.customer.complaints import ComplaintForm
-from handlers.customer.filters import MenuButton
+from bot.usecases.hand_off import hand_off
+from handlers.customer.button_filters import MenuButton
+from handlers.customer.forms import ComplaintForm, ReturnForm
 from handlers.customer.keyboards import settle_choice
-from handlers.customer.person import connect_person
-from handlers.customer.returns import ReturnForm
+from handlers.customer.prompts import ask_for_phone, tell_handed_off
 from models import Conversation, Customer
 
 router = Router(name=__name__)
@@ -102,16 +101,9 @@ async def step(
         await state.set_state(ComplaintForm.text)
         await message.answer(l10n("complaint-start"))
     elif node.action == "person":
-        await connect_person(
-            message,
-            bot,
-            services,
-            session,
-            customer,
-            conversation,
-            l10n,
-            "flow",
-            detail=f"{flow.title.get(language)} → {callback_data.node}",
-        )
+        detail = f"{flow.title.get(language)} → {callback_data.node}"
+        now = services.clock()
+        waiting = await hand_off(session, services, customer, conversation, now, "flow", detail)
+        await tell_handed_off(message, services, l10n, customer, waiting, "flow")
     elif node.action == "callback":
         await ask_for_phone(message, state, l10n)

@@ -10,19 +10,16 @@ from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.services.satisfaction import add_comment, comment_invitation, file_comment, is_low, rate
-from bot.telegram.alerts import alert_managers
 from bot.telegram.buttons import RatingPick
-from bot.telegram.outbox import queue_in_topic
+from bot.usecases.rate_conversation import comment_rating, rate_conversation
 from handlers.magic import Magic
-from models import Conversation, Customer
+from models import Customer
 
 router = Router(name=__name__)
 
@@ -42,34 +39,31 @@ async def picked(
     query: CallbackQuery,
     callback_data: RatingPick,
     state: FSMContext,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     customer: Customer,
     l10n: L10n,
 ) -> None:
-    """Record the score; invite a comment; send a low score to the managers."""
-    conversation = await session.get(Conversation, callback_data.conversation)
-    if (
-        conversation is None
-        or conversation.customer_id != customer.id
-        or not 1 <= callback_data.score <= 5
-    ):
+    """Record the score; invite a comment (a low score also goes to the managers)."""
+    rated = await rate_conversation(
+        session,
+        services,
+        customer,
+        callback_data.conversation,
+        callback_data.score,
+        services.clock(),
+    )
+    if rated is None:
         await query.answer(l10n("stale-button"), show_alert=True)
         return
-    await rate(session, conversation, callback_data.score, services.clock())
     await query.answer()
-    if is_low(callback_data.score):
-        await alert_managers(
-            services, session, "alert-low-rating", customer=customer, score=callback_data.score
-        )
     await state.set_state(RatingForm.comment)
-    await state.update_data(conversation=conversation.id)
+    await state.update_data(conversation=rated.conversation_id)
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
         builder = InlineKeyboardBuilder()
         builder.button(text=l10n("rating-skip-comment"), callback_data=SkipComment())
-        key = "rating-thanks-low" if is_low(callback_data.score) else "rating-thanks"
+        key = "rating-thanks-low" if rated.low else "rating-thanks"
         await query.message.answer(l10n(key), reply_markup=builder.as_markup())
 
 
@@ -86,41 +80,20 @@ async def comment(
     """Attach the comment to the rating and pass it on: to the topic, and a low one to managers."""
     data = await state.get_data()
     await state.clear()
-    conversation = await session.get(Conversation, data.get("conversation", 0))
-    rating = None
-    if conversation is not None and conversation.customer_id == customer.id:
-        rating = await add_comment(session, conversation, message.text or "")
-        await file_comment(
-            session,
-            message.chat.id,
-            message.message_id,
-            conversation,
-            message.business_connection_id,
-        )
-    if rating is not None:
-        staff_chat = services.settings.telegram.staff_chat_id
-        assert staff_chat is not None
-        staff_l10n = services.staff_texts()
-        note = staff_l10n("staff-rating-comment", score=rating.score, comment=rating.comment or "")
-        queue_in_topic(session, services, customer, SendMessage(chat_id=staff_chat, text=note))
-        if is_low(rating.score):
-            await alert_managers(
-                services,
-                session,
-                "alert-rating-comment",
-                customer=customer,
-                score=rating.score,
-                comment=rating.comment or "",
-            )
-    invite = await comment_invitation(
-        session, customer.id or 0, {l10n("rating-thanks"), l10n("rating-thanks-low")}
+    commented = await comment_rating(
+        session,
+        services,
+        customer,
+        data.get("conversation", 0),
+        message.text or "",
+        (message.chat.id, message.message_id, message.business_connection_id),
     )
     await message.answer(l10n("rating-comment-saved"))
-    if invite is not None:
+    if commented.invitation is not None:
         # The comment is written: "No comment" under the invitation would answer a past question.
         with suppress(TelegramBadRequest):
             await bot.edit_message_reply_markup(
-                chat_id=message.chat.id, message_id=invite, reply_markup=None
+                chat_id=message.chat.id, message_id=commented.invitation, reply_markup=None
             )
 
 

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import L10n
 from bot.services.tickets import customer_tickets
-from handlers.customer.filters import MenuButton
+from handlers.customer.button_filters import MenuButton
 from models import Customer
 
 router = Router(name=__name__)

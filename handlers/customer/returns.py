@@ -6,7 +6,6 @@ from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,27 +14,18 @@ from bot.container import Services
 from bot.i18n import L10n
 from bot.services import tickets
 from bot.telegram.buttons import REFUND_METHODS, RefundPick, refund_keyboard
-from bot.telegram.cards import post_return_for_decision
-from handlers.customer.filters import MenuButton
-from handlers.customer.handoff import after_hours_promise, open_handoff
+from bot.usecases.request_return import request_return
+from handlers.customer.button_filters import MenuButton
+from handlers.customer.forms import ReturnForm
 from handlers.customer.keyboards import main_menu
+from handlers.customer.prompts import after_hours_promise
 from handlers.magic import Magic
-from models import Conversation, Customer, TicketStatus
+from models import Conversation, Customer
 
 router = Router(name=__name__)
 
 WHEN = ("this_week", "this_month", "earlier", "unsure")
 REASONS = ("defective", "damaged", "wrong_item", "not_fit", "changed_mind", "other")
-
-
-class ReturnForm(StatesGroup):
-    """The steps of a return."""
-
-    item = State()
-    when = State()
-    reason = State()
-    photo = State()
-    amount = State()
 
 
 class ReturnChoice(CallbackData, prefix="rt"):
@@ -143,7 +133,6 @@ async def amount(
     """Register the return: approve it on the spot, or pass it to staff for a decision."""
     value = tickets.parse_amount(message.text or "")
     data = await state.get_data()
-    policy = services.content.policy
     request = tickets.ReturnRequest(
         item=data["item"],
         purchased_when=data["when"],
@@ -151,33 +140,24 @@ async def amount(
         amount=value,
         photo_file_ids=(data["photo"],) if data.get("photo") else (),
     )
-    assert customer.id is not None
-    ticket = await tickets.open_return(
-        session,
-        customer.id,
-        conversation.id,
-        request,
-        services.return_policy,
-        policy.currency,
-        services.clock(),
-        services.promises,
+    done = await request_return(
+        session, services, customer, conversation, request, services.clock()
     )
     await state.clear()
+    ticket = done.ticket
     assert ticket.id is not None
-    if ticket.status == TicketStatus.APPROVED:
+    if done.waiting is None:
         await message.answer(
             l10n("return-approved", number=ticket.number), reply_markup=main_menu(l10n)
         )
         await message.answer(l10n("refund-ask"), reply_markup=refund_keyboard(l10n, ticket.id))
         return
-    waiting = await open_handoff(services, session, customer, conversation, "return")
-    await post_return_for_decision(services, session, ticket, customer, conversation)
+    hours = services.content.policy.returns.return_decision_hours
     await message.answer(
-        l10n("return-pending", number=ticket.number, hours=policy.returns.return_decision_hours),
-        reply_markup=main_menu(l10n),
+        l10n("return-pending", number=ticket.number, hours=hours), reply_markup=main_menu(l10n)
     )
-    if waiting.new_promise:
-        await message.answer(after_hours_promise(services, l10n, waiting, "after-hours-noted"))
+    if done.waiting.new_promise:
+        await message.answer(after_hours_promise(services, l10n, done.waiting, "after-hours-noted"))
 
 
 @router.message(StateFilter(ReturnForm.item))

@@ -8,7 +8,7 @@ from aiogram.filters import Command
 from aiogram.types import LinkPreviewOptions, Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.console.context import console_keys
+from bot.console.page_context import console_keys
 from bot.console.settings import console_settings
 from bot.container import Services
 from bot.i18n import L10n, language_for

@@ -8,14 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.methods import CopyMessage, SendMessage
+from aiogram.methods import SendMessage
 from aiogram.types import Message, TelegramObject
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.services import business
 from bot.telegram.outbox import queue_in_topic
-from handlers.customer.handoff import open_handoff
+from bot.usecases.hand_off import hand_off
 from models import Conversation, Customer
 
 
@@ -78,13 +78,12 @@ async def _relay_quietly(
     why: str,
 ) -> None:
     """Bring staff in and copy the message to the topic; the customer hears nothing from the bot."""
-    await open_handoff(services, session, customer, conversation, "customer")
+    copy = (message.chat.id, message.message_id)
+    await hand_off(
+        session, services, customer, conversation, services.clock(), "customer", copy=copy
+    )
     staff_chat = services.settings.telegram.staff_chat_id
     assert staff_chat is not None
-    copy = CopyMessage(
-        chat_id=staff_chat, from_chat_id=message.chat.id, message_id=message.message_id
-    )
-    queue_in_topic(session, services, customer, copy)
     l10n = services.staff_texts()
     note = l10n("business-relayed-quietly", why=l10n(f"business-why-{why}"))
     queue_in_topic(session, services, customer, SendMessage(chat_id=staff_chat, text=note))

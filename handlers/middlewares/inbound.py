@@ -9,7 +9,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import Message, TelegramObject
 
 from bot.container import Services
-from bot.services.inbound import Inbound, record_inbound
+from bot.services.inbound_log import Inbound, record_inbound
 from bot.telegram.content import content_of
 
 

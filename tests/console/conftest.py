@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.console.context import ConsoleContext
+from bot.console.page_context import ConsoleContext
 from bot.console.server import create_console_app
 from bot.console.web import CONTEXT
 from tests.console.bot import live

@@ -10,7 +10,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from bot.config import ConfigError, Settings
-from bot.console.context import console_keys
+from bot.console.page_context import console_keys
 from bot.db import transaction
 from bot.services.console_auth import (
     SIGN_IN,

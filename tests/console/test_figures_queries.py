@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.console.database import create_reader
+from bot.console.read_engine import create_reader
 from bot.db import create_sessionmaker
 from bot.services.figures import (
     LATE_ANSWER,

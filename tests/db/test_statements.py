@@ -156,7 +156,7 @@ async def test_a_failing_statement_keeps_the_customers_text_out_of_the_error(
 
 
 async def test_the_consoles_reader_hides_parameters_too(database_url: str) -> None:
-    from bot.console.database import create_reader
+    from bot.console.read_engine import create_reader
 
     writer = create_engine(database_url)
     reader = create_reader(database_url, writer)

@@ -37,7 +37,7 @@ from sqlmodel import col, func, select
 
 from bot.db import create_engine, create_sessionmaker, transaction
 from models import Deadline, DeadlineStatus, Direction, Event, Message, OutboxMessage
-from models.inbox import InboxUpdate
+from models.inbox_update import InboxUpdate
 from tests.e2e.faults import TcpProxy
 from tgemulator import Emulator
 

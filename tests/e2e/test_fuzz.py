@@ -31,7 +31,7 @@ from sqlmodel import col, select
 
 from bot.db import transaction
 from bot.i18n import Translations
-from bot.services.inbound import is_note
+from bot.services.inbound_log import is_note
 from handlers.customer.keyboards import MENU_KEYS
 from models import Conversation, Customer, Message, SatisfactionRating, Ticket
 from tests.e2e.conftest import (

@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker, transaction
 from bot.sqlite import Connection as InLoopConnection
 from handlers import _flat, _split_by_share, build_router
-from handlers.customer import blocked, complaints, faq, moderation, relay, start
+from handlers.customer import blocked, complaints, forward_to_topic, insults, questions, start
 from handlers.magic import Magic
 from models import Direction
 from models import Message as Logged
@@ -57,16 +57,23 @@ def test_an_update_passes_few_routers_and_meets_the_handlers_in_feature_order() 
     commands = [h.callback for h in routers["customer-no-step-command"].message.handlers]
     idle = [h.callback for h in routers["customer-no-step"].message.handlers]
     stepped = [h.callback for h in routers["customer-in-step"].message.handlers]
-    first = [h.callback for r in (blocked.router, moderation.router) for h in r.message.handlers]
+    first = [h.callback for r in (blocked.router, insults.router) for h in r.message.handlers]
     first += [h.callback for h in start.router.message.handlers]
     assert commands[: len(first)] == first == stepped[: len(first)]
-    assert idle[-3:] == [faq.answer, *(h.callback for h in relay.router.message.handlers)]
+    assert idle[-3:] == [
+        questions.answer,
+        *(h.callback for h in forward_to_topic.router.message.handlers),
+    ]
     # Plain text at no step meets no command; the rest keep their order.
     assert not set(idle) & {h.callback for h in start.router.message.handlers}
     assert idle == [c for c in commands if c in idle] and set(idle) < set(commands)
     # The FAQ needs no step, the complaint's text step needs one; the relay catches all in both.
-    assert faq.answer not in stepped and complaints.text not in idle and complaints.text in stepped
-    assert relay.relay in idle and relay.relay in stepped
+    assert (
+        questions.answer not in stepped
+        and complaints.text not in idle
+        and complaints.text in stepped
+    )
+    assert forward_to_topic.relay in idle and forward_to_topic.relay in stepped
     # A feature router's own filter now guards each of its handlers, ahead of their filters.
     refuse = routers["customer-no-step"].message.handlers[0]
     assert isinstance(refuse.filters[0].callback, blocked.IsBlocked)

@@ -21,7 +21,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.content.errors import ContentError
+from bot.content.load_errors import ContentError
 from bot.content.loader import Content, load_content
 from bot.services.faq import FaqMatcher
 from bot.services.moderation import Lexicon, Moderator

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.errors import ContentError
+from bot.content.load_errors import ContentError
 from bot.services.moderation import Lexicon, ModerationResult, Moderator, load_moderator
 from bot.services.moderation_eval import EvalFileError, evaluate, main, read_rows
 

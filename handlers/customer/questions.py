@@ -12,10 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services.events import log_event
-from bot.services.faq_learning import ANSWERED, MAX_TEXT, UNANSWERED
-from handlers.customer.filters import WithBot
-from handlers.customer.handoff import relay_to_topic
-from handlers.customer.person import PersonRequest, connect_person
+from bot.telegram.buttons import PersonRequest
+from bot.usecases.answer_question import answer_question
+from handlers.customer.button_filters import WithBot
+from handlers.customer.prompts import promise_if_new, tell_handed_off
 from handlers.magic import Magic
 from models import AuthorKind, Conversation, Customer
 
@@ -60,57 +60,36 @@ async def answer(
 ) -> None:
     """Small talk gets a word, a request for a person a person, a question the FAQ or staff."""
     assert message.text is not None
-    talk = services.smalltalk.classify(message.text)
-    if talk is not None:
-        if talk.wants_person:
-            await connect_person(
-                message, bot, services, session, customer, conversation, l10n, "person"
-            )
-        elif talk.intent.reply is not None:
-            await message.answer(talk.intent.reply.get(customer.language))
-        return
-    match = await services.faq.match(message.text, customer.language)
-    entry = services.content.faq_entry(match.entry_id) if match and match.confident else None
-    now = services.clock()
-    if match is None or entry is None:
-        await log_event(
-            session,
-            UNANSWERED,
-            now,
-            conversation_id=conversation.id,
-            customer_id=customer.id,
-            actor_kind=AuthorKind.BOT,
-            data={
-                "text": message.text[:MAX_TEXT],
-                "best": match.entry_id if match else None,
-                "score": round(match.score, 3) if match else 0.0,
-            },
-        )
-        if services.faq.off_topic(message.text, match):
-            # Nothing the shop's FAQ is about: say so once and let the customer choose.
-            builder = InlineKeyboardBuilder()
-            builder.button(text=l10n("menu-person"), callback_data=PersonRequest(reason="faq_miss"))
-            await message.answer(l10n("faq-off-topic"), reply_markup=builder.as_markup())
-            return
-        waiting = await relay_to_topic(
-            message, bot, services, session, customer, conversation, "faq_miss", l10n
-        )
-        if not waiting.after_hours:  # after hours the promise already says what happens next
-            await message.answer(l10n("faq-not-sure"))
-        return
-    await log_event(
+    said = await answer_question(
         session,
-        ANSWERED,
-        now,
-        conversation_id=conversation.id,
-        customer_id=customer.id,
-        actor_kind=AuthorKind.BOT,
-        data={"entry": entry.id, "score": round(match.score, 3), "text": message.text[:MAX_TEXT]},
+        services,
+        customer,
+        conversation,
+        message.text,
+        (message.chat.id, message.message_id),
+        services.clock(),
     )
-    await message.answer(
-        entry.answer.get(customer.language) + "\n\n" + l10n("faq-did-it-help"),
-        reply_markup=feedback_keyboard(l10n, entry.id),
-    )
+    if said.outcome == "person":
+        assert said.waiting is not None
+        await tell_handed_off(message, services, l10n, customer, said.waiting, "person")
+    elif said.outcome == "off_topic":
+        # Nothing the shop's FAQ is about: say so once and let the customer choose.
+        builder = InlineKeyboardBuilder()
+        builder.button(text=l10n("menu-person"), callback_data=PersonRequest(reason="faq_miss"))
+        await message.answer(l10n("faq-off-topic"), reply_markup=builder.as_markup())
+    elif said.outcome == "not_sure":
+        assert said.waiting is not None
+        await promise_if_new(message, services, l10n, said.waiting)
+        if not said.waiting.after_hours:  # after hours the promise already says what is next
+            await message.answer(l10n("faq-not-sure"))
+    elif said.outcome == "faq":
+        assert said.reply is not None and said.entry_id is not None
+        await message.answer(
+            said.reply + "\n\n" + l10n("faq-did-it-help"),
+            reply_markup=feedback_keyboard(l10n, said.entry_id),
+        )
+    elif said.reply is not None:  # small talk
+        await message.answer(said.reply)
 
 
 @router.callback_query(FaqFeedback.filter())

@@ -17,7 +17,7 @@ from bot.i18n import L10n
 from bot.resilience import cannot_write, is_transient
 from bot.services.conversations import customer_and_conversation
 from bot.services.errors import DomainError
-from bot.services.inbound import record_inbound
+from bot.services.inbound_log import record_inbound
 from bot.services.updates import claim_update
 from bot.telegram.content import person_of
 from handlers.magic import Magic

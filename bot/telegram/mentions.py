@@ -1,4 +1,4 @@
-"""Addressing people in alerts: duty staff mentioned by name, texts in the staff language."""
+"""Addressing people in alerts: duty staff mentioned by name, so Telegram notifies them."""
 
 from __future__ import annotations
 

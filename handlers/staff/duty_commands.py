@@ -9,8 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.services.duty import on_duty_members, set_duty, staff_member
-from bot.timers.day_marks import warn_nobody_on_duty
+from bot.services.duty import on_duty_members
+from bot.usecases.go_on_duty import go_on_duty
 
 router = Router(name=__name__)
 
@@ -31,15 +31,12 @@ async def duty(
     if argument not in ("", "on", "off"):
         await message.reply(l10n("duty-usage"))
         return
-    now = services.clock()
     if argument:
-        member = await staff_member(session, user.id, user.full_name, user.username, now)
-        change = await set_duty(session, member, argument == "on", now)
-        await message.reply(
-            l10n("duty-now-on" if argument == "on" else "duty-now-off", name=member.name)
+        on = argument == "on"
+        change = await go_on_duty(
+            session, services, user.id, user.full_name, user.username, on, services.clock()
         )
-        if change.nobody_left and services.promises.schedule.is_open(now):
-            await warn_nobody_on_duty(session, services)
+        await message.reply(l10n("duty-now-on" if on else "duty-now-off", name=change.member.name))
         return
     members = await on_duty_members(session)
     names = ", ".join(m.name for m in members) or l10n("duty-nobody")

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import MISSING_SECRET, ConfigError, Settings
-from bot.console.database import create_reader
 from bot.console.files import TelegramFiles
+from bot.console.read_engine import create_reader
 from bot.console.settings import ConsoleSettings
 from bot.content.loader import load_content
 from bot.db import create_sessionmaker

@@ -6,13 +6,11 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.filters import Filter
-from aiogram.methods import SendMessage
 from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
-from bot.telegram.outbox import queue_in_topic
-from bot.usecases.close_abusive import close_abusive
+from bot.usecases.close_abusive import close_abusive, keep_after_close
 from models import AuthorKind, Conversation, Customer
 
 router = Router(name=__name__)
@@ -51,16 +49,12 @@ async def insulting(
     conversation: Conversation,
 ) -> None:
     """End the conversation once, politely; staff see what was said, marked as not relayed."""
-    staff_l10n = services.staff_texts()
     words = message.text or message.caption or f"[{message.content_type}]"
-    staff_chat = services.settings.telegram.staff_chat_id
-    assert staff_chat is not None
     if insult is None:
         # Already closed as abusive: the customer hears nothing more, staff see a marked copy.
-        note = staff_l10n("staff-abusive-later", text=words)
-        queue_in_topic(session, services, customer, SendMessage(chat_id=staff_chat, text=note))
+        keep_after_close(session, services, customer, words)
         return
-    card = staff_l10n("staff-abusive-closed", matched=insult, text=words)
+    card = services.staff_texts()("staff-abusive-closed", matched=insult, text=words)
     await close_abusive(
         session,
         services,

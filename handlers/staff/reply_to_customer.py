@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.services.inbound import is_note
+from bot.services.inbound_log import is_note
 from bot.usecases.answer_customer import answer_customer
 from handlers.magic import Magic
 from handlers.staff.topic import TopicContext

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.types import Message
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -10,7 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services.handoff import with_person
-from handlers.customer.handoff import relay_to_topic
+from bot.usecases.hand_off import hand_off
+from handlers.customer.prompts import promise_if_new
 from handlers.magic import Magic
 from models import Conversation, Customer
 
@@ -23,7 +24,6 @@ UNSUPPORTED = ("sticker", "animation", "dice", "poll", "game", "story")
 @router.message(StateFilter(None), Magic(F.content_type.in_(UNSUPPORTED)))
 async def unsupported(
     message: Message,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     customer: Customer,
@@ -32,9 +32,7 @@ async def unsupported(
 ) -> None:
     """Relay stickers and the like to staff in a live conversation; otherwise explain politely."""
     if with_person(conversation):
-        await relay_to_topic(
-            message, bot, services, session, customer, conversation, "customer", l10n
-        )
+        await _to_topic(message, services, session, customer, conversation, "customer", l10n)
         return
     await message.answer(l10n("unsupported-content"))
 
@@ -42,7 +40,6 @@ async def unsupported(
 @router.message()
 async def relay(
     message: Message,
-    bot: Bot,
     services: Services,
     session: AsyncSession,
     customer: Customer,
@@ -51,4 +48,19 @@ async def relay(
 ) -> None:
     """Hand anything the bot did not handle to a person, so no message is dropped."""
     reason = "customer" if with_person(conversation) else "unhandled"
-    await relay_to_topic(message, bot, services, session, customer, conversation, reason, l10n)
+    await _to_topic(message, services, session, customer, conversation, reason, l10n)
+
+
+async def _to_topic(
+    message: Message,
+    services: Services,
+    session: AsyncSession,
+    customer: Customer,
+    conversation: Conversation,
+    reason: str,
+    l10n: L10n,
+) -> None:
+    copy = (message.chat.id, message.message_id)
+    now = services.clock()
+    waiting = await hand_off(session, services, customer, conversation, now, reason, copy=copy)
+    await promise_if_new(message, services, l10n, waiting)

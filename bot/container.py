@@ -20,7 +20,7 @@ from bot.services.smalltalk import SmallTalk
 from bot.services.tickets import ReturnPolicy
 
 if TYPE_CHECKING:
-    from bot.telegram.business import BusinessRoutes
+    from bot.telegram.business_routing import BusinessRoutes
     from bot.telegram.outbound import OutboundLog
     from bot.telegram.sender import Outbox
 

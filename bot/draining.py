@@ -10,7 +10,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from aiogram.utils.backoff import BackoffConfig
 
-from bot.telegram.business import as_customer_update
+from bot.telegram.business_routing import as_customer_update
 from bot.telegram.connections import know_connection
 
 if TYPE_CHECKING:

@@ -42,7 +42,7 @@ from bot.services.rules import Promises
 from bot.services.smalltalk import SmallTalk
 from bot.services.tickets import ReturnPolicy
 from bot.telegram.after_commit import SendAfterCommit
-from bot.telegram.business import BusinessRoutes, BusinessRouting
+from bot.telegram.business_routing import BusinessRoutes, BusinessRouting
 from bot.telegram.dates import policy_words
 from bot.telegram.limiter import TelegramLimiter
 from bot.telegram.outbound import OutboundLog
@@ -54,7 +54,7 @@ from bot.timers.day_marks import plan_day_marks
 from handlers import build_router
 from handlers.manager.command_menu import commands, publish_manager_menus
 from handlers.middlewares import ContextMiddleware, DbSessionMiddleware, InboundLogMiddleware
-from handlers.middlewares.business import BusinessGate
+from handlers.middlewares.business_gate import BusinessGate
 from models.types import utcnow
 
 logger = logging.getLogger(__name__)

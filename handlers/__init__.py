@@ -14,7 +14,7 @@ from aiogram.fsm.state import State
 from aiogram.types import Message, TelegramObject
 
 from bot.config import Settings
-from handlers import business, error_router, stale
+from handlers import error_router, shop_account, stale
 from handlers.customer import (
     blocked,
     callback,
@@ -250,7 +250,7 @@ def _staff_router(staff_chat_id: int | None, own_groups: Collection[int] = ()) -
         canned.router,
         staff_decisions.router,
         topic_edits.router,
-        business.topic_router,
+        shop_account.topic_router,
         reply_to_customer.router,
     )
     topic.message.filter(InCustomerTopic())
@@ -265,7 +265,7 @@ def build_router(settings: Settings, own_groups: Collection[int] = ()) -> Router
     (and in the staff groups of shop accounts that have their own, `own_groups`)."""
     # Telegram Business updates (connections, the shop owner's own messages) are handled at the
     # root: other updates meet none of those observers, and no router is added on their way.
-    root = _flat("root", error_router.router, stale.forged, business.router)
+    root = _flat("root", error_router.router, stale.forged, shop_account.router)
     root.include_routers(
         _manager_router(),
         _customer_router(),

@@ -19,7 +19,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BusinessConnection, Update
 
 from bot.db import transaction
-from bot.services import business
+from bot.services import shop_accounts
 from bot.telegram.alerts import tell_managers
 
 if TYPE_CHECKING:
@@ -30,13 +30,13 @@ logger = logging.getLogger(__name__)
 RETRY_SECONDS = 600.0  # a connection Telegram did not know is asked about again after this
 
 
-def account_of(connection: BusinessConnection) -> business.Account:
+def account_of(connection: BusinessConnection) -> shop_accounts.Account:
     """Describe a Telegram business connection for the services."""
     user = connection.user
     name = " ".join(part for part in (user.first_name, user.last_name) if part)
     rights = connection.rights.model_dump(exclude_none=True) if connection.rights else {}
     moment = connection.date
-    return business.Account(
+    return shop_accounts.Account(
         id=connection.id,
         owner_id=user.id,
         owner_name=name + (f" (@{user.username})" if user.username else ""),
@@ -67,7 +67,7 @@ async def know_connection(services: Services, bot: Bot, update: Update) -> None:
     if connection_id is None or connection_id in routes.known:
         return
     async with transaction(services.sessions) as session:
-        stored = await business.connection(session, connection_id) is not None
+        stored = await shop_accounts.connection(session, connection_id) is not None
     if stored:
         routes.known.add(connection_id)
         return
@@ -89,11 +89,11 @@ async def know_connection(services: Services, bot: Bot, update: Update) -> None:
     await remember_connection(services, account_of(found))
 
 
-async def remember_connection(services: Services, account: business.Account) -> None:
+async def remember_connection(services: Services, account: shop_accounts.Account) -> None:
     """Store a connection Telegram described; tell managers if the bot can answer there."""
     now: datetime = services.clock()
     async with transaction(services.sessions) as session:
-        change = await business.save_connection(session, account, now)
+        change = await shop_accounts.save_connection(session, account, now)
         if change is not None:
             l10n = services.staff_texts()
             text = l10n(f"business-{change}", account=account.owner_name)

@@ -27,12 +27,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import is_embedded, transaction
 from bot.resilience import forget_scope, is_transient, replay_scope
 from bot.services import outbox_rows as outbox
-from bot.services.business import route as business_route
-from bot.services.business import staff_group
 from bot.services.conversations import latest_conversation
 from bot.services.customers import find_by_telegram_id
+from bot.services.shop_accounts import route as business_route
+from bot.services.shop_accounts import staff_group
 from bot.telegram import receipts
-from bot.telegram.business import BusinessQuiet, BusinessUnavailable
+from bot.telegram.business_routing import BusinessQuiet, BusinessUnavailable
 from bot.telegram.call_context import CallContext, making_calls
 from bot.telegram.outbox import queue_in_topic
 from bot.telegram.topics import topic_name

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.services import business
+from bot.services import shop_accounts
 from bot.services.handoff import ConversationClosed, staff_replied
 from bot.telegram import receipts
 from bot.telegram.outbound import Author
@@ -39,7 +39,7 @@ async def answer_customer(
     """
     assert customer.id is not None and conversation.id is not None
     stopped: list[receipts.Action] = []
-    if await business.route(session, customer.telegram_id) is None:
+    if await shop_accounts.route(session, customer.telegram_id) is None:
         await staff_replied(session, conversation, staff_id, now)
     elif conversation.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
         raise ConversationClosed()  # as staff_replied would: nothing is sent

@@ -220,7 +220,7 @@ async def test_another_worker_sees_a_disconnection_within_the_route_cache_time(
 ) -> None:
     from aiogram.exceptions import TelegramBadRequest
 
-    from bot.telegram.business import ROUTE_TTL, BusinessRoutes
+    from bot.telegram.business_routing import ROUTE_TTL, BusinessRoutes
     from bot.telegram.sender import _refused_by_business
 
     h = harness
@@ -262,7 +262,7 @@ async def test_a_press_is_no_message_so_it_does_not_reopen_telegrams_24_hours(
     (what the bot counts the window from), and the emulator counts only messages too."""
     from aiogram.methods import SendMessage
 
-    from bot.telegram.business import BusinessRouting, BusinessUnavailable
+    from bot.telegram.business_routing import BusinessRouting, BusinessUnavailable
     from models import BusinessChat
 
     h = open_shop

@@ -13,7 +13,7 @@ from aiogram.types import Message, TelegramObject
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
-from bot.services import business
+from bot.services import shop_accounts
 from bot.telegram.outbox import queue_in_topic
 from bot.usecases.hand_off import hand_off
 from models import Conversation, Customer
@@ -41,19 +41,19 @@ class BusinessGate(BaseMiddleware):
         if connection_id is None:
             if await routes.route(customer.telegram_id) is not None:
                 # Writing to the bot itself: answers go to the bot's own chat again.
-                await business.customer_left(session, customer.telegram_id)
+                await shop_accounts.customer_left(session, customer.telegram_id)
                 routes.remember(customer.telegram_id, None)
             return await handler(event, data)
         services = self._services
         now = services.clock()
-        chat = await business.customer_wrote(session, customer.telegram_id, connection_id, now)
+        chat = await shop_accounts.customer_wrote(session, customer.telegram_id, connection_id, now)
         # None: Telegram did not describe it either (bot.telegram.connections asked before).
-        conn = await business.connection(session, connection_id)
+        conn = await shop_accounts.connection(session, connection_id)
         routes.mark_active()
-        can_answer = conn is not None and business.usable(conn)
-        routes.remember(customer.telegram_id, business.route_of(chat, conn))
+        can_answer = conn is not None and shop_accounts.usable(conn)
+        routes.remember(customer.telegram_id, shop_accounts.route_of(chat, conn))
         quiet = timedelta(minutes=services.content.policy.business_quiet_minutes)
-        if can_answer and not business.bot_keeps_quiet(chat, now, quiet):
+        if can_answer and not shop_accounts.bot_keeps_quiet(chat, now, quiet):
             return await handler(event, data)
         why = (
             "unknown"

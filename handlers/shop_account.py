@@ -1,7 +1,7 @@
 """Telegram Business: connections, the owner answering personally, and pausing the bot per chat.
 
 Customers' own business messages never reach this router: they run the private-chat journeys
-(bot/telegram/business.py). What stays here is what only the business side does.
+(bot/telegram/business_routing.py). What stays here is what only the business side does.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
 from bot.i18n import L10n
-from bot.services import business
+from bot.services import shop_accounts
 from bot.services.conversations import latest_conversation
 from bot.services.customers import find_by_telegram_id
 from bot.services.handoff import ConversationClosed, staff_replied, with_person
@@ -28,7 +28,7 @@ from bot.services.message_log import (
     relayed_copies,
 )
 from bot.telegram.alerts import tell_managers
-from bot.telegram.business import from_customer
+from bot.telegram.business_routing import from_customer
 from bot.telegram.connections import account_of
 from bot.telegram.content import content_of
 from bot.telegram.edits import relay_edit
@@ -46,7 +46,7 @@ async def connection_changed(
 ) -> None:
     """Store the connection; tell managers once when the bot can or can no longer answer."""
     account = account_of(connection)
-    change = await business.save_connection(session, account, services.clock())
+    change = await shop_accounts.save_connection(session, account, services.clock())
     routes = services.business_routes
     routes.mark_active()
     routes.failed.pop(account.id, None)
@@ -71,7 +71,7 @@ async def owner_wrote(
     if customer is None or customer.id is None:
         return  # someone who never wrote to the shop: not a conversation of ours
     now = services.clock()
-    await business.owner_wrote(session, customer.telegram_id, connection_id, now)
+    await shop_accounts.owner_wrote(session, customer.telegram_id, connection_id, now)
     _forget_route(services, customer.telegram_id)  # quiet from now on, not after the cache
     conversation = await latest_conversation(session, customer.id)
     content = content_of(message)
@@ -181,12 +181,12 @@ async def _set_paused(
     paused: bool,
 ) -> None:
     chat_id = topic.customer.telegram_id
-    chat = await business.set_paused(session, chat_id, paused, services.clock())
+    chat = await shop_accounts.set_paused(session, chat_id, paused, services.clock())
     _forget_route(services, chat_id)
     if chat is None:
         await message.reply(l10n("business-not-business"))
         return
-    conn = await business.connection(session, chat.connection_id)
+    conn = await shop_accounts.connection(session, chat.connection_id)
     account = conn.owner_name if conn else "?"
     await message.reply(
         l10n("business-paused", account=account) if paused else l10n("business-resumed")

@@ -49,8 +49,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import transaction
-from bot.services.business import Route, any_connection, route
 from bot.services.message_log import find_message
+from bot.services.shop_accounts import Route, any_connection, route
 from bot.telegram.call_context import current
 from models import Message as LoggedMessage
 

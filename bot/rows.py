@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import without_nul
 from bot.statements import Prepared, PreparedLoad, columns_but_id
 from models import Conversation, Customer, Event, InboxUpdate, Message
-from models.inbox import DONE, PENDING
+from models.inbox_update import DONE, PENDING
 
 _MESSAGES = Message.__table__  # type: ignore[attr-defined]
 _EVENTS = Event.__table__  # type: ignore[attr-defined]

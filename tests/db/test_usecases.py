@@ -57,8 +57,7 @@ async def services(database_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncI
         content_dir=ROOT / "content",
         faq_encoder="lexical",
     )
-    built = await create_services(settings, auto_migrate=True)
-    built.clock = lambda: NOW
+    built = await create_services(settings, auto_migrate=True, clock=lambda: NOW)
     yield built
     await built.engine.dispose()
 

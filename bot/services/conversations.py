@@ -40,9 +40,13 @@ async def latest_conversation(session: AsyncSession, customer_id: int) -> Conver
 
 
 async def customer_and_conversation(
-    session: AsyncSession, person: Person, now: datetime
+    session: AsyncSession, person: Person, now: datetime, *, may_open: bool = True
 ) -> tuple[Customer, Conversation]:
-    """The customer writing (registered on first contact) and their open conversation."""
+    """The customer writing (registered on first contact) and their open conversation.
+
+    `may_open=False`: the update continues their latest conversation even if it is closed (a
+    rating and its comment come after the resolution and belong to what they rate).
+    """
     # One query for both: on every customer message, a statement saved is a tenth of a
     # millisecond of SQLAlchemy's time.
     row = await rows.customer_with_latest(session, person.telegram_id)
@@ -51,6 +55,8 @@ async def customer_and_conversation(
     else:
         customer, latest = row
         refresh_customer(customer, person, now)
+    if latest is not None and not may_open:
+        return customer, latest
     return customer, await _open_or_new(session, customer, latest, now)
 
 

@@ -26,3 +26,9 @@ class CallbackForm(StatesGroup):
     """Waiting for the customer's phone number."""
 
     phone = State()
+
+
+class RatingForm(StatesGroup):
+    """Waiting for an optional comment on the rating."""
+
+    comment = State()

@@ -9,7 +9,6 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,6 +17,7 @@ from bot.container import Services
 from bot.i18n import L10n
 from bot.telegram.buttons import RatingPick
 from bot.usecases.rate_conversation import comment_rating, rate_conversation
+from handlers.customer.forms import RatingForm
 from handlers.magic import Magic
 from models import Customer
 
@@ -26,12 +26,6 @@ router = Router(name=__name__)
 
 class SkipComment(CallbackData, prefix="rtc"):
     """No comment to add."""
-
-
-class RatingForm(StatesGroup):
-    """Waiting for an optional comment on the rating."""
-
-    comment = State()
 
 
 @router.callback_query(RatingPick.filter())

@@ -7,13 +7,15 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.enums import ChatType
-from aiogram.types import Chat, TelegramObject, User
+from aiogram.types import Chat, TelegramObject, Update, User
 
 from bot.container import Services
 from bot.logs import current_conversation as log_conversation
 from bot.services.conversations import customer_and_conversation
+from bot.telegram.buttons import RatingPick
 from bot.telegram.call_context import CallContext, ChatOwner
 from bot.telegram.content import person_of
+from handlers.customer.forms import RatingForm
 from handlers.middlewares.database import CALL_CONTEXT_KEY
 
 
@@ -44,7 +46,9 @@ class ContextMiddleware(BaseMiddleware):
         ):
             now = services.clock()
             session = data["session"]
-            customer, conversation = await customer_and_conversation(session, person_of(user), now)
+            customer, conversation = await customer_and_conversation(
+                session, person_of(user), now, may_open=not _rates_the_last(event, data)
+            )
             data["customer"], data["conversation"] = customer, conversation
             log_conversation.set(conversation.id)
             data["l10n"] = services.translations.get(customer.language)
@@ -53,3 +57,11 @@ class ContextMiddleware(BaseMiddleware):
             if calls is not None:  # the update's answers are logged as this customer's
                 calls.owner = ChatOwner(customer.telegram_id, customer.id, conversation.id)
         return await handler(event, data)
+
+
+def _rates_the_last(event: TelegramObject, data: dict[str, Any]) -> bool:
+    """A score pressed, or its comment: it rates the resolved conversation, opens no new one."""
+    if data.get("raw_state") == RatingForm.comment.state:
+        return True
+    query = event.callback_query if isinstance(event, Update) else None
+    return query is not None and (query.data or "").startswith(f"{RatingPick.__prefix__}:")

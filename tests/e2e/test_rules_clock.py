@@ -381,7 +381,13 @@ async def test_a_rating_and_a_managers_chat_open_no_conversation(open_shop: Harn
             last_days(local_today(clock.now, zone), 1, zone),
             managers=h.services.settings.telegram.manager_ids,
         )
-    # The rating tap and the manager's /console each started a conversation: not opened ones.
-    assert started == 3
-    assert comment.conversation_id == rated.id  # the comment sits in the rated conversation
+        after = (
+            await session.exec(select(Message).where(Message.conversation_id != rated.id))
+        ).all()
+    # The rating tap, its thanks, the comment and "passed on" all sit in the rated
+    # conversation: none of them opens another. The manager's /console starts one, which the
+    # figures do not count as opened.
+    assert started == 2
+    assert comment.conversation_id == rated.id
+    assert not [m for m in after if m.chat_id == user], [m.text for m in after]
     assert figures.total.conversations_opened == 1

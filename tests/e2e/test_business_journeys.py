@@ -29,7 +29,7 @@ from models import BusinessConnection
 from tests.e2e import test_journeys as journeys
 from tests.e2e import test_rules as rules
 from tests.e2e import test_rules_clock as clocked
-from tests.e2e.conftest import STAFF_ID, Harness, eventually
+from tests.e2e.conftest import STAFF_ID, Harness, copy_logged, eventually
 from tests.e2e.test_rules import fast  # noqa: F401  (fixtures of the journeys run here)
 from tests.e2e.test_rules_clock import open_shop, shop_hours  # noqa: F401
 
@@ -250,6 +250,7 @@ async def test_staff_edits_reach_the_customers_copy_through_the_account(harness:
     mark = h.emu.mark()
     sent = await h.emu.staff_send(STAFF_ID, topic, "Your order ships on Monday")
     copy = await h.emu.wait_for_bot_message(user, since=mark)
+    assert await copy_logged(h, user, copy["message_id"])
     await h.emu.edit_text(
         STAFF_ID, sent["message_id"], "Your order ships on Tuesday", chat_id=h.staff_chat
     )

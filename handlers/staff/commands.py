@@ -15,9 +15,9 @@ from bot.i18n import L10n
 from bot.services import handoff, tickets
 from bot.services.abuse import lift_abuse
 from bot.services.staff import is_manager
-from bot.telegram.alerts import alert_managers
 from bot.telegram.buttons import complaint_keyboard
 from bot.telegram.cards import complaint_card
+from bot.usecases.escalate_to_managers import escalate_to_managers
 from bot.usecases.resolve_conversation import resolve_conversation
 from handlers.staff.topic import TopicContext
 from models import AuthorKind, Ticket
@@ -111,21 +111,14 @@ async def escalate(
 ) -> None:
     """Hand the conversation up to the managers, with the staff member's reason."""
     assert message.from_user is not None
-    await handoff.escalate(
+    sent = await escalate_to_managers(
         session,
-        topic.conversation,
-        services.clock(),
-        "staff",
-        actor_kind=AuthorKind.STAFF,
-        actor_id=message.from_user.id,
-        note=command.args,
-    )
-    sent = await alert_managers(
         services,
-        session,
-        "alert-escalated",
-        customer=topic.customer,
-        by=message.from_user.full_name,
-        note=command.args or "—",
+        topic.conversation,
+        topic.customer,
+        message.from_user.id,
+        message.from_user.full_name,
+        command.args,
+        services.clock(),
     )
     await message.reply(l10n("staff-escalated", count=sent))

@@ -21,6 +21,7 @@ from bot.services.tickets import ReturnRequest
 from bot.usecases.answer_question import Answer, answer_question
 from bot.usecases.ask_follow_up import ask_follow_up
 from bot.usecases.escalate_overdue_ticket import escalate_overdue_ticket
+from bot.usecases.escalate_to_managers import escalate_to_managers
 from bot.usecases.go_on_duty import go_on_duty
 from bot.usecases.hand_off import hand_off
 from bot.usecases.miss_callback import miss_callback
@@ -221,3 +222,20 @@ async def test_free_text_gets_small_talk_the_faq_or_a_person(services: Services)
         kinds = [e.kind for e in (await session.exec(select(Event))).all()]
     assert [row.method for row in rows] == ["SendMessage"]  # the context card, no copy
     assert kinds.count("faq_answered") == 1
+
+
+async def test_escalating_by_hand_records_who_and_why_and_tells_every_manager(
+    services: Services,
+) -> None:
+    async with services.sessions() as session:
+        customer, conversation = await _customer(session)
+        told = await escalate_to_managers(
+            session, services, conversation, customer, 777, "Anna", "wants the director", NOW
+        )
+        rows = await _queued(session)
+        events = (await session.exec(select(Event).where(Event.kind == "escalated"))).all()
+    assert told == 1
+    assert [e.actor_telegram_id for e in events] == [777]
+    assert events[0].data == {"note": "wants the director"} and events[0].reason == "staff"
+    (alert,) = _texts(rows, MANAGER)
+    assert "Anna" in alert and "wants the director" in alert

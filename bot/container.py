@@ -66,7 +66,7 @@ class Services:
 
     def own_staff_groups(self) -> frozenset[int]:
         """Staff groups of shop accounts that have their own (beside STAFF_CHAT_ID)."""
-        return frozenset(self.content.policy.business_staff_groups.values())
+        return self.content.policy.own_staff_groups()
 
     def staff_texts(self) -> L10n:
         """Texts in the staff language: topics, alerts, managers."""

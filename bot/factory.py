@@ -137,7 +137,7 @@ async def create_services(
             sessions,
             telegram.staff_chat_id,
             clock,
-            frozenset(policy.business_staff_groups.values()),
+            policy.own_staff_groups(),
             connection_of,
         ),
         business_routes=routes,

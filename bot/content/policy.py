@@ -128,6 +128,10 @@ class Policy(StrictModel):
             groups[name.lower()] = chat
         return groups
 
+    def own_staff_groups(self) -> frozenset[int]:
+        """Staff groups of shop accounts that have their own (beside STAFF_CHAT_ID)."""
+        return frozenset(self.business_staff_groups.values())
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

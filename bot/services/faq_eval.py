@@ -120,6 +120,16 @@ def at_rejection(found: Sequence[tuple[EvalRow, FaqMatch | None]], target: float
     return Point(target, right / len(inside) if inside else 1.0, best)
 
 
+def ranked_first(found: Sequence[tuple[EvalRow, FaqMatch | None]]) -> float:
+    """The share of in-scope rows whose best entry is the right one, confident or not.
+
+    No threshold answers more than this: it is the ranking's ceiling on accuracy.
+    """
+    inside = [(row, match) for row, match in found if row.expected != NONE]
+    right = sum(match is not None and match.entry_id == row.expected for row, match in inside)
+    return right / len(inside) if inside else 1.0
+
+
 class EvalFileError(Exception):
     """The evaluation CSV is malformed; the message names the file and row."""
 
@@ -300,7 +310,8 @@ async def _report(service: FaqService, rows: list[EvalRow], options: Options, to
             matches = await service.match_many([row.question for row in subset])
             found = list(zip(subset, matches, strict=True))
             points = [at_rejection(found, target) for target in CURVE]
-            print(f"{lang}: " + "; ".join(_point(point) for point in points))
+            ceiling = f"top-1 {ranked_first(found):.2f} (no threshold answers more)"
+            print(f"{lang}: " + "; ".join([*(_point(point) for point in points), ceiling]))
     return 0
 
 

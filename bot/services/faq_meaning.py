@@ -203,7 +203,7 @@ class MeaningIndex:
     def known_share(self, text: str, vectors: dict[str, np.ndarray], entry: int) -> float:
         """The share of the text's words that the entry uses or has a synonym for (1 with none).
 
-        `vectors` holds the vectors of the text's `new_words`.
+        `vectors` holds the vectors of the text's `new_words`; a word it lacks is a stranger.
         """
         found = self.lexical.words_of(text)
         if not found:
@@ -214,8 +214,8 @@ class MeaningIndex:
             if term in self._entry_terms[entry]:
                 continue
             row = self._row(word, term)
-            vector = vectors[word] if row is None else self.vocabulary_vectors[row]
-            if not len(own) or float(np.max(own @ vector)) < FaqService.SYNONYM:
+            vector = vectors.get(word) if row is None else self.vocabulary_vectors[row]
+            if vector is None or not len(own) or float(np.max(own @ vector)) < FaqService.SYNONYM:
                 strangers += 1
         return (len(found) - strangers) / len(found)
 
@@ -259,23 +259,49 @@ class MeaningIndex:
         return np.asarray(total / self.TOTAL)
 
     def calibrate(self) -> dict[str, float]:
-        """Per language: CALIBRATION x the median best-wrong score of each phrasing, held out."""
+        """Per language, the stricter of two held-out estimates of an unanswerable question.
+
+        Each phrasing is scored twice. With only itself held out, its best *wrong* entry
+        tells how high a plausible but unrelated question climbs: CALIBRATION x the median
+        (the estimate tuned on the builtin encoder). With its whole entry held out, it is a
+        question this FAQ does not cover, and its confidence as `FaqService` serves it is
+        what such a question scores: the median. The second follows any encoder's scale
+        (an endpoint's model may put every cosine between 0.7 and 0.95, where the first
+        would answer everything).
+        """
         wrong: dict[str, list[float]] = defaultdict(list)
+        uncovered: dict[str, list[float]] = defaultdict(list)
         similarity = self.phrasing_vectors @ self.phrasing_vectors.T
         for number, text in enumerate(self.texts.phrasings):
+            lang, own = self.texts.phrasing_lang[number], self.texts.phrasing_entry[number]
+            bm25 = self.words.scores(self.lexical.query_terms(text))
+            vector = self.phrasing_vectors[number]
             phrasing = similarity[number].copy()
             phrasing[number] = -1.0  # held out: the phrasing does not find itself
-            bm25 = self.words.scores(self.lexical.query_terms(text))
-            scores = self._combine(phrasing, self.phrasing_vectors[number], bm25)
-            own = self.texts.phrasing_entry[number]
+            scores = self._combine(phrasing, vector, bm25)
             scores[own] = -1.0
-            wrong[self.texts.phrasing_lang[number]].append(float(scores.max()))
-        fallback = [value for values in wrong.values() for value in values]
-        self.thresholds = {
-            lang: self.CALIBRATION * float(np.median(wrong.get(lang) or fallback or [0.5]))
-            for lang in LANGUAGES
-        }
+            wrong[lang].append(float(scores.max()))
+            scores = self._combine(similarity[number], vector, bm25)
+            scores[own] = -np.inf  # the entry is gone: no phrasing, answer or sentence of it
+            uncovered[lang].append(self.confidence(text, scores, {})[2])
+        every = [value for values in wrong.values() for value in values] or [0.5]
+        self.thresholds = {}
+        for lang in LANGUAGES:
+            tuned = self.CALIBRATION * float(np.median(wrong.get(lang) or every))
+            scaled = float(np.median(uncovered[lang])) if uncovered.get(lang) else 0.0
+            self.thresholds[lang] = max(tuned, scaled)
         return self.thresholds
+
+    def confidence(
+        self, text: str, scores: np.ndarray, words: dict[str, np.ndarray]
+    ) -> tuple[int, float, float]:
+        """The best entry, how close it is in meaning, and how sure (see FaqService.LEAD)."""
+        order = np.argsort(-scores)
+        best = int(order[0])
+        runner_up = float(scores[order[1]]) if len(order) > 1 else 0.0
+        topical = float(scores[best]) + FaqService.LEAD * (float(scores[best]) - runner_up)
+        share = self.known_share(text, words, best)
+        return best, min(1.0, topical), min(1.0, topical * math.sqrt(share))
 
 
 def _per_entry(values: np.ndarray, owners: Sequence[int], count: int) -> np.ndarray:
@@ -536,16 +562,10 @@ class FaqService:
         """The best entry for a message already encoded (`words`: its unknown words' vectors)."""
         assert self.index is not None
         scores = self.index.scores(vector, self.lexical.query_terms(text))
-        order = np.argsort(-scores)
-        best = int(order[0])
-        runner_up = float(scores[order[1]]) if len(order) > 1 else 0.0
-        lead = float(scores[best]) - runner_up
         # The reported score is the confidence itself, so FAQ_THRESHOLD reads on its scale.
-        confidence = float(scores[best]) + self.LEAD * lead
-        share = self.index.known_share(text, words, best)
-        score = min(1.0, confidence * math.sqrt(share))
+        best, topical, score = self.index.confidence(text, scores, words)
         confident = score >= self.threshold_for(language_of(text))
-        return FaqMatch(self.content.faq[best].id, score, confident, min(1.0, confidence))
+        return FaqMatch(self.content.faq[best].id, score, confident, topical)
 
     def _words(self, text: str, exact: FaqMatch | None) -> FaqMatch | None:
         """Without meaning: the word index over phrasings and answers, else the word matcher."""

@@ -18,7 +18,7 @@ from bot.content import Content, load_content
 from bot.content.schema import FaqEntry
 from bot.encoders import BuiltinEncoder, HttpEncoder, Vectors, encoder_for
 from bot.services.faq import FaqMatch
-from bot.services.faq_eval import EvalRow, Options, at_rejection, cut, main
+from bot.services.faq_eval import EvalRow, Options, at_rejection, cut, main, ranked_first
 from bot.services.faq_meaning import FaqService
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -202,6 +202,34 @@ class CountingEncoder:
 
     async def close(self) -> None:
         await self.inner.close()
+
+
+class NarrowEncoder:
+    """The builtin encoder with every cosine squeezed into 0.8..1, as some models have it."""
+
+    name = "narrow"
+
+    def __init__(self) -> None:
+        self.inner = BuiltinEncoder()
+
+    async def encode(self, texts: Sequence[str]) -> Vectors:
+        vectors = await self.inner.encode(texts)
+        # One extra dimension of 2 per text: cos' = (cos + 4) / 5 after normalising.
+        wide = np.hstack([vectors, np.full((len(texts), 1), 2.0, dtype=np.float32)])
+        return (wide / np.linalg.norm(wide, axis=1, keepdims=True)).astype(np.float32)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def test_calibration_follows_an_encoders_scale(content: Content) -> None:
+    # An endpoint's model may score unrelated texts at 0.8: the threshold must move with it.
+    service = FaqService(content, NarrowEncoder())
+    await service.start()
+    assert await answered(service, "can a courier bring me a loaf") == "delivery"
+    assert await answered(service, "хочу торт с надписью на юбилей") == "custom-cakes"
+    for unrelated in ("who won the world cup in 1998", "how do I fix my car's brakes"):
+        assert await answered(service, unrelated) is None
 
 
 async def test_vectors_are_cached_on_disk_and_teaching_encodes_one_text(
@@ -421,6 +449,8 @@ def test_eval_curve_sets_the_threshold_for_a_fixed_rejection() -> None:
     assert low.accuracy == pytest.approx(2 / 3) and low.threshold == pytest.approx(0.3)
     # No threshold declines what the word matcher answers.
     assert at_rejection(found, 0.9).threshold is None
+    # Two of the three in-scope rows rank their entry first, confident or not.
+    assert ranked_first(found) == pytest.approx(2 / 3)
 
 
 def test_eval_curve_is_printed_per_language(
@@ -443,6 +473,7 @@ def test_eval_curve_is_printed_per_language(
     last = capsys.readouterr().out.splitlines()[-1]
     assert last.startswith("en: at rejection>=0.85 accuracy=1.00 (threshold ")
     assert "; at rejection>=0.95 accuracy=1.00" in last
+    assert last.endswith("; top-1 1.00 (no threshold answers more)")
 
 
 def test_eval_cut_keeps_two_phrasings_and_no_keywords() -> None:

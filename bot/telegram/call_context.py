@@ -36,7 +36,7 @@ class ChatOwner:
     """The customer behind a private chat and their latest conversation, loaded for an update."""
 
     chat_id: int
-    customer_id: int
+    customer_id: int | None  # None: a manager's command, which belongs to no customer
     conversation_id: int | None
 
 

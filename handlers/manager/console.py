@@ -29,6 +29,9 @@ async def console_link(
     assert message.from_user is not None
     settings = services.settings
     console = console_settings(settings)
+    if not settings.app.console_port or console.console_secret is None:
+        await message.answer(l10n("manager-console-off"))  # no console to sign in to
+        return
     token = console_keys(settings, console).issue_link_token(message.from_user.id)
     # The console opens in the manager's Telegram language (a switch on every page changes it).
     lang = language_for(message.from_user.language_code)

@@ -8,14 +8,18 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.enums import ChatType
 from aiogram.types import Chat, TelegramObject, Update, User
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.container import Services
+from bot.i18n import language_for
 from bot.logs import current_conversation as log_conversation
 from bot.services.conversations import customer_and_conversation
+from bot.services.staff import is_manager
 from bot.telegram.buttons import RatingPick
 from bot.telegram.call_context import CallContext, ChatOwner
 from bot.telegram.content import person_of
 from handlers.customer.forms import RatingForm
+from handlers.manager.command_menu import MANAGER_COMMANDS
 from handlers.middlewares.database import CALL_CONTEXT_KEY
 
 
@@ -44,8 +48,16 @@ class ContextMiddleware(BaseMiddleware):
             # In a shop account's chat the owner writes too; only the customer is the customer.
             and user.id == chat.id
         ):
-            now = services.clock()
             session = data["session"]
+            calls: CallContext | None = data.get(CALL_CONTEXT_KEY)
+            if await _managers_command(event, session, services):
+                # A manager's /console or /stats is not a customer's matter: no conversation
+                # opens for it, and its answer (a sign-in link) joins none.
+                data["l10n"] = services.translations.get(language_for(user.language_code))
+                if calls is not None:
+                    calls.owner = ChatOwner(user.id, None, None)
+                return await handler(event, data)
+            now = services.clock()
             customer, conversation = await customer_and_conversation(
                 session, person_of(user), now, may_open=not _rates_the_last(event, data)
             )
@@ -53,10 +65,22 @@ class ContextMiddleware(BaseMiddleware):
             log_conversation.set(conversation.id)
             data["l10n"] = services.translations.get(customer.language)
             assert customer.id is not None
-            calls: CallContext | None = data.get(CALL_CONTEXT_KEY)
             if calls is not None:  # the update's answers are logged as this customer's
                 calls.owner = ChatOwner(customer.telegram_id, customer.id, conversation.id)
         return await handler(event, data)
+
+
+async def _managers_command(
+    event: TelegramObject, session: AsyncSession, services: Services
+) -> bool:
+    """A manager's command in their private chat (checked only for those commands' words)."""
+    message = event.message if isinstance(event, Update) else None
+    if message is None or message.from_user is None or not message.text:
+        return False
+    word = message.text.split(maxsplit=1)[0]
+    if word.removeprefix("/").split("@", 1)[0].lower() not in MANAGER_COMMANDS:
+        return False
+    return await is_manager(session, message.from_user.id, services.settings.telegram.manager_ids)
 
 
 def _rates_the_last(event: TelegramObject, data: dict[str, Any]) -> bool:

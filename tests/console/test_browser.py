@@ -104,7 +104,7 @@ async def test_sign_in_filter_search_open_and_export(
     await talk(live)
     page = await signed_in_page(browser, live)
     rows = page.locator("ol.conversations > li")
-    assert await rows.count() >= 3  # Pavel, Olga and the manager's own chat with the bot
+    assert await rows.count() == 2  # Pavel and Olga: asking for the link opens no conversation
     await page.click("summary:has-text('Filters')")
     await page.select_option("select[name=status]", "answered")
     await page.click("button:has-text('Apply')")

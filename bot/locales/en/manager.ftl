@@ -3,6 +3,7 @@ manager-command-refused = Sorry, this command is for managers only.
 manager-console-link = Your sign-in link to the service console (it works once and expires in { $minutes } min):
     { $url }
     Don't forward it: whoever opens it first is signed in as you.
+manager-console-off = The web console is turned off on this bot. The owner turns it on with CONSOLE_SECRET (and CONSOLE_PORT, if it was set to 0).
 manager-stats-today = Today
 manager-stats-week = This week (since Monday)
 manager-stats = 📊 { $title }

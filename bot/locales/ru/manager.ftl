@@ -3,6 +3,7 @@ manager-command-refused = Извините, эта команда только �
 manager-console-link = Ваша ссылка для входа в консоль сервиса (работает один раз, действует { $minutes } мин):
     { $url }
     Не пересылайте её: кто откроет первым, войдёт от вашего имени.
+manager-console-off = Веб-консоль у этого бота выключена. Владелец включает её переменной CONSOLE_SECRET (и CONSOLE_PORT, если он равен 0).
 manager-stats-today = Сегодня
 manager-stats-week = Эта неделя (с понедельника)
 manager-stats = 📊 { $title }

@@ -3,7 +3,9 @@
 The one shared place for them: staff actions send customers a rating or a refund choice, the
 customer's actions post staff the cards with decision buttons, the morning list carries
 "contacted" buttons; the FAQ's and the flows' answers carry a button the person router answers.
-Each router imports its CallbackData from here.
+Each router imports its CallbackData from here, and so does the context middleware for the
+presses that belong to an answer already given (a score, "Did this help?"): they open no
+conversation.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ class PersonRequest(CallbackData, prefix="pr"):
     """A button that asks for a person, remembering why (the FAQ's and the flows' buttons)."""
 
     reason: str
+
+
+class FaqFeedback(CallbackData, prefix="fq"):
+    """The customer's answer to "Did this help?"."""
+
+    id: str
+    helped: bool
 
 
 class RatingPick(CallbackData, prefix="rt5"):

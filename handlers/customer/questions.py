@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.container import Services
 from bot.i18n import L10n
 from bot.services.events import log_event
-from bot.telegram.buttons import PersonRequest
+from bot.telegram.buttons import FaqFeedback, PersonRequest
 from bot.usecases.answer_question import answer_question
 from handlers.customer.button_filters import WithBot
 from handlers.customer.prompts import promise_if_new, tell_handed_off
@@ -20,13 +19,6 @@ from handlers.magic import Magic
 from models import AuthorKind, Conversation, Customer
 
 router = Router(name=__name__)
-
-
-class FaqFeedback(CallbackData, prefix="fq"):
-    """The customer's answer to "Did this help?"."""
-
-    id: str
-    helped: bool
 
 
 _keyboards: dict[tuple[str, str], InlineKeyboardMarkup] = {}

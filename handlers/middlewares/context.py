@@ -15,7 +15,7 @@ from bot.i18n import language_for
 from bot.logs import current_conversation as log_conversation
 from bot.services.conversations import customer_and_conversation
 from bot.services.staff import is_manager
-from bot.telegram.buttons import RatingPick
+from bot.telegram.buttons import FaqFeedback, RatingPick
 from bot.telegram.call_context import CallContext, ChatOwner
 from bot.telegram.content import person_of
 from handlers.customer.forms import RatingForm
@@ -83,9 +83,13 @@ async def _managers_command(
     return await is_manager(session, message.from_user.id, services.settings.telegram.manager_ids)
 
 
+# Presses about an answer already given: a score, "Did this help?" under an FAQ answer.
+_ABOUT_THE_LAST = tuple(f"{button.__prefix__}:" for button in (RatingPick, FaqFeedback))
+
+
 def _rates_the_last(event: TelegramObject, data: dict[str, Any]) -> bool:
-    """A score pressed, or its comment: it rates the resolved conversation, opens no new one."""
+    """A score or its comment, or "Did this help?": about the last conversation, not a new one."""
     if data.get("raw_state") == RatingForm.comment.state:
         return True
     query = event.callback_query if isinstance(event, Update) else None
-    return query is not None and (query.data or "").startswith(f"{RatingPick.__prefix__}:")
+    return query is not None and (query.data or "").startswith(_ABOUT_THE_LAST)

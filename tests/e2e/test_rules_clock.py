@@ -346,10 +346,14 @@ async def test_a_staff_decision_the_customer_is_told_answers_them(open_shop: Har
     assert not [m for m in h.emu.bot_messages(MANAGER_ID) if "Reply promise" in m["text"]]
 
 
-async def test_a_rating_and_a_managers_chat_open_no_conversation(open_shop: Harness) -> None:
+async def test_a_rating_a_late_faq_press_and_a_managers_chat_open_no_conversation(
+    open_shop: Harness,
+) -> None:
     h = open_shop
     clock: FakeClock = h.extra["clock"]
     user = h.customer(730015, "Rita")
+    faq = await h.say(user, "How long does delivery take?")
+    assert "Did this help?" in faq["text"]
     await h.say(user, "👤 Talk to a person")
     topic = await h.wait_topic(user)
     await h.emu.staff_send(STAFF_ID, topic, "Sent today.")
@@ -367,6 +371,9 @@ async def test_a_rating_and_a_managers_chat_open_no_conversation(open_shop: Harn
         return not (h.emu.message(user, invite["message_id"]) or {}).get("reply_markup")
 
     assert await eventually(settled)
+    # "Did this help?" pressed on the answer from before the resolution: about that answer.
+    await h.press(user, faq, "👍 Yes")
+    await h.emu.wait_for_bot_message(user, has("Glad it helped"))
     off = await h.say(MANAGER_ID, "/console")
     assert "turned off" in off["text"]  # this bot runs without CONSOLE_SECRET
     zone = ZoneInfo(h.services.settings.app.timezone)
@@ -385,10 +392,13 @@ async def test_a_rating_and_a_managers_chat_open_no_conversation(open_shop: Harn
         after = (
             await session.exec(select(Message).where(Message.conversation_id != rated.id))
         ).all()
-    # The rating tap, its thanks, the comment and "passed on" all sit in the rated
-    # conversation: none of them opens another; nor does the manager's /console (its sign-in
-    # link is logged with no conversation).
+    # The rating tap, its thanks, the comment, "passed on" and the late "Yes" all sit in the
+    # rated conversation: none of them opens another; nor does the manager's /console (its
+    # sign-in link is logged with no conversation).
     assert started == 1
+    async with transaction(h.services.sessions) as session:
+        helped = (await session.exec(select(Event).where(Event.kind == "faq_helpful"))).one()
+    assert helped.conversation_id == rated.id
     assert comment.conversation_id == rated.id
     assert not [m for m in after if m.chat_id == user], [m.text for m in after]
     assert figures.total.conversations_opened == 1

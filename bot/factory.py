@@ -44,6 +44,7 @@ from bot.services.tickets import ReturnPolicy
 from bot.telegram.after_commit import SendAfterCommit
 from bot.telegram.business_routing import BusinessRoutes, BusinessRouting
 from bot.telegram.dates import policy_words
+from bot.telegram.edits import edit_copy
 from bot.telegram.limiter import TelegramLimiter
 from bot.telegram.outbound import OutboundLog
 from bot.telegram.sender import Outbox
@@ -143,6 +144,7 @@ async def create_services(
         business_routes=routes,
     )
     services.outbox = Outbox(services)  # it settles receipts with the services themselves
+    services.outbound_log.mirror_late_edits(functools.partial(edit_copy, services))
     services.freeze()
     return services
 

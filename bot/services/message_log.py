@@ -76,18 +76,26 @@ async def record_message(
 
 
 async def find_message(
-    session: AsyncSession, chat_id: int, message_id: int, business_connection_id: str | None = None
+    session: AsyncSession,
+    chat_id: int,
+    message_id: int,
+    business_connection_id: str | None = None,
+    *,
+    for_update: bool = False,
 ) -> Message | None:
     """Return the recorded message with these Telegram ids, if any.
 
     `business_connection_id`: the message is in the customer's chat with that shop account,
-    which numbers its messages apart from their chat with the bot (None).
+    which numbers its messages apart from their chat with the bot (None). `for_update`: lock
+    the row until the commit (PostgreSQL; SQLite's transactions are serial anyway).
     """
     stmt = select(Message).where(
         Message.chat_id == chat_id,
         Message.telegram_message_id == message_id,
         Message.business_connection_id == (business_connection_id or ""),
     )
+    if for_update:
+        stmt = stmt.with_for_update()
     return (await session.exec(stmt)).first()
 
 

@@ -44,6 +44,7 @@ from bot.telegram.call_context import ChatOwner as ChatOwner
 from bot.telegram.call_context import current
 from bot.telegram.content import content_of
 from models import AuthorKind, Direction
+from models import Message as Logged
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +54,18 @@ LOG_RETRY_SECONDS = 60.0  # how long sent messages wait for the database to be r
 LOG_LINGER_SECONDS = 0.02
 
 
+# Queue an edit of one copy (chat, message id, its customer) to its original's current text.
+EditCopy = Callable[[AsyncSession, Logged, int, int, int | None], Awaitable[None]]
+
+
 class OutboundLog(BaseRequestMiddleware):
-    """A request middleware that records each message the bot sends or edits."""
+    """A request middleware that records each message the bot sends or edits.
+
+    A copy's original edited while Telegram made the copy: the edit's handler found no copy
+    to mirror the edit onto (this log had not recorded it), so the log does it. The original's
+    row is locked while the copy is recorded, so the edit's handler either finds the copy or
+    has committed the edit before the log reads the original.
+    """
 
     def __init__(
         self,
@@ -71,6 +82,11 @@ class OutboundLog(BaseRequestMiddleware):
         self._own_groups = own_groups  # shop accounts' own staff groups
         self._clock = clock
         self._writer: GroupWriter[_Sent] = GroupWriter(self._store_all, LOG_LINGER_SECONDS)
+        self._edit_copy: EditCopy | None = None
+
+    def mirror_late_edits(self, edit_copy: EditCopy) -> None:
+        """How to bring a copy up to date with an original edited while it was copied."""
+        self._edit_copy = edit_copy
 
     async def __call__(
         self,
@@ -79,16 +95,19 @@ class OutboundLog(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         """Send the request, then record what it produced."""
+        started = self._clock()
         # aiogram's chain hands back the decoded result here, despite the Response annotation.
         result: Any = await make_request(bot, method)
         if isinstance(result, Message | MessageId):
             try:
-                await self._record(method, result)
+                await self._record(method, result, started)
             except Exception:  # a logging failure must never lose the send itself
                 logger.exception("could not record outbound %s", type(method).__name__)
         return result
 
-    async def _record(self, method: TelegramMethod[Any], result: Message | MessageId) -> None:
+    async def _record(
+        self, method: TelegramMethod[Any], result: Message | MessageId, started: datetime
+    ) -> None:
         context = current()
         source = None
         if isinstance(method, CopyMessage) and isinstance(method.from_chat_id, int):
@@ -104,6 +123,7 @@ class OutboundLog(BaseRequestMiddleware):
             self._clock(),
             context.author if context is not None else None,
             context.owner if context is not None else None,
+            started,
             source,
         )
         session = context.session if context is not None else None
@@ -153,7 +173,8 @@ class OutboundLog(BaseRequestMiddleware):
                 result.business_connection_id,
             )
             return
-        relay_of, connection_id = None, None
+        source: Logged | None = None
+        connection_id = None
         if isinstance(result, Message):
             connection_id = result.business_connection_id
             chat_id, thread_id = result.chat.id, result.message_thread_id
@@ -162,15 +183,15 @@ class OutboundLog(BaseRequestMiddleware):
                 # A copy sent as its content (BusinessRouting, inside this middleware: a
                 # business chat cannot take copyMessage): logged as the copy it stands for,
                 # so the customer's edits of the original still reach it.
-                source = await find_message(session, *sent.copy_of)
-                relay_of = None if source is None else source.id
+                source = await find_message(session, *sent.copy_of, for_update=True)
         elif isinstance(method, CopyMessage) and isinstance(method.chat_id, int):
             chat_id, thread_id, message_id = (
                 method.chat_id,
                 method.message_thread_id,
                 result.message_id,
             )
-            content, relay_of = await _copied_content(session, method)
+            source = await _original(session, method)
+            content = _copied_content(method, source)
         else:
             return
         if isinstance(method, ForwardMessage):
@@ -202,8 +223,13 @@ class OutboundLog(BaseRequestMiddleware):
             now,
             conversation_id=conversation_id,
             customer_id=customer_id,
-            relay_of=relay_of,
+            relay_of=None if source is None else source.id,
         )
+        edited = source.edited_at if source is not None else None
+        late = edited is not None and edited >= sent.started
+        if source is not None and late and self._edit_copy is not None:
+            # Perhaps Telegram copied the edited text already: then the edit changes nothing.
+            await self._edit_copy(session, source, chat_id, message_id, customer_id)
 
     async def _owner(
         self, session: AsyncSession, known: ChatOwner | None, chat_id: int, thread_id: int | None
@@ -230,19 +256,22 @@ class _Sent:
     at: datetime
     author: Author | None
     owner: ChatOwner | None
+    # When the call went out: an original edited since may have been copied as it was.
+    started: datetime
     # The original of a copy: its chat, id and the shop account's connection (None: the bot's).
     copy_of: tuple[int, int, str | None] | None = None
 
 
-async def _copied_content(
-    session: AsyncSession, method: CopyMessage
-) -> tuple[MessageContent, int | None]:
+async def _original(session: AsyncSession, method: CopyMessage) -> Logged | None:
+    """The recorded original of a copy, locked until the copy's record commits."""
+    if not isinstance(method.from_chat_id, int):
+        return None
+    return await find_message(session, method.from_chat_id, method.message_id, for_update=True)
+
+
+def _copied_content(method: CopyMessage, source: Logged | None) -> MessageContent:
     """Take a copy's content from the recorded original; the API returns only its id."""
-    source = None
-    if isinstance(method.from_chat_id, int):
-        source = await find_message(session, method.from_chat_id, method.message_id)
     if source is None:
-        return MessageContent("copy", method.caption), None
+        return MessageContent("copy", method.caption)
     text = method.caption if method.caption is not None else source.text
-    content = MessageContent(source.content_type, text, list(source.file_ids or []), source.extra)
-    return content, source.id
+    return MessageContent(source.content_type, text, list(source.file_ids or []), source.extra)

@@ -319,6 +319,11 @@ class Outbox:
         elif isinstance(outcome, TelegramBadRequest) and _topic_gone(outcome):
             await _forget_topic(session, row)
             outbox.mark_retry(row, now, outcome.message, wait=0)
+        elif (
+            isinstance(outcome, TelegramBadRequest) and "message is not modified" in outcome.message
+        ):
+            # An edit the message already shows (a copy made after its original was edited).
+            outbox.mark_sent(row, now, None)
         elif isinstance(outcome, TelegramAPIError):
             logger.warning("outbox message %s refused: %s", row.id, outcome.message)
             outbox.mark_failed(row, now, outcome.message)

@@ -125,27 +125,6 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = WAIT)
         await asyncio.sleep(0.05)
 
 
-async def copy_logged(h: Harness, chat_id: int, message_id: int) -> bool:
-    """Wait until the bot's log holds a copy it sent: it is written in the sender's transaction,
-    which commits just after Telegram accepted the message (an edit of the original made in
-    between finds no copy to mirror; the tests edit as a person does, after that moment)."""
-    from sqlmodel import select
-
-    from bot.db import transaction
-    from models import Message
-
-    async def logged() -> bool:
-        async with transaction(h.services.sessions) as session:
-            found = await session.exec(
-                select(Message.id).where(
-                    Message.chat_id == chat_id, Message.telegram_message_id == message_id
-                )
-            )
-            return found.first() is not None
-
-    return bool(await eventually(logged))
-
-
 def bot_settings(emu: Emulator, database_url: str, **overrides: Any) -> Settings:
     """Settings that point the bot at the emulator and a private database."""
     values: dict[str, Any] = {

@@ -78,8 +78,8 @@ async def _managers_command(
     if message is None or message.from_user is None or not message.text:
         return False
     word = message.text.split(maxsplit=1)[0]
-    if word.removeprefix("/").split("@", 1)[0].lower() not in MANAGER_COMMANDS:
-        return False
+    if not word.startswith("/") or word[1:].split("@", 1)[0].lower() not in MANAGER_COMMANDS:
+        return False  # "stats" without the slash is a message like anyone's
     return await is_manager(session, message.from_user.id, services.settings.telegram.manager_ids)
 
 

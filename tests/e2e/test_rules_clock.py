@@ -402,3 +402,18 @@ async def test_a_rating_a_late_faq_press_and_a_managers_chat_open_no_conversatio
     assert comment.conversation_id == rated.id
     assert not [m for m in after if m.chat_id == user], [m.text for m in after]
     assert figures.total.conversations_opened == 1
+
+
+async def test_a_manager_writing_a_commands_word_without_the_slash_is_a_customer(
+    open_shop: Harness,
+) -> None:
+    """Only "/stats" is the command: "stats" from a manager is a message like anyone's."""
+    h = open_shop
+    reply = await h.say(MANAGER_ID, "stats")
+    assert "something went wrong" not in reply["text"]
+    async with transaction(h.services.sessions) as session:
+        manager = (
+            await session.exec(select(Customer).where(Customer.telegram_id == MANAGER_ID))
+        ).one()
+        asked = (await session.exec(select(Message).where(Message.text == "stats"))).one()
+    assert asked.customer_id == manager.id and asked.conversation_id is not None

@@ -225,9 +225,7 @@ class OutboundLog(BaseRequestMiddleware):
             customer_id=customer_id,
             relay_of=None if source is None else source.id,
         )
-        edited = source.edited_at if source is not None else None
-        late = edited is not None and edited >= sent.started
-        if source is not None and late and self._edit_copy is not None:
+        if source is not None and _edited_since(source, sent.started) and self._edit_copy:
             # Perhaps Telegram copied the edited text already: then the edit changes nothing.
             await self._edit_copy(session, source, chat_id, message_id, customer_id)
 
@@ -267,6 +265,11 @@ async def _original(session: AsyncSession, method: CopyMessage) -> Logged | None
     if not isinstance(method.from_chat_id, int):
         return None
     return await find_message(session, method.from_chat_id, method.message_id, for_update=True)
+
+
+def _edited_since(original: Logged, moment: datetime) -> bool:
+    """Whether the original was edited at or after `moment` (when the copy was asked for)."""
+    return original.edited_at is not None and original.edited_at >= moment
 
 
 def _copied_content(method: CopyMessage, source: Logged | None) -> MessageContent:

@@ -128,6 +128,7 @@ async def test_reply_rule(fast: Harness, journey: Journey) -> None:  # noqa: F81
         clocked.test_last_one_off_duty_warns_managers,
         clocked.test_a_staff_decision_the_customer_is_told_answers_them,
         clocked.test_a_rating_a_late_faq_press_and_a_managers_chat_open_no_conversation,
+        clocked.test_a_manager_writing_a_commands_word_without_the_slash_is_a_customer,
     ]
 )
 async def test_rule_on_the_clock(open_shop: Harness, journey: Journey) -> None:  # noqa: F811

@@ -411,9 +411,13 @@ async def test_a_manager_writing_a_commands_word_without_the_slash_is_a_customer
     h = open_shop
     reply = await h.say(MANAGER_ID, "stats")
     assert "something went wrong" not in reply["text"]
-    async with transaction(h.services.sessions) as session:
-        manager = (
-            await session.exec(select(Customer).where(Customer.telegram_id == MANAGER_ID))
-        ).one()
-        asked = (await session.exec(select(Message).where(Message.text == "stats"))).one()
-    assert asked.customer_id == manager.id and asked.conversation_id is not None
+
+    async def logged_as_a_customers() -> bool:  # the bot handles updates concurrently
+        async with transaction(h.services.sessions) as session:
+            manager = (
+                await session.exec(select(Customer).where(Customer.telegram_id == MANAGER_ID))
+            ).first()
+            asked = (await session.exec(select(Message).where(Message.text == "stats"))).first()
+        return bool(manager and asked and asked.customer_id == manager.id and asked.conversation_id)
+
+    assert await eventually(logged_as_a_customers)
